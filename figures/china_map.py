@@ -1,0 +1,135 @@
+"""The choropleth of China: data + view -> plotly Figure. No streamlit import.
+
+The boundaries travel as a URL to a static GeoJSON file (Plotly fetches it once
+per browser and caches it in ``window.PlotlyGeoAssets``), so a figure carries
+only codes, colours and hover text. National views use an equal-area conic
+projection (standard parallels 25°N and 47°N, central meridian 105°E, as on
+China's official small-scale maps) with the South China Sea islands in an inset
+at the lower right, as official maps show them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import plotly.graph_objects as go
+
+from figures.classify import Classes
+from figures.style import FONT_FAMILY, NO_DATA_COLOR, BORDER_COLOR
+
+# Plotly fetches its world base layers from this folder (empty stand-ins) instead of a CDN.
+PLOTLY_CONFIG = {
+    "topojsonURL": "/app/static/topojson/",
+    "displaylogo": False,
+    "scrollZoom": False,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 3},
+}
+
+NATIONAL_LON = (73.0, 136.0)
+NATIONAL_LAT = (18.0, 54.0)
+# The inset frames the South China Sea islands down to 曾母暗沙 (about 3.9°N).
+INSET_LON = (106.5, 123.0)
+INSET_LAT = (2.8, 24.5)
+_PROJECTION = {"type": "conic equal area", "parallels": [25, 47], "rotation": {"lon": 105}}
+
+
+@dataclass
+class MapLayer:
+    """What the map shows: one entry per region in view, in any order.
+
+    `values` are class indices when `classes` is given, else continuous values;
+    NaN means no data. `hover` is the full hover text of each region.
+    """
+    codes: list[str]
+    values: np.ndarray
+    hover: list[str]
+    legend_title: str
+    no_data_label: str
+    classes: Classes | None = None
+    class_labels: list[str] = field(default_factory=list)
+    colors: list[str] = field(default_factory=list)     # one per class, or a continuous scale
+    midpoint: float | None = None                        # continuous diverging scales centre here
+
+
+def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes: set[str] | None = None,
+              maritime: dict | None = None, center_lon: float = 105.0, height: int = 620) -> go.Figure:
+    """A choropleth of `layer` on the boundaries at `geojson_url` (feature id = region code)."""
+    codes = np.asarray(layer.codes, dtype=object)
+    values = np.asarray(layer.values, dtype=float)
+    hover = np.asarray(layer.hover, dtype=object)
+    has = ~np.isnan(values)
+    fig = go.Figure()
+    subplots = ["geo"] + (["geo2"] if national else [])
+    for geo in subplots:
+        keep = np.ones(len(codes), bool) if geo == "geo" else np.isin(codes, list(inset_codes or ()))
+        data, missing = keep & has, keep & ~has
+        fig.add_trace(_value_trace(layer, geojson_url, codes[data], values[data], hover[data], geo,
+                                   showscale=geo == "geo"))
+        if missing.any() or geo == "geo":
+            fig.add_trace(go.Choropleth(
+                geojson=geojson_url, featureidkey="id", locations=codes[missing], z=np.zeros(missing.sum()),
+                colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False, geo=geo,
+                customdata=hover[missing], hovertemplate="%{customdata}<extra></extra>",
+                marker_line_color=BORDER_COLOR, marker_line_width=0.4,
+                name=f"{layer.no_data_label} ({int((~has).sum())})", showlegend=geo == "geo",
+            ))
+    if national and maritime:
+        lon, lat = _line_coords(maritime)
+        fig.add_trace(go.Scattergeo(lon=lon, lat=lat, mode="lines", geo="geo2", hoverinfo="skip",
+                                    line={"color": "#4a6fa5", "width": 1}, showlegend=False))
+    base = {"visible": False, "projection": dict(_PROJECTION), "bgcolor": "rgba(0,0,0,0)"}
+    if national:
+        fig.update_layout(
+            geo={**base, "domain": {"x": [0, 1], "y": [0, 1]},
+                 "lonaxis": {"range": list(NATIONAL_LON)}, "lataxis": {"range": list(NATIONAL_LAT)}},
+            geo2={**base, "visible": True, "showframe": True, "framecolor": "#8a94a6", "framewidth": 1,
+                  "showland": False, "showcoastlines": False, "showcountries": False, "showocean": False,
+                  "showlakes": False, "showrivers": False, "showsubunits": False,
+                  "domain": {"x": [0.86, 0.995], "y": [0.0, 0.27]},
+                  "lonaxis": {"range": list(INSET_LON)}, "lataxis": {"range": list(INSET_LAT)}},
+        )
+    else:
+        projection = {**_PROJECTION, "rotation": {"lon": center_lon}}
+        fig.update_layout(geo={**base, "projection": projection, "fitbounds": "locations"})
+    fig.update_layout(
+        height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0},
+        font={"family": FONT_FAMILY, "size": 14},
+        legend={"x": 0.01, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.7)"},
+        dragmode=False, uirevision="map",
+    )
+    return fig
+
+
+def _value_trace(layer: MapLayer, url: str, codes, values, hover, geo: str, showscale: bool) -> go.Choropleth:
+    common = dict(geojson=url, featureidkey="id", locations=codes, z=values, geo=geo, customdata=hover,
+                  hovertemplate="%{customdata}<extra></extra>", marker_line_color=BORDER_COLOR,
+                  marker_line_width=0.4, showlegend=False)
+    if layer.classes is not None:
+        k = max(layer.classes.k, 1)
+        scale = []
+        for i, color in enumerate(layer.colors[:k]):
+            scale += [[i / k, color], [(i + 1) / k, color]]
+        colorbar = {"title": {"text": layer.legend_title}, "tickvals": list(range(k)),
+                    "ticktext": layer.class_labels, "len": 0.55, "y": 0.62, "x": 0.0, "xanchor": "left",
+                    "thickness": 16, "bgcolor": "rgba(255,255,255,0.7)"}
+        return go.Choropleth(**common, colorscale=scale, zmin=-0.5, zmax=k - 0.5, showscale=showscale,
+                             colorbar=colorbar)
+    colorbar = {"title": {"text": layer.legend_title}, "len": 0.55, "y": 0.62, "x": 0.0, "xanchor": "left",
+                "thickness": 16, "bgcolor": "rgba(255,255,255,0.7)"}
+    extra = {"zmid": layer.midpoint} if layer.midpoint is not None else {}
+    return go.Choropleth(**common, colorscale=layer.colors, showscale=showscale, colorbar=colorbar, **extra)
+
+
+def _line_coords(geojson: dict) -> tuple[list, list]:
+    """Flatten (Multi)LineString features into lon/lat lists separated by None."""
+    lon: list = []
+    lat: list = []
+    features = geojson.get("features", [geojson]) if geojson.get("type") == "FeatureCollection" else [geojson]
+    for feature in features:
+        geom = feature.get("geometry", feature)
+        lines = geom["coordinates"] if geom["type"] == "MultiLineString" else [geom["coordinates"]]
+        for line in lines:
+            lon += [p[0] for p in line] + [None]
+            lat += [p[1] for p in line] + [None]
+    return lon, lat

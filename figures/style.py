@@ -1,0 +1,28 @@
+"""One visual style for every figure: fonts, palettes, group colours."""
+from __future__ import annotations
+
+import plotly.colors as pc
+
+FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+NO_DATA_COLOR = "#e4e6ea"
+BORDER_COLOR = "#ffffff"
+AVERAGE_COLOR = "#1f2933"
+TARGET_COLOR = "#b22c2c"
+
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+GROUP_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+# Diverging, centred on the reference: below = orange/brown, above = blue (colour-blind safe).
+DIVERGING = "BrBG"
+
+
+def sequential(name: str, k: int, reverse: bool = False) -> list[str]:
+    """`k` colours from a ColorBrewer/perceptual sequential scale, light to dark."""
+    scale = pc.get_colorscale(name)
+    colors = pc.sample_colorscale(scale, [0.12 + 0.83 * i / max(k - 1, 1) for i in range(k)])
+    return colors[::-1] if reverse else colors
+
+
+def diverging(k: int) -> list[str]:
+    scale = pc.get_colorscale(DIVERGING)
+    return pc.sample_colorscale(scale, [0.08 + 0.84 * i / max(k - 1, 1) for i in range(k)])

@@ -1,0 +1,120 @@
+"""The view state: one serialisable object behind every page, mirrored in the URL.
+
+A chart is a function of this state, so a copied link reproduces a view and a
+test can build any view without clicking. Parsing is forgiving: an invalid
+parameter falls back to its default and leaves a notice, never a traceback.
+Pages never read the URL themselves; `components.controls` binds this to
+Streamlit. No streamlit import here.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Mapping
+
+LEVELS = ("province", "city", "county")
+SCHEMES = ("quantiles", "fisher_jenks", "equal_interval", "std_mean", "box", "user", "continuous")
+MODES = ("value", "gap_avg", "gap_target", "rank")
+PALETTES = ("Blues", "Greens", "Purples", "Oranges", "YlGnBu", "Viridis", "Cividis")
+LANGS = ("zh", "en")
+
+# URL parameter name for each field; short, stable, human-readable.
+_PARAM = {
+    "lang": "lang", "level": "level", "scope": "scope", "indicator": "ind", "year": "year",
+    "scheme": "cls", "k": "k", "breaks": "breaks", "mode": "mode", "palette": "pal",
+    "group": "group", "region": "region", "presenter": "present",
+}
+
+
+@dataclass(frozen=True)
+class ViewState:
+    lang: str = "zh"
+    level: str = "province"
+    scope: str = ""            # "" = whole country, else a province code: its cities or counties
+    indicator: str = ""        # "" = the page's default indicator for the level
+    year: int | None = None    # None = latest year with data
+    scheme: str = "quantiles"
+    k: int = 5
+    breaks: tuple[float, ...] = ()
+    mode: str = "value"
+    palette: str = "Blues"
+    group: str = "nbs_four_regions"
+    region: str = ""           # the clicked / selected region
+    presenter: bool = False
+
+    def to_params(self) -> dict[str, str]:
+        """Only the fields that differ from the default, so links stay short."""
+        default = ViewState()
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value == getattr(default, f.name):
+                continue
+            if isinstance(value, bool):
+                text = "1" if value else "0"
+            elif isinstance(value, tuple):
+                text = ",".join(f"{v:g}" for v in value)
+            else:
+                text = str(value)
+            out[_PARAM[f.name]] = text
+        return out
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str | list[str]]) -> tuple["ViewState", list[str]]:
+        """Parse URL parameters; returns the state and a notice for every value ignored."""
+        values: dict = {}
+        notices: list[str] = []
+        for f in fields(cls):
+            raw = params.get(_PARAM[f.name])
+            if raw is None:
+                continue
+            if isinstance(raw, list):
+                raw = raw[-1] if raw else ""
+            raw = str(raw).strip()
+            try:
+                values[f.name] = _parse(f.name, raw)
+            except ValueError:
+                notices.append(f"{_PARAM[f.name]}={raw}")
+        state = cls(**values)
+        if state.scope and state.level == "province":
+            notices.append(f"scope={state.scope}")
+            state = replace(state, scope="")
+        return state, notices
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _parse(name: str, raw: str):
+    choices = {"lang": LANGS, "level": LEVELS, "scheme": SCHEMES, "mode": MODES, "palette": PALETTES}
+    if name in choices:
+        if raw not in choices[name]:
+            raise ValueError(raw)
+        return raw
+    if name == "year":
+        year = int(raw)
+        if not 1949 <= year <= 2100:
+            raise ValueError(raw)
+        return year
+    if name == "k":
+        k = int(raw)
+        if not 2 <= k <= 9:
+            raise ValueError(raw)
+        return k
+    if name == "breaks":
+        values = tuple(float(v) for v in raw.split(",") if v.strip())
+        if list(values) != sorted(set(values)):
+            raise ValueError(raw)
+        return values
+    if name == "presenter":
+        if raw not in ("0", "1", "true", "false"):
+            raise ValueError(raw)
+        return raw in ("1", "true")
+    if name in ("scope", "region"):
+        if raw and not (raw.isdigit() and len(raw) == 6):
+            raise ValueError(raw)
+        return raw
+    if name in ("indicator", "group"):
+        if len(raw) > 80 or not all(c.isalnum() or c in "_-." for c in raw):
+            raise ValueError(raw)
+        return raw
+    raise ValueError(name)
