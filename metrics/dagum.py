@@ -131,7 +131,7 @@ def dagum_gini(values, groups, weights=None):
     ``weight`` times). A group with one member has own Gini 0; one group only
     gives G = G_w. The components add up to the plain Gini by construction.
 
-    Toy example (exact fractions worked by hand from Dagum's formulas):
+    Toy example from issue #5, exact fractions:
 
     >>> d = dagum_gini([1, 2, 3, 2, 4, 6, 5, 7, 9], [1, 1, 1, 2, 2, 2, 3, 3, 3])
     >>> from fractions import Fraction as F
