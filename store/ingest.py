@@ -1,0 +1,736 @@
+"""Bring-your-own-data importer: any planner's table -> tidy observations + catalog rows.
+
+Pipeline (pure, no streamlit; the Data page builds on it)::
+
+    raw    = read_table(data, filename, sheet=None, limits=Limits())   # store.ingest_read
+    roles  = detect_roles(raw)                  # which column is region / year / value ...
+    result = import_table(raw, roles, IndicatorMeta(name_zh=...), level="province")
+    result.observations, result.catalog         # bundled schema, ready for load_store(extra=...)
+    result.report, result.row_outcomes          # what happened to every input row
+
+Every input row (a body row of the table) ends in exactly one outcome: ``used``
+(at least one figure kept), ``skipped`` (nothing to keep and nothing wrong:
+empty row, summary row such as 全国/合计/东部地区, all cells gap markers) or
+``rejected`` (something wrong: unknown or ambiguous region, unreadable year or
+figures, duplicate region-year key). ``report.counts`` adds them up.
+
+Row reason codes (stable, for i18n in the UI): empty_row, summary_row,
+no_values, no_region, unmatched_region, ambiguous_region, bad_year,
+bad_value, duplicate_key, no_indicator.
+
+Regions are matched on *unique* (region, parent) pairs with
+``geo.matcher.RegionMatcher(level).match(values, parents, year)``, so a 1.7 M
+row county table costs a few thousand lookups. Values are parsed by
+``store.ingest_clean`` (full-width digits, 1,234, 12.3①, 45%, —/…/#N/A).
+Figures are never "fixed": year-on-year jumps (>=50 %) and outliers
+(robust z > 6 within an indicator-year) are only reported.
+
+Indicator ids are ``user_<slug>_<hash>``; bundled ids never start with
+``user_``, so a user indicator cannot shadow a bundled one.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from store.ingest_clean import (clean_cell, clean_label, neutralise_formula, neutralise_frame, nfkc,
+                                parse_numbers, parse_year, parse_years)
+from store.ingest_read import IngestError, Limits, RawTable, list_sheets, read_table
+
+__all__ = [
+    "Limits", "IngestError", "RawTable", "Roles", "IndicatorMeta", "ImportReport", "ImportResult",
+    "read_table", "list_sheets", "detect_roles", "import_table", "template",
+    "neutralise_formula", "neutralise_frame", "OBSERVATION_COLUMNS", "CATALOG_COLUMNS", "LEVELS",
+]
+
+OBSERVATION_COLUMNS = ["code", "year", "indicator", "value", "flag", "source"]
+CATALOG_COLUMNS = ["id", "name_zh", "name_en", "domain", "unit_zh", "unit_en", "direction", "levels",
+                   "definition_zh", "definition_en", "source", "caveats_zh", "caveats_en", "agencies",
+                   "variant_of", "variant"]
+LEVELS = ("province", "city", "county")
+ROW_OUTCOME_COLUMNS = ["row", "region", "outcome", "reason", "detail"]
+
+JUMP_RATIO = 1.5      # a change to >=150 % or <=1/1.5 of the previous figure is reported
+OUTLIER_Z = 6.0       # robust z-score (median/MAD) within an indicator-year
+OUTLIER_MIN_N = 8
+
+# ----------------------------------------------------------------------------- roles
+
+_REGION_WORDS = ("地区", "地区名称", "省份", "省", "省区市", "省市", "城市", "地级市", "市", "县", "区县", "县区",
+                 "县市区", "县(市、区)", "行政区", "行政区划", "行政区划代码", "区划代码", "代码", "地区代码",
+                 "名称", "地名", "region", "province", "city", "county", "prefecture", "district", "name",
+                 "area", "code", "adcode", "region_code", "region_name")
+_PARENT_WORDS = ("省", "省份", "所属省份", "所属省", "省名", "上级", "上级地区", "所属地区", "所属地市", "地市",
+                 "province", "parent", "province_name", "parent_name")
+_YEAR_WORDS = ("年份", "年度", "年", "时间", "统计年度", "year", "time", "period")
+_INDICATOR_WORDS = ("指标", "指标名称", "项目", "变量", "名称指标", "indicator", "variable", "item", "series",
+                    "measure")
+_VALUE_WORDS = ("数值", "值", "数据", "数量", "value", "values", "amount", "val", "obs_value")
+_UNIT_WORDS = ("单位", "计量单位", "unit", "units")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CODE = re.compile(r"^\d{6}(\d{3}|\d{6})?$")
+
+
+def _norm_label(label: str) -> str:
+    return re.sub(r"[\s_/]+", "", nfkc(str(label)).lower().split(" / ")[-1]) if label else ""
+
+
+def _label_in(label: str, words) -> bool:
+    lab = _norm_label(label)
+    return lab in {re.sub(r"[\s_/]+", "", w.lower()) for w in words}
+
+
+@dataclass
+class Roles:
+    """Which column plays which part. Editable by the user before importing.
+
+    shape: ``long`` (one figure per row: region, [year], [indicator], value),
+    ``wide_year`` (one column per year; ``year_columns`` maps column -> year;
+    a merged header above the years may name the indicator), or
+    ``wide_indicator`` (one column per indicator, ``indicator_columns``).
+    """
+    shape: str = "long"
+    region: str | None = None
+    parent: str | None = None
+    year: str | None = None
+    indicator: str | None = None
+    value: str | None = None
+    unit: str | None = None
+    year_columns: dict[str, int] = field(default_factory=dict)
+    indicator_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _column_stats(col: pd.Series) -> dict:
+    sample = col.iloc[:3000]
+    vals = [v for v in pd.unique(sample) if v != ""]
+    nonempty = (sample != "").sum()
+    if not vals:
+        return {"n": 0, "number": 0.0, "text": 0.0, "code": 0.0, "year": 0.0, "cjk": 0.0, "unique": 0}
+    counts = sample[sample != ""].value_counts()
+    readings = {v: clean_cell(v)[1] for v in vals}
+
+    def share(pred) -> float:
+        return float(sum(c for v, c in counts.items() if pred(v)) / max(nonempty, 1))
+    return {
+        "n": int(nonempty),
+        "number": share(lambda v: readings[v] == "number"),
+        "missing": share(lambda v: readings[v] == "missing"),
+        "text": share(lambda v: readings[v] == "rejected"),
+        "code": share(lambda v: bool(_CODE.match(clean_label(v)))),
+        "year": share(lambda v: parse_year(v) is not None),
+        "cjk": share(lambda v: bool(_CJK.search(v))),
+        "unique": len(vals),
+    }
+
+
+def detect_roles(raw: RawTable) -> Roles:
+    """Guess the table's shape and the role of each column (the user may correct it).
+
+    Region: a column of Chinese place names or 6/9/12-digit codes, preferring
+    labelled ones (地区, 省份, 城市, code ...) and codes over names; English
+    names are only used when nothing else is there (they collide: two Suzhou).
+    Parent: a second place-name column with fewer distinct values (省份).
+    Year columns: headers like ``2016``, ``2016年``, ``2016年末``.
+    """
+    roles = Roles()
+    cols = list(raw.columns)
+    stats = {c: _column_stats(raw.body[c]) for c in cols}
+    # wide by year: the last header part of a column is a year
+    for c, parts in zip(cols, raw.header_parts or [(c,) for c in cols]):
+        y = parse_year(parts[-1]) if parts else None
+        if y is not None:
+            roles.year_columns[c] = y
+    free = [c for c in cols if c not in roles.year_columns]
+
+    def take(pred, words=None):
+        found = [c for c in free if (words is None or _label_in(c, words)) and pred(c)]
+        return found[0] if found else None
+
+    roles.unit = take(lambda c: stats[c]["text"] >= 0.5, _UNIT_WORDS)
+    roles.indicator = take(lambda c: stats[c]["text"] >= 0.5, _INDICATOR_WORDS)
+    roles.year = take(lambda c: stats[c]["year"] >= 0.8, _YEAR_WORDS) or (
+        None if roles.year_columns else take(lambda c: stats[c]["year"] >= 0.95 and stats[c]["unique"] < 200
+                                             and not _label_in(c, _REGION_WORDS)))
+    used = {roles.unit, roles.indicator, roles.year}
+    placey = [c for c in free if c not in used and stats[c]["n"] and
+              (stats[c]["text"] >= 0.6 or stats[c]["code"] >= 0.8)]
+    codes = [c for c in placey if stats[c]["code"] >= 0.8]
+    chinese = [c for c in placey if stats[c]["cjk"] >= 0.6 and c not in codes]
+    others = [c for c in placey if c not in codes and c not in chinese]
+
+    def best(cands):
+        labelled = [c for c in cands if _label_in(c, _REGION_WORDS)]
+        pool = labelled or cands
+        return max(pool, key=lambda c: stats[c]["unique"]) if pool else None
+
+    roles.region = best(codes) or best(chinese) or best(others)
+    if roles.region:
+        pool = chinese if roles.region in chinese else (others if roles.region in others else chinese)
+        parents = [c for c in pool if c != roles.region and stats[c]["unique"] < stats[roles.region]["unique"]
+                   and (_label_in(c, _PARENT_WORDS) or stats[c]["unique"] <= 40)]
+        if roles.region in codes:
+            parents = []  # a code says everything
+        roles.parent = parents[0] if parents else None
+        if roles.region in others:
+            roles.notes.append("region column holds no Chinese names or codes: check matches carefully")
+    used |= {roles.region, roles.parent}
+    numeric = [c for c in free if c not in used and stats[c]["n"]
+               and stats[c]["number"] > 0 and stats[c]["number"] + stats[c]["missing"] >= 0.5]
+    if roles.year_columns and not roles.year:
+        roles.shape = "wide_year"
+    elif roles.indicator or (len(numeric) <= 1 and roles.year):
+        roles.shape = "long"
+        roles.value = take(lambda c: c in numeric, _VALUE_WORDS) or (numeric[-1] if numeric else None)
+    else:
+        roles.shape = "wide_indicator"
+        roles.indicator_columns = numeric
+    roles.notes.append(f"shape={roles.shape}")
+    return roles
+
+
+# ----------------------------------------------------------------------------- meta, result
+
+@dataclass
+class IndicatorMeta:
+    """What the user tells us about the figures (form fields of the Data page).
+
+    Blank fields are filled from the file (NBS header ``指标：名称(单位)``, a
+    units row, ``名称（单位）`` headers) where possible. ``year`` is used when
+    the table has no year column (e.g. a one-year yearbook table).
+    """
+    name_zh: str = ""
+    name_en: str = ""
+    unit_zh: str = ""
+    unit_en: str = ""
+    domain: str = "user"
+    direction: int = 1
+    definition_zh: str = ""
+    definition_en: str = ""
+    source: str = ""
+    caveats_zh: str = ""
+    caveats_en: str = ""
+    agencies: str = ""
+    year: int | None = None
+
+
+@dataclass
+class ImportReport:
+    """Everything the user should see before saving. Tables keep raw cell text.
+
+    counts: input_rows, used, skipped, rejected (used+skipped+rejected ==
+    input_rows), observations, cells_missing, cells_rejected, duplicates,
+    summary_rows, regions_* by match status, jumps, outliers.
+    """
+    counts: dict = field(default_factory=dict)
+    regions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cells: pd.DataFrame = field(default_factory=pd.DataFrame)
+    duplicates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    summary_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    jumps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    outliers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    observations: pd.DataFrame
+    catalog: pd.DataFrame
+    report: ImportReport
+    row_outcomes: pd.DataFrame
+    level: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.report.errors and len(self.observations) > 0
+
+
+def _empty_observations() -> pd.DataFrame:
+    return pd.DataFrame({"code": pd.Series(dtype=str), "year": pd.Series(dtype="int64"),
+                         "indicator": pd.Series(dtype=str), "value": pd.Series(dtype="float64"),
+                         "flag": pd.Series(dtype=str), "source": pd.Series(dtype=str)})
+
+
+# ----------------------------------------------------------------------------- regions
+
+_SUMMARY = re.compile(
+    r"^(全国|全国合计|全国总计|中国|合计|总计|小计|总数|全省|全市|全区|全县|全州|全盟|省合计|市合计|"
+    r"东部|中部|西部|东北|东部地区|中部地区|西部地区|东北地区|东部沿海|其中|其中[:：].*|#.*|"
+    r"total|sum|national|china|all)$", re.I)
+
+
+def is_summary_label(label: str) -> bool:
+    """全国, 合计, 东部地区, 其中 ... : rows that aggregate regions, not regions."""
+    t = re.sub(r"\s+", "", nfkc(label or ""))
+    return bool(_SUMMARY.match(t))
+
+
+@lru_cache(maxsize=4)
+def _matcher(level: str):
+    from geo.matcher import RegionMatcher  # lazy: the importer's parsing works without it
+    return RegionMatcher(level)
+
+
+def _guess_level(regions: pd.Series, matcher_for) -> tuple[str | None, str]:
+    vals = [v for v in pd.unique(regions) if v and not is_summary_label(v)][:400]
+    if not vals:
+        return None, "no region values"
+    codes = [v for v in vals if _CODE.match(v)]
+    if len(codes) >= 0.8 * len(vals):
+        six = [c[:6] for c in codes]
+        if all(c.endswith("0000") for c in six):
+            return "province", "codes end in 0000"
+        if all(c.endswith("00") for c in six):
+            return "city", "codes end in 00"
+        return "county", "six-digit county codes"
+    best, best_share = None, -1.0
+    for lv in LEVELS:
+        try:
+            m = matcher_for(lv).match(vals)
+        except Exception:
+            continue
+        share = m["status"].isin(["exact", "normalized", "remapped"]).mean()
+        if share > best_share + 0.05:
+            best, best_share = lv, share
+    return best, f"{best_share:.0%} of names match at level {best}"
+
+
+def _match(pairs: pd.DataFrame, level: str, matcher_for, year) -> pd.DataFrame:
+    """Match unique (region, parent) pairs; returns pairs + code/name/status/candidates/note."""
+    m = matcher_for(level).match(pairs["region"].tolist(),
+                                 parents=pairs["parent"].tolist() if pairs["parent"].ne("").any() else None,
+                                 year=year)
+    m = m.reset_index(drop=True)
+    out = pairs.reset_index(drop=True).copy()
+    for c in ("code", "name", "status", "candidates", "note"):
+        out[c] = m[c] if c in m.columns else None
+    out["code"] = out["code"].astype(object).where(out["code"].notna(), None)
+    out["status"] = out["status"].fillna("unmatched").astype(str)
+    return out
+
+
+# ----------------------------------------------------------------------------- import
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^a-z0-9]+", "_", nfkc(text).lower()).strip("_")
+    return (s[:24].strip("_") or "ind")
+
+
+def indicator_id(name: str, unit: str, level: str | None, salt: str = "") -> str:
+    """``user_<slug>_<hash>``: stable for the same file and indicator, never a bundled id."""
+    h = hashlib.sha1(f"{name}|{unit}|{level}|{salt}".encode()).hexdigest()[:10]
+    return f"user_{_slug(name)}_{h}"
+
+
+def _split_unit(label: str) -> tuple[str, str]:
+    m = re.match(r"^(.*?)\s*[（(]\s*([^()（）]{1,20})\s*[)）]\s*$", nfkc(label or "").strip())
+    return (m.group(1).strip(), m.group(2).strip()) if m and m.group(1).strip() else ((label or "").strip(), "")
+
+
+def _hint_year(raw: RawTable) -> int | None:
+    t = raw.hints.get("time", "")
+    m = re.fullmatch(r"\s*(\d{4})\s*年?\s*", nfkc(t))
+    return int(m.group(1)) if m else None
+
+
+def _error_result(raw: RawTable | None, message: str, level=None) -> ImportResult:
+    n = raw.n_rows if raw is not None else 0
+    rows = raw.body.index.tolist() if raw is not None else []
+    outcomes = pd.DataFrame({"row": rows, "region": "", "outcome": "rejected", "reason": "error",
+                             "detail": message})
+    report = ImportReport(counts={"input_rows": n, "used": 0, "skipped": 0, "rejected": n, "observations": 0},
+                          errors=[message])
+    return ImportResult(_empty_observations(), pd.DataFrame(columns=CATALOG_COLUMNS), report, outcomes, level)
+
+
+def import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta | None = None, level: str | None = None,
+                 matcher=None) -> ImportResult:
+    """Turn a RawTable into observations, catalog rows and a full report. Never raises.
+
+    ``level`` is ``province``/``city``/``county`` (None: guessed from codes or
+    from which level matches most names). ``matcher`` is a callable
+    ``level -> object with .match(values, parents=None, year=None)``;
+    default ``geo.matcher.RegionMatcher``. Problems come back in
+    ``result.report.errors`` (whole table) or ``row_outcomes`` (per row).
+    """
+    try:
+        return _import_table(raw, roles, meta or IndicatorMeta(), level, matcher or _matcher)
+    except MemoryError:
+        return _error_result(raw, "内存不足，表格过大。 / Out of memory: the table is too large.", level)
+    except Exception as exc:  # noqa: BLE001 - the user gets a message, never a traceback
+        return _error_result(raw, f"导入失败：{type(exc).__name__}: {exc} / Import failed: {type(exc).__name__}: {exc}",
+                             level)
+
+
+def _cells_long(raw: RawTable, roles: Roles, meta: IndicatorMeta, default_year) -> tuple[pd.DataFrame, str | None]:
+    """One row per figure cell: pos (row position), column, year_raw, year, indicator, raw."""
+    body = raw.body
+    n = len(body)
+    pos = np.arange(n)
+    single_name = meta.name_zh or raw.hints.get("name", "")
+    if roles.shape == "long":
+        if not roles.value:
+            return pd.DataFrame(), "没有找到数值列。 / No value column found."
+        ind = body[roles.indicator].map(clean_label) if roles.indicator else pd.Series(single_name, index=body.index)
+        year_raw = body[roles.year] if roles.year else pd.Series("", index=body.index)
+        frame = pd.DataFrame({"pos": pos, "column": roles.value, "year_raw": year_raw.to_numpy(),
+                              "indicator": ind.to_numpy(), "raw": body[roles.value].to_numpy()})
+    elif roles.shape == "wide_year":
+        ycols = [c for c in roles.year_columns if c in body.columns]
+        if not ycols:
+            return pd.DataFrame(), "没有年份列。 / No year columns."
+        parts = dict(zip(raw.columns, raw.header_parts or [(c,) for c in raw.columns]))
+        pieces = []
+        for c in ycols:
+            label = " / ".join(parts.get(c, (c,))[:-1])
+            name = label if label and not roles.indicator else ""
+            ind = body[roles.indicator].map(clean_label).to_numpy() if roles.indicator else (name or single_name)
+            pieces.append(pd.DataFrame({"pos": pos, "column": c, "year_raw": str(roles.year_columns[c]),
+                                        "indicator": ind, "raw": body[c].to_numpy()}))
+        frame = pd.concat(pieces, ignore_index=True)
+    elif roles.shape == "wide_indicator":
+        icols = [c for c in roles.indicator_columns if c in body.columns]
+        if not icols:
+            return pd.DataFrame(), "没有指标列。 / No indicator columns."
+        year_raw = body[roles.year].to_numpy() if roles.year else ""
+        frame = pd.concat([pd.DataFrame({"pos": pos, "column": c, "year_raw": year_raw,
+                                         "indicator": (single_name if len(icols) == 1 and single_name else c),
+                                         "raw": body[c].to_numpy()}) for c in icols], ignore_index=True)
+    else:
+        return pd.DataFrame(), f"未知表格形状 {roles.shape!r}。 / Unknown table shape {roles.shape!r}."
+    if roles.year or roles.shape == "wide_year":
+        frame["year"] = parse_years(frame["year_raw"])
+    else:
+        if default_year is None:
+            return pd.DataFrame(), "表格没有年份：请填写年份。 / The table has no year: please give one."
+        frame["year"] = pd.Series(int(default_year), index=frame.index, dtype="Int64")
+    frame["indicator"] = frame["indicator"].astype(str)
+    return frame, None
+
+
+def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, matcher_for) -> ImportResult:
+    if not isinstance(raw, RawTable):
+        return _error_result(None, "需要 read_table() 的结果。 / A RawTable from read_table() is expected.")
+    body = raw.body
+    n = len(body)
+    missing_cols = [c for c in [roles.region, roles.parent, roles.year, roles.indicator, roles.value, roles.unit,
+                                *roles.year_columns, *roles.indicator_columns] if c and c not in body.columns]
+    if missing_cols:
+        return _error_result(raw, f"表中没有这些列：{missing_cols} / Columns not in the table: {missing_cols}", level)
+    if not roles.region:
+        return _error_result(raw, "没有找到地区列，请指定。 / No region column found: please choose one.", level)
+    if n == 0:
+        return _error_result(raw, "表格没有数据行。 / The table has no data rows.", level)
+    rows = body.index.to_numpy()
+
+    # --- row level: region labels, empty rows, summary rows
+    region_raw = body[roles.region].astype(str)
+    uniq_region = {u: clean_label(u) for u in pd.unique(region_raw)}
+    region = region_raw.map(uniq_region).to_numpy(dtype=object)
+    parent = (body[roles.parent].astype(str).map(lambda v: clean_label(v)).to_numpy(dtype=object)
+              if roles.parent else np.full(n, "", dtype=object))
+    empty_row = (body != "").sum(axis=1).to_numpy() == 0
+    summary_of = {u: is_summary_label(u) for u in pd.unique(region)}
+    summary = np.array([summary_of[r] for r in region]) if n < 50_000 else pd.Series(region).map(summary_of).to_numpy()
+    summary &= ~empty_row
+    reason = np.full(n, "", dtype=object)
+    detail = np.full(n, "", dtype=object)
+    reason[empty_row] = "empty_row"
+    reason[summary] = "summary_row"
+    detail[summary] = "汇总行，不是地区 / aggregate row, not a region"
+    no_region = (region == "") & (reason == "")
+    reason[no_region] = "no_region"
+
+    # --- level and region matching on unique pairs
+    match_year = roles.year_columns and max(roles.year_columns.values()) or meta.year or None
+    need = reason == ""
+    pairs = pd.DataFrame({"region": region[need], "parent": parent[need]}).drop_duplicates().reset_index(drop=True)
+    warnings: list[str] = []
+    if level is None:
+        level, why = _guess_level(pairs["region"], matcher_for)
+        if level is None:
+            return _error_result(raw, "无法判断地区层级，请选择（省/市/县）。 / Cannot tell the region level: "
+                                      "please choose province, city or county.")
+        warnings.append(f"level guessed: {level} ({why})")
+    if len(pairs):
+        try:
+            matched = _match(pairs, level, matcher_for, match_year)
+        except ImportError:
+            return _error_result(raw, "地区匹配模块不可用。 / Region matcher unavailable (geo.matcher).", level)
+    else:
+        matched = pd.DataFrame(columns=["region", "parent", "code", "name", "status", "candidates", "note"])
+    key = pd.MultiIndex.from_arrays([region, parent])
+    mkey = pd.MultiIndex.from_frame(matched[["region", "parent"]]) if len(matched) else None
+    if mkey is not None:
+        loc = mkey.get_indexer(key)
+        has = loc >= 0
+        status = np.where(has, matched["status"].to_numpy(dtype=object)[np.where(has, loc, 0)], "")
+        code = np.where(has, matched["code"].to_numpy(dtype=object)[np.where(has, loc, 0)], None)
+    else:
+        status = np.full(n, "", dtype=object)
+        code = np.full(n, None, dtype=object)
+    summ_m = (status == "summary") & (reason == "")
+    reason[summ_m] = "summary_row"
+    detail[summ_m] = "汇总行，不是地区 / aggregate row, not a region"
+    unmatched = np.isin(status, ["unmatched"]) & (reason == "")
+    ambiguous = (status == "ambiguous") & (reason == "")
+    nocode = (reason == "") & ~unmatched & ~ambiguous & pd.isna(code)
+    reason[unmatched | nocode] = "unmatched_region"
+    reason[ambiguous] = "ambiguous_region"
+    if len(matched):
+        note_of = {(r.region, r.parent): _candidates_text(r) for r in matched.itertuples(index=False)
+                   if r.status in ("unmatched", "ambiguous")}
+        for i in np.flatnonzero(unmatched | ambiguous):
+            detail[i] = note_of.get((region[i], parent[i]), "")
+
+    # --- cells: one per figure
+    default_year = meta.year or _hint_year(raw)
+    cells, err = _cells_long(raw, roles, meta, default_year)
+    if err:
+        return _error_result(raw, err, level)
+    parsed = parse_numbers(cells["raw"])
+    cells["value"] = parsed["value"].to_numpy()
+    cells["outcome"] = parsed["outcome"].to_numpy()
+    cells["how"] = parsed["how"].to_numpy()
+    row_ok = reason[cells["pos"].to_numpy()] == ""
+    cells["code"] = code[cells["pos"].to_numpy()]
+    bad_year = cells["year"].isna().to_numpy() & (cells["outcome"].to_numpy() == "number")
+    no_ind = (cells["indicator"].to_numpy() == "") & (cells["outcome"].to_numpy() == "number")
+    cell_reason = np.full(len(cells), "", dtype=object)
+    cell_reason[cells["outcome"].to_numpy() == "rejected"] = "bad_value"
+    cell_reason[bad_year] = "bad_year"
+    cell_reason[no_ind] = "no_indicator"
+    cand = row_ok & (cells["outcome"].to_numpy() == "number") & (cell_reason == "")
+    # duplicate region-year-indicator keys: the first occurrence wins, later ones are rejected
+    ck = cells.loc[cand, ["code", "year", "indicator"]]
+    dup_mask_c = ck.duplicated(keep="first").to_numpy()
+    dup_idx = ck.index[dup_mask_c]
+    cell_reason[dup_idx] = "duplicate_key"
+    cand[dup_idx] = False
+    cells["reason"] = cell_reason
+    cells["kept"] = cand
+
+    # --- row outcomes from cells
+    pos = cells["pos"].to_numpy()
+    kept_per_row = np.bincount(pos[cand], minlength=n)
+    rejected_cells = row_ok & (cell_reason != "")
+    first_bad = pd.Series(cell_reason[rejected_cells], index=pos[rejected_cells])
+    first_bad = first_bad[~first_bad.index.duplicated()]
+    rej_per_row = np.bincount(pos[rejected_cells], minlength=n)
+    miss_per_row = np.bincount(pos[row_ok & (cells["outcome"].to_numpy() == "missing")], minlength=n)
+    outcome = np.full(n, "used", dtype=object)
+    open_rows = reason == ""
+    used = open_rows & (kept_per_row > 0)
+    bad_rows = open_rows & ~used & (rej_per_row > 0)
+    idle_rows = open_rows & ~used & ~bad_rows
+    reason[idle_rows] = "no_values"
+    if len(first_bad):
+        fb = first_bad.reindex(np.arange(n)).to_numpy()
+        reason[bad_rows] = fb[bad_rows]
+    outcome[reason != ""] = "rejected"
+    outcome[np.isin(reason, ["empty_row", "summary_row", "no_values"])] = "skipped"
+    outcome[used] = "used"
+    reason[used] = ""
+    if used.any():
+        detail[used] = _used_detail(kept_per_row[used], miss_per_row[used], rej_per_row[used])
+    for i in np.flatnonzero(bad_rows):
+        detail[i] = f"{rej_per_row[i]} cell(s) rejected"
+    row_outcomes = pd.DataFrame({"row": rows, "region": region_raw.to_numpy(), "outcome": outcome,
+                                 "reason": reason, "detail": detail})
+
+    # --- indicators -> catalog rows
+    kept = cells.loc[cand]
+    obs_ind = kept["indicator"]
+    salt = raw.digest or raw.filename
+    catalog_rows, id_of = [], {}
+    unit_col = None
+    if roles.unit:
+        u = body[roles.unit].to_numpy()
+        unit_col = pd.DataFrame({"indicator": cells["indicator"], "unit": u[cells["pos"].to_numpy()]})
+    pct_by_ind = cells.loc[cells["how"].str.contains("percent", regex=False), "indicator"].unique().tolist()
+    source = meta.source or raw.hints.get("source", "")
+    auto_caveats = ["用户导入数据，未经本工具核实。"] + list(raw.notes)
+    for ind in pd.unique(obs_ind):
+        name, unit = _split_unit(ind) if ind else ("", "")
+        name = name or meta.name_zh or raw.hints.get("name", "") or "用户指标"
+        if ind == (meta.name_zh or raw.hints.get("name", "")) and meta.name_zh:
+            name = meta.name_zh
+        if not unit and unit_col is not None:
+            us = unit_col.loc[unit_col["indicator"] == ind, "unit"]
+            us = us[us != ""]
+            unit = us.mode().iloc[0] if len(us) else ""
+        if not unit:
+            col_units = {raw.units.get(c) for c in cells.loc[cells["indicator"] == ind, "column"].unique()} - {None, ""}
+            unit = col_units.pop() if len(col_units) == 1 else ""
+        single = len(pd.unique(obs_ind)) == 1
+        unit = (meta.unit_zh if (meta.unit_zh and (single or not unit)) else unit) or raw.hints.get("unit", "") \
+            or ("%" if ind in pct_by_ind else "")
+        iid = indicator_id(name, unit, level, salt)
+        id_of[ind] = iid
+        catalog_rows.append({
+            "id": iid, "name_zh": name, "name_en": meta.name_en if single else "", "domain": meta.domain,
+            "unit_zh": unit, "unit_en": meta.unit_en if single else "", "direction": int(meta.direction or 1),
+            "levels": level, "definition_zh": meta.definition_zh, "definition_en": meta.definition_en,
+            "source": source, "caveats_zh": "；".join(x for x in [meta.caveats_zh, *auto_caveats] if x),
+            "caveats_en": "; ".join(x for x in [meta.caveats_en, "Imported by a user; not verified by this tool."]
+                                   if x),
+            "agencies": meta.agencies, "variant_of": "", "variant": ""})
+    catalog = pd.DataFrame(catalog_rows, columns=CATALOG_COLUMNS)
+    observations = pd.DataFrame({
+        "code": kept["code"].astype(str).to_numpy(),
+        "year": kept["year"].astype("int64").to_numpy(),
+        "indicator": obs_ind.map(id_of).astype(str).to_numpy() if len(kept) else np.array([], dtype=str),
+        "value": kept["value"].astype("float64").to_numpy(),
+        "flag": np.where(kept["how"].str.contains("footnote", regex=False), "footnote", ""),
+        "source": source,
+    }) if len(kept) else _empty_observations()
+
+    # --- report tables
+    report = ImportReport(warnings=warnings)
+    report.regions = _regions_table(matched, region, parent, reason)
+    odd = cells["how"].to_numpy() != ""
+    cell_tab = cells.loc[odd & row_ok, ["pos", "column", "raw", "outcome", "value", "how", "reason"]]
+    cell_tab.insert(0, "row", rows[cell_tab.pop("pos").to_numpy()])
+    report.cells = cell_tab.reset_index(drop=True)
+    report.duplicates = _duplicates_table(cells, dup_idx, rows)
+    report.summary_rows = row_outcomes.loc[row_outcomes["reason"] == "summary_row", ["row", "region"]].reset_index(
+        drop=True)
+    names = dict(zip(matched["code"], matched["name"])) if len(matched) else {}
+    report.jumps = _jumps(observations, names)
+    report.outliers = _outliers(observations, names)
+    counts = row_outcomes["outcome"].value_counts()
+    report.counts = {
+        "input_rows": n, "used": int(counts.get("used", 0)), "skipped": int(counts.get("skipped", 0)),
+        "rejected": int(counts.get("rejected", 0)), "observations": len(observations),
+        "indicators": len(catalog), "cells_missing": int((row_ok & (cells["outcome"] == "missing").to_numpy()).sum()),
+        "cells_rejected": int((row_ok & (cell_reason != "")).sum()), "duplicates": len(dup_idx),
+        "summary_rows": len(report.summary_rows), "jumps": len(report.jumps), "outliers": len(report.outliers),
+    }
+    for st, k in report.regions["status"].value_counts().items() if len(report.regions) else []:
+        report.counts[f"regions_{st}"] = int(k)
+    if not len(observations):
+        report.errors.append("没有可导入的数据：请查看各行原因。 / Nothing to import: see the reason given for each row.")
+    if len(dup_idx):
+        warnings.append(f"{len(dup_idx)} duplicate region-year-indicator figure(s): the first one is kept")
+    return ImportResult(observations, catalog, report, row_outcomes, level)
+
+
+def _candidates_text(r) -> str:
+    cands = r.candidates
+    if isinstance(cands, (list, tuple)) and cands:
+        cands = "、".join(str(c) for c in cands[:5])
+    note = r.note if isinstance(r.note, str) else ""
+    parts = [p for p in [str(r.status), note, f"候选/candidates: {cands}" if cands else ""] if p]
+    return "; ".join(parts)
+
+
+def _used_detail(kept, miss, rej) -> np.ndarray:
+    out = np.array([f"{k} value(s)" for k in kept], dtype=object)
+    extra = (miss > 0) | (rej > 0)
+    if extra.any():
+        out[extra] = [f"{k} value(s), {m} missing, {r} rejected" for k, m, r in
+                      zip(kept[extra], miss[extra], rej[extra])]
+    return out
+
+
+def _regions_table(matched: pd.DataFrame, region, parent, reason) -> pd.DataFrame:
+    cols = ["input", "parent", "code", "name", "status", "candidates", "note", "rows"]
+    if not len(matched):
+        return pd.DataFrame(columns=cols)
+    counts = pd.DataFrame({"region": region, "parent": parent}).value_counts()
+    t = matched.rename(columns={"region": "input"}).copy()
+    t["rows"] = [int(counts.get((a, b), 0)) for a, b in zip(t["input"], t["parent"])]
+    return t[cols]
+
+
+def _duplicates_table(cells, dup_idx, rows) -> pd.DataFrame:
+    cols = ["code", "year", "indicator", "row", "raw", "first_row", "first_raw"]
+    if not len(dup_idx):
+        return pd.DataFrame(columns=cols)
+    dups = cells.loc[dup_idx]
+    keys = dups[["code", "year", "indicator"]].drop_duplicates()
+    firsts = cells[cells["kept"]].merge(keys, on=["code", "year", "indicator"])
+    firsts = firsts.rename(columns={"pos": "first_pos", "raw": "first_raw"})[
+        ["code", "year", "indicator", "first_pos", "first_raw"]]
+    t = dups[["code", "year", "indicator", "pos", "raw"]].merge(firsts, on=["code", "year", "indicator"], how="left")
+    t["row"] = rows[t.pop("pos").to_numpy()]
+    fp = t.pop("first_pos")
+    t["first_row"] = [rows[int(p)] if pd.notna(p) else None for p in fp]
+    return t[cols].reset_index(drop=True)
+
+
+def _jumps(obs: pd.DataFrame, names: dict) -> pd.DataFrame:
+    """Year-on-year changes to >=150 % or <=67 % of the previous figure (reported, never altered)."""
+    cols = ["code", "name", "indicator", "year_from", "year", "value_from", "value", "ratio"]
+    if len(obs) < 2:
+        return pd.DataFrame(columns=cols)
+    o = obs[["code", "indicator", "year", "value"]].sort_values(["indicator", "code", "year"], kind="stable")
+    same = (o["code"].to_numpy()[1:] == o["code"].to_numpy()[:-1]) & \
+           (o["indicator"].to_numpy()[1:] == o["indicator"].to_numpy()[:-1])
+    v = o["value"].to_numpy()
+    prev, cur = v[:-1], v[1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = cur / prev
+    flag = same & (prev != 0) & (cur != 0) & np.isfinite(ratio) & ((ratio >= JUMP_RATIO) | (ratio <= 1 / JUMP_RATIO)
+                                                                    | (ratio < 0))
+    i = np.flatnonzero(flag)
+    t = pd.DataFrame({"code": o["code"].to_numpy()[1:][i], "indicator": o["indicator"].to_numpy()[1:][i],
+                      "year_from": o["year"].to_numpy()[:-1][i], "year": o["year"].to_numpy()[1:][i],
+                      "value_from": prev[i], "value": cur[i], "ratio": ratio[i]})
+    t.insert(1, "name", t["code"].map(names))
+    return t[cols]
+
+
+def _outliers(obs: pd.DataFrame, names: dict) -> pd.DataFrame:
+    """Figures far from the other regions in the same indicator-year (robust z = |x-median| / 1.4826 MAD)."""
+    cols = ["code", "name", "indicator", "year", "value", "median", "robust_z"]
+    if len(obs) < OUTLIER_MIN_N:
+        return pd.DataFrame(columns=cols)
+    g = obs.groupby(["indicator", "year"], sort=False)["value"]
+    med = g.transform("median")
+    n = g.transform("size")
+    dev = (obs["value"] - med).abs()
+    mad = dev.groupby([obs["indicator"], obs["year"]], sort=False).transform("median") * 1.4826
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = dev / mad
+    flag = (n >= OUTLIER_MIN_N) & (mad > 0) & (z > OUTLIER_Z)
+    t = obs.loc[flag, ["code", "indicator", "year", "value"]].copy()
+    t["median"] = med[flag]
+    t["robust_z"] = z[flag]
+    t.insert(1, "name", t["code"].map(names))
+    return t[cols].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- template
+
+REGISTRY = "data/geo/regions.csv"
+
+
+def template(level: str, registry_path=None) -> bytes:
+    """A CSV to fill in: every region code and name of ``level``, a year column, empty values.
+
+    UTF-8 with BOM so Excel opens the Chinese names correctly; it round-trips
+    through :func:`read_table` / :func:`detect_roles` as a long table.
+    """
+    from pathlib import Path
+    if level not in LEVELS:
+        raise IngestError("unknown_level", f"未知层级 {level!r}。 / Unknown level {level!r}.")
+    path = Path(registry_path) if registry_path else Path(__file__).resolve().parents[1] / REGISTRY
+    allreg = pd.read_csv(path, dtype=str, keep_default_na=False)
+    reg = allreg[allreg["level"] == level]
+    provinces = allreg[allreg["level"] == "province"]
+    out = pd.DataFrame({"代码": reg["code"], "地区": reg["name"]})
+    if level != "province":
+        out["省份"] = reg["province_code"].map(dict(zip(provinces["code"], provinces["name"]))).fillna("")
+    out["年份"] = ""
+    out["数值"] = ""
+    buf = io.StringIO()
+    neutralise_frame(out).to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8-sig")

@@ -1,0 +1,501 @@
+"""Reading an uploaded file into a :class:`RawTable` (first step of the importer).
+
+What it handles, and why here: planners' files are never in our format.
+Encoding is sniffed (UTF-8 with/without BOM, UTF-16 from Excel's "Unicode
+text", else GB18030, a superset of GBK/GB2312). Separators: comma, tab,
+semicolon. XLSX (any sheet; :func:`list_sheets`) and legacy XLS. The grid is
+then split into: metadata lines above the table (NBS portal exports:
+``数据库：…``, ``指标：名称(单位)``, ``时间：…``; yearbook titles), header rows
+(merged cells forward-filled, a units row recognised), the body, and footer
+lines (``注：…`` becomes a caveat, ``数据来源：…`` the source).
+
+Safety: size limits are checked *before* parsing. For XLSX the zip directory's
+uncompressed sizes and compression ratios are checked first (a zip bomb is
+refused without inflating it), openpyxl runs in read_only (streaming) mode,
+and the cell count is enforced while streaming because a sheet's declared
+dimension can lie. Errors are :class:`IngestError` with a message for people.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from store.ingest_clean import FOOTNOTE, clean_cell, nfkc, parse_year
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an upload may cost. Defaults suit a laptop serving a few planners."""
+    max_bytes: int = 50 * MB             # the file as uploaded
+    max_cells: int = 20_000_000          # rows x columns of the chosen table
+    max_uncompressed: int = 500 * MB     # XLSX: all zip members inflated
+    max_ratio: int = 200                 # XLSX: inflated/compressed per member
+
+
+class IngestError(ValueError):
+    """A file we refuse or cannot read; ``str()`` is a message for the user.
+
+    ``code`` is stable (for translation in the UI): too_large, too_many_cells,
+    zip_bomb, not_a_workbook, unknown_sheet, encoding, empty, unreadable.
+    """
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class RawTable:
+    """A table as found in the file, before any interpretation of its cells.
+
+    ``body`` holds the data rows as strings ("" for empty), columns named by
+    ``columns`` (header rows joined with " / "), index = 1-based row number in
+    the file or sheet so reports can point at the source. ``header_parts``
+    keeps each column's header cells top-down; ``units`` maps a column to the
+    unit written in a units row. ``hints`` carries what the file says about
+    itself (indicator name, unit, time, source from an NBS export header).
+    """
+    filename: str
+    body: pd.DataFrame
+    columns: list[str]
+    header_parts: list[tuple[str, ...]] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)
+    meta_lines: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    hints: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None
+    encoding: str | None = None
+    digest: str = ""
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.body)
+
+
+# --------------------------------------------------------------------------- bytes -> grid
+
+def _refuse_size(data: bytes, limits: Limits) -> None:
+    if len(data) > limits.max_bytes:
+        raise IngestError(
+            "too_large",
+            f"文件过大：{len(data) / MB:.1f} MB，上限 {limits.max_bytes / MB:.0f} MB。"
+            f" / File too large: {len(data) / MB:.1f} MB (limit {limits.max_bytes / MB:.0f} MB).")
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Text and the encoding that read it without error."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8-sig", "gb18030"]
+    for enc in candidates:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise IngestError("encoding", "无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16）。"
+                                  " / Unknown text encoding (UTF-8, GBK/GB18030 or UTF-16 expected).")
+
+
+def _sniff_separator(sample_lines: list[str], filename: str) -> str:
+    """The separator that splits the most lines into the same number (>1) of fields."""
+    if filename.lower().endswith((".tsv", ".tab")):
+        return "\t"
+    best, best_score = ",", -1
+    for sep in [",", "\t", ";", "|"]:
+        widths = [len(next(csv.reader([ln], delimiter=sep))) for ln in sample_lines if ln.strip()]
+        if not widths:
+            continue
+        common = max(set(widths), key=widths.count)
+        score = widths.count(common) * (common > 1) * common ** 0.5
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def _text_grid(data: bytes, filename: str, limits: Limits) -> tuple[pd.DataFrame, str]:
+    text, enc = _decode(data)
+    if not text.strip():
+        raise IngestError("empty", "文件是空的。 / The file is empty.")
+    head = text[:200_000].splitlines()[:200]
+    tail = text[-50_000:].splitlines()[-50:]
+    sep = _sniff_separator(head, filename)
+    width = max(len(r) for r in csv.reader(head + tail, delimiter=sep))
+    est_rows = text.count("\n") + 1
+    if est_rows * width > limits.max_cells:
+        raise IngestError("too_many_cells", _cells_message(est_rows * width, limits))
+    try:
+        # The C parser is ~20x faster than csv.reader; names=range(width) lets
+        # short metadata lines above the table parse as ragged rows.
+        grid = pd.read_csv(io.StringIO(text), sep=sep, header=None, names=range(width), dtype=str,
+                           keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                           engine="c", quoting=csv.QUOTE_MINIMAL)
+    except Exception:  # ragged rows wider than the sample, odd quoting: slow but tolerant path
+        rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+        width = max((len(r) for r in rows), default=0)
+        if len(rows) * max(width, 1) > limits.max_cells:
+            raise IngestError("too_many_cells", _cells_message(len(rows) * width, limits))
+        grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
+    grid = grid.fillna("")
+    grid.columns = range(grid.shape[1])
+    grid.index = range(1, len(grid) + 1)
+    return grid, enc
+
+
+def _cells_message(n: int, limits: Limits) -> str:
+    return (f"表格过大：约 {n:,} 个单元格，上限 {limits.max_cells:,}。"
+            f" / Table too large: about {n:,} cells (limit {limits.max_cells:,}).")
+
+
+def _check_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise IngestError("not_a_workbook", "不是有效的 Excel (xlsx) 文件。 / Not a valid Excel (xlsx) file.")
+    total = 0
+    for info in zf.infolist():
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if ratio > limits.max_ratio and info.file_size > 10 * MB:
+            raise IngestError("zip_bomb", f"工作簿内容压缩比异常（{info.filename}），拒绝读取。"
+                                          f" / Workbook part {info.filename} is suspiciously compressed; refused.")
+    if total > limits.max_uncompressed:
+        raise IngestError("zip_bomb", f"工作簿解压后过大（{total / MB:.0f} MB）。"
+                                      f" / Workbook too large once unpacked ({total / MB:.0f} MB).")
+    return zf
+
+
+def _is_xlsx(data: bytes) -> bool:
+    return data[:4] == b"PK\x03\x04"
+
+
+def _is_xls(data: bytes) -> bool:
+    return data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _open_xlsx(data: bytes, limits: Limits):
+    import openpyxl
+    _check_zip(data, limits)
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        raise IngestError("not_a_workbook", f"无法打开工作簿：{exc} / Cannot open workbook: {exc}")
+
+
+def list_sheets(data: bytes, limits: Limits = Limits()) -> list[str]:
+    """Sheet names of an XLSX/XLS file, in workbook order ([] for text files)."""
+    _refuse_size(data, limits)
+    if _is_xlsx(data):
+        wb = _open_xlsx(data, limits)
+        try:
+            return list(wb.sheetnames)
+        finally:
+            wb.close()
+    if _is_xls(data):
+        import xlrd
+        try:
+            return xlrd.open_workbook(file_contents=data, on_demand=True).sheet_names()
+        except Exception as exc:
+            raise IngestError("not_a_workbook", f"无法打开工作簿：{exc} / Cannot open workbook: {exc}")
+    return []
+
+
+def _cell_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    return str(v)
+
+
+def _pick_sheet(names: list[str], sheet: str | None) -> str:
+    if sheet is None:
+        return names[0]
+    if sheet in names:
+        return sheet
+    stripped = {n.strip().strip("'"): n for n in names}
+    if sheet.strip().strip("'") in stripped:
+        return stripped[sheet.strip().strip("'")]
+    raise IngestError("unknown_sheet", f"没有名为 {sheet!r} 的工作表。 / No sheet named {sheet!r}.")
+
+
+def _xlsx_grid(data: bytes, sheet: str | None, limits: Limits) -> tuple[pd.DataFrame, str]:
+    wb = _open_xlsx(data, limits)
+    try:
+        name = _pick_sheet(list(wb.sheetnames), sheet)
+        ws = wb[name]
+        declared = (ws.max_row or 0) * (ws.max_column or 0)
+        if declared > limits.max_cells:
+            raise IngestError("too_many_cells", _cells_message(declared, limits))
+        rows, cells = [], 0
+        for row in ws.iter_rows(values_only=True):
+            cells += len(row)
+            if cells > limits.max_cells:
+                raise IngestError("too_many_cells", _cells_message(cells, limits))
+            rows.append([_cell_text(v) for v in row])
+    finally:
+        wb.close()
+    return _rows_to_grid(rows), name
+
+
+def _xls_grid(data: bytes, sheet: str | None, limits: Limits) -> tuple[pd.DataFrame, str]:
+    import xlrd
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    except Exception as exc:
+        raise IngestError("not_a_workbook", f"无法打开工作簿：{exc} / Cannot open workbook: {exc}")
+    name = _pick_sheet(book.sheet_names(), sheet)
+    ws = book.sheet_by_name(name)
+    if ws.nrows * ws.ncols > limits.max_cells:
+        raise IngestError("too_many_cells", _cells_message(ws.nrows * ws.ncols, limits))
+    rows = [[_cell_text(v) for v in ws.row_values(i)] for i in range(ws.nrows)]
+    return _rows_to_grid(rows), name
+
+
+def _rows_to_grid(rows: list[list[str]]) -> pd.DataFrame:
+    width = max((len(r) for r in rows), default=0)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
+    if grid.empty:
+        raise IngestError("empty", "工作表是空的。 / The sheet is empty.")
+    grid.columns = range(grid.shape[1])
+    grid.index = range(1, len(grid) + 1)
+    return grid
+
+
+# --------------------------------------------------------------------------- grid -> table
+
+_META_KEY = re.compile(r"^\s*(数据库|指标|时间|地区|单位|频度|表|Database|Indicator|Time|Unit|Region)\s*[:：]", re.I)
+_NOTE = re.compile(r"^\s*(注|备注|说明|数据来源|资料来源|来源|Note|Notes|Source)\s*[0-9一二三四五六七八九十①-⑩]*\s*[:：.、)]?", re.I)
+_SOURCE = re.compile(r"^\s*(数据来源|资料来源|来源|Source)\s*[:：]\s*", re.I)
+_PAREN_UNIT = re.compile(r"^(.*?)[（(]\s*([^()（）]{1,20})\s*[)）]\s*$")
+UNIT_WORDS = frozenset({
+    "%", "‰", "人", "万人", "亿人", "元", "万元", "亿元", "元/人", "个", "万个", "张", "万张", "所", "座",
+    "标台", "辆", "平方米", "平方公里", "公里", "千米", "米", "吨", "万吨", "户", "万户", "床", "岁",
+    "人/万人", "张/千人", "人/千人", "次", "万人次", "元/月", "元/年", "公顷", "立方米", "万立方米",
+    "千瓦时", "天", "年", "倍", "名", "家", "项", "件", "册", "万册", "台",
+})
+
+
+def _row_cells(grid: pd.DataFrame, i) -> list[str]:
+    return [str(v).strip() for v in grid.loc[i].tolist()]
+
+
+def _is_number(text: str) -> bool:
+    return clean_cell(text)[1] == "number"
+
+
+def _looks_like_unit(text: str) -> bool:
+    t = nfkc(text).strip()
+    if not t:
+        return True
+    if t.startswith("单位"):
+        return True
+    m = re.fullmatch(r"[（(]\s*(.+?)\s*[)）]", t)
+    inner = m.group(1) if m else t
+    return inner in UNIT_WORDS or inner.startswith("单位")
+
+
+def _unit_of(text: str) -> str:
+    t = nfkc(text).strip()
+    t = re.sub(r"^单位\s*[:：]?\s*", "", t)
+    m = re.fullmatch(r"[（(]\s*(.+?)\s*[)）]", t)
+    return (m.group(1) if m else t).strip()
+
+
+def _is_header_like(cells: list[str]) -> bool:
+    """No figure in the row, or only distinct year numbers across columns (a years row)."""
+    nonempty = [c for c in cells if c]
+    if not nonempty:
+        return False
+    numbers = [c for c in cells[1:] if c and _is_number(c)]
+    if not numbers:
+        texts = [c for c in cells[1:] if c and clean_cell(c)[1] != "missing"]
+        return bool(texts) or not cells[0]
+    years = [parse_year(c) for c in numbers]
+    return len(numbers) >= 2 and all(years) and len(set(years)) == len(years) and not cells[0]
+
+
+def _split_grid(grid: pd.DataFrame) -> dict:
+    """Find metadata lines, header rows, body rows and footer lines."""
+    idx = list(grid.index)
+    width = grid.shape[1]
+    nonempty = (grid != "").sum(axis=1)
+    meta, notes = [], []
+    # metadata / title lines above the table: a single filled cell in a wider grid
+    start = 0
+    while start < len(idx) and (nonempty[idx[start]] == 0 or (nonempty[idx[start]] == 1 and width > 1)):
+        if nonempty[idx[start]] == 1:
+            cells = _row_cells(grid, idx[start])
+            meta.append(next(c for c in cells if c))
+        start += 1
+        if start > 40:  # a one-column grid: no header block to find
+            start = 0
+            meta = []
+            break
+    # footer lines below the table: single cells that read as notes or long sentences
+    end = len(idx)
+    while end > start + 1:
+        i = idx[end - 1]
+        if nonempty[i] == 0:
+            end -= 1
+            continue
+        cells = [c for c in _row_cells(grid, i) if c]
+        if len(cells) == 1 and (_NOTE.match(cells[0]) or len(cells[0]) > 20) and not _is_number(cells[0]):
+            notes.insert(0, cells[0])
+            end -= 1
+            continue
+        break
+    if start >= end:
+        raise IngestError("empty", "没有找到表格数据。 / No table found in the file.")
+    # header block: first table row, plus following rows that hold no figures (max 6)
+    header = [idx[start]]
+    j = start + 1
+    while j < end and len(header) < 6 and _is_header_like(_row_cells(grid, idx[j])):
+        header.append(idx[j])
+        j += 1
+    if j >= end and len(header) > 1:  # every row looked like a header: keep one
+        header, j = header[:1], start + 1
+    return {"meta": meta, "notes": notes, "header": header, "body": (j, end)}
+
+
+def _header_labels(grid: pd.DataFrame, header_rows: list) -> tuple[list[str], list[tuple[str, ...]], dict]:
+    rows = [_row_cells(grid, i) for i in header_rows]
+    units_by_col: dict[int, str] = {}
+    # a units row: every filled cell (after the first column) is a unit
+    kept = []
+    for k, r in enumerate(rows):
+        filled = [c for c in r[1:] if c]
+        if k > 0 and filled and all(_looks_like_unit(c) for c in filled):
+            units_by_col.update({c: _unit_of(v) for c, v in enumerate(r) if v and _looks_like_unit(v)})
+        else:
+            kept.append(r)
+    if not kept:
+        kept = rows[:1]
+    width = len(kept[0])
+    # merged cells: a label over several columns is written once; fill it rightwards
+    # across the columns that carry their own label further down.
+    filled_rows = []
+    for k, r in enumerate(kept):
+        r = list(r)
+        if k < len(kept) - 1:
+            carry = ""
+            for c in range(width):
+                below = any(kept[b][c] for b in range(k + 1, len(kept)))
+                if r[c]:
+                    carry = r[c]
+                elif carry and below and c > 0:
+                    r[c] = carry
+        filled_rows.append(r)
+    parts, labels = [], []
+    for c in range(width):
+        p: list[str] = []
+        for r in filled_rows:
+            if r[c] and (not p or p[-1] != r[c]):
+                p.append(r[c])
+        parts.append(tuple(p))
+        labels.append(" / ".join(p) if p else f"列{c + 1}")
+    seen: dict[str, int] = {}
+    unique = []
+    for lab in labels:
+        if lab in seen:
+            seen[lab] += 1
+            unique.append(f"{lab} ({seen[lab]})")
+        else:
+            seen[lab] = 1
+            unique.append(lab)
+    units = {unique[c]: u for c, u in units_by_col.items() if c < len(unique) and u}
+    return unique, parts, units
+
+
+def _hints(meta: list[str], notes: list[str]) -> tuple[dict, list[str]]:
+    hints: dict[str, str] = {}
+    caveats = []
+    for line in meta:
+        t = nfkc(line).strip()
+        key = re.match(r"^\s*(数据库|指标|时间|单位|地区)\s*[:：]\s*(.*)$", t)
+        if key:
+            k, v = key.group(1), key.group(2).strip()
+            if k == "指标":
+                m = _PAREN_UNIT.match(v)
+                hints["name"], unit = (m.group(1).strip(), m.group(2).strip()) if m else (v, "")
+                if unit:
+                    hints["unit"] = unit
+            elif k == "单位":
+                hints["unit"] = _unit_of(v)
+            elif k == "时间":
+                hints["time"] = v
+            elif k == "数据库":
+                hints["database"] = v
+            elif k == "地区":
+                hints["region"] = v
+        elif t and "title" not in hints:
+            hints["title"] = t
+    for n in notes:
+        m = _SOURCE.match(n)
+        if m:
+            hints["source"] = n[m.end():].strip()
+        else:
+            caveats.append(n)
+    return hints, caveats
+
+
+def read_table(data: bytes, filename: str, sheet: str | None = None, limits: Limits = Limits()) -> RawTable:
+    """Parse an uploaded file (bytes as received) into a :class:`RawTable`.
+
+    ``sheet`` picks a workbook sheet by name (default: the first). Raises
+    :class:`IngestError` -- and only that -- for anything we refuse or cannot read.
+    """
+    try:
+        return _read_table(data, filename, sheet, limits)
+    except IngestError:
+        raise
+    except MemoryError:
+        raise IngestError("too_large", "文件太大，内存不足。 / File too large to read in memory.")
+    except Exception as exc:  # a parser bug must reach the user as a message, not a traceback
+        raise IngestError("unreadable", f"无法读取文件：{type(exc).__name__}: {exc}"
+                                        f" / Cannot read the file: {type(exc).__name__}: {exc}")
+
+
+def _read_table(data: bytes, filename: str, sheet: str | None, limits: Limits) -> RawTable:
+    if not isinstance(data, (bytes, bytearray)):
+        raise IngestError("unreadable", "需要文件内容（bytes）。 / File content (bytes) expected.")
+    data = bytes(data)
+    _refuse_size(data, limits)
+    if not data.strip():
+        raise IngestError("empty", "文件是空的。 / The file is empty.")
+    encoding = None
+    if _is_xlsx(data):
+        grid, sheet = _xlsx_grid(data, sheet, limits)
+    elif _is_xls(data):
+        grid, sheet = _xls_grid(data, sheet, limits)
+    else:
+        grid, encoding = _text_grid(data, filename, limits)
+        sheet = None
+    # drop columns that are empty everywhere (trailing commas, spacer columns)
+    grid = grid.loc[:, (grid != "").any(axis=0)]
+    grid.columns = range(grid.shape[1])
+    if grid.shape[1] == 0:
+        raise IngestError("empty", "没有找到表格数据。 / No table found in the file.")
+    parts = _split_grid(grid)
+    columns, header_parts, units = _header_labels(grid, parts["header"])
+    body = grid.iloc[parts["body"][0]:parts["body"][1]].copy()
+    body.columns = columns
+    hints, caveats = _hints(parts["meta"], parts["notes"])
+    return RawTable(filename=filename, body=body, columns=columns, header_parts=header_parts, units=units,
+                    meta_lines=parts["meta"], notes=caveats, hints=hints, sheet=sheet, encoding=encoding,
+                    digest=hashlib.sha1(data).hexdigest())
+
+
+__all__ = ["Limits", "IngestError", "RawTable", "read_table", "list_sheets", "FOOTNOTE"]
