@@ -26,3 +26,8 @@ def sequential(name: str, k: int, reverse: bool = False) -> list[str]:
 def diverging(k: int) -> list[str]:
     scale = pc.get_colorscale(DIVERGING)
     return pc.sample_colorscale(scale, [0.08 + 0.84 * i / max(k - 1, 1) for i in range(k)])
+
+
+def diverging_at(positions) -> list[str]:
+    """Colours of the diverging scale at positions in [0, 1] (0.5 = the reference)."""
+    return pc.sample_colorscale(pc.get_colorscale(DIVERGING), [0.08 + 0.84 * float(p) for p in positions])

@@ -1,0 +1,19 @@
+"""Entry point: page config, language switch and navigation. Pages live in pages/."""
+import streamlit as st
+
+from components.controls import current_view, language_switch
+from i18n import t
+
+st.set_page_config(page_title="基本公共服务均等化地图 · Public Service Equity Atlas", page_icon="🗺️",
+                   layout="wide", initial_sidebar_state="expanded")
+
+view = current_view()
+lang = view.lang
+pages = [
+    st.Page("pages/map.py", title=t("nav.map", lang), icon="🗺️", url_path="map", default=True),
+    st.Page("pages/data.py", title=t("nav.data", lang), icon="📥", url_path="data"),
+]
+navigation = st.navigation(pages, position="sidebar")
+with st.sidebar:
+    language_switch()
+navigation.run()

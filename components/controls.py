@@ -1,0 +1,161 @@
+"""Shared controls bound to the one ViewState.
+
+The URL is read once per session (first run), then the widgets own the state;
+every run writes the state back to the URL, so a copied link restores the view.
+Each widget is seeded from the state before it is drawn and writes back through
+its on_change callback, which runs before the page script.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from i18n import t
+from state import LEVELS, MODES, PALETTES, SCHEMES, ViewState
+
+
+def current_view() -> ViewState:
+    """The session's view; parsed from the URL on the session's first run."""
+    if "view" not in st.session_state:
+        view, notices = ViewState.from_params(st.query_params.to_dict())
+        st.session_state.view = view
+        st.session_state.url_notices = notices
+    return st.session_state.view
+
+
+def update_view(**changes) -> ViewState:
+    view = replace(current_view(), **changes)
+    st.session_state.view = view
+    return view
+
+
+def sync_url() -> None:
+    """Write the view to the URL (only non-default fields) and show notices for ignored parameters."""
+    view = current_view()
+    notices = st.session_state.pop("url_notices", [])
+    if notices:
+        st.toast(t("url.ignored", view.lang, params=", ".join(notices)), icon="ℹ️")
+    params = view.to_params()
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+
+
+def _bound(widget, field: str, key: str, **kwargs):
+    """Draw `widget` seeded from view.<field>; changes go back to the view."""
+    st.session_state[key] = getattr(current_view(), field)
+    return widget(key=key, on_change=lambda: update_view(**{field: st.session_state[key]}), **kwargs)
+
+
+def language_switch() -> str:
+    options = {"zh": "中文", "en": "English"}
+    return _bound(st.segmented_control, "lang", "w_lang", label=t("app.language", current_view().lang),
+                  options=list(options), format_func=options.get, selection_mode="single",
+                  label_visibility="collapsed")
+
+
+def level_select(lang: str) -> str:
+    return _bound(st.segmented_control, "level", "w_level", label=t("ctl.level", lang), options=list(LEVELS),
+                  format_func=lambda v: t(f"level.{v}", lang), selection_mode="single")
+
+
+def select(field: str, options: list, label: str, format_func=str, **kwargs):
+    """A selectbox bound to view.<field>; an out-of-range value falls back to the first option."""
+    view = current_view()
+    if getattr(view, field) not in options and options:
+        update_view(**{field: options[0]})
+    return _bound(st.selectbox, field, f"w_{field}", label=label, options=options, format_func=format_func, **kwargs)
+
+
+def scheme_controls(lang: str) -> None:
+    view = current_view()
+    select("scheme", list(SCHEMES), t("ctl.scheme", lang), lambda v: t(f"scheme.{v}", lang))
+    if view.scheme not in ("continuous", "std_mean", "box", "user"):
+        _bound(st.slider, "k", "w_k", label=t("ctl.k", lang), min_value=3, max_value=9)
+    if view.scheme == "user":
+        text = st.text_input(t("ctl.breaks", lang), value=",".join(f"{b:g}" for b in view.breaks),
+                             help=t("ctl.breaks_help", lang))
+        try:
+            breaks = tuple(sorted({float(v) for v in text.replace("，", ",").split(",") if v.strip()}))
+            if breaks != view.breaks:
+                update_view(breaks=breaks)
+        except ValueError:
+            st.warning(t("ctl.breaks_invalid", lang))
+    select("palette", list(PALETTES), t("ctl.palette", lang))
+
+
+def mode_select(lang: str) -> str:
+    return select("mode", list(MODES), t("ctl.mode", lang), lambda v: t(f"mode.{v}", lang))
+
+
+def scope_select(lang: str) -> str:
+    """Whole country, or one province (its cities or counties); only below province level."""
+    from components.data import get_regions
+    view = current_view()
+    if view.level == "province":
+        if view.scope:
+            update_view(scope="")
+        return ""
+    provinces = get_regions()
+    provinces = provinces[provinces["level"] == "province"]
+    names = dict(zip(provinces["code"], provinces["name" if lang == "zh" else "name_en"]))
+    return select("scope", ["", *names], t("ctl.scope", lang),
+                  lambda c: names.get(c, t("map.whole_country", lang)))
+
+
+def indicator_select(store, lang: str):
+    """Domain, then indicator; returns the indicator's catalog row (or None when the level has none)."""
+    view = current_view()
+    catalog = store.indicators(level=view.level)
+    if catalog.empty:
+        return None
+    domains = store.domains.sort_values("order")
+    domain_ids = [d for d in domains["id"] if d in set(catalog["domain"])]
+    domain_names = dict(zip(domains["id"], domains[f"name_{lang}"]))
+    current = view.indicator if view.indicator in catalog.index else catalog.index[0]
+    key = "w_domain"
+    if st.session_state.get("_domain_for") != current or key not in st.session_state:
+        st.session_state[key] = catalog.loc[current, "domain"]
+        st.session_state["_domain_for"] = current
+    domain = st.selectbox(t("ctl.domain", lang), domain_ids, key=key, format_func=lambda d: domain_names.get(d, d))
+    in_domain = catalog[catalog["domain"] == domain]
+    options = list(in_domain.index)
+    if current not in options:
+        current = options[0]
+    if view.indicator != current:
+        update_view(indicator=current, year=None)
+    names = dict(zip(in_domain.index, in_domain[f"name_{lang}"]))
+    chosen = _bound(st.selectbox, "indicator", "w_indicator", label=t("ctl.indicator", lang), options=options,
+                    format_func=lambda i: names.get(i, i))
+    st.session_state["_domain_for"] = chosen
+    return catalog.loc[chosen]
+
+
+def year_select(store, lang: str) -> int | None:
+    """Year slider over the years with data, plus play/pause that steps through them."""
+    view = current_view()
+    years = store.years(view.indicator, view.level)
+    if not years:
+        return None
+    if view.year not in years:
+        update_view(year=years[-1])
+    if len(years) > 1:
+        _bound(st.select_slider, "year", "w_year", label=t("ctl.year", lang), options=years)
+        playing = st.session_state.get("playing", False)
+        if st.button(("⏸ " + t("ctl.pause", lang)) if playing else ("▶ " + t("ctl.play", lang)), key="play"):
+            st.session_state.playing = not playing
+            st.rerun()
+    else:
+        st.caption(f"{t('ctl.year', lang)}: {years[0]}")
+    return current_view().year
+
+
+def step_year(store, indicator: str, step: int, wrap: bool = False) -> None:
+    view = current_view()
+    years = store.years(indicator, view.level)
+    if not years:
+        return
+    i = years.index(view.year) + step if view.year in years else len(years) - 1
+    if wrap:
+        i %= len(years)
+    update_view(year=years[max(0, min(i, len(years) - 1))])

@@ -1,0 +1,102 @@
+"""Cached access to the read-only things every page shares: the store, the registry, boundaries.
+
+The store is keyed by the saved-datasets version so an upload or a deletion
+shows up everywhere without restarting the app.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from geo import boundaries
+from geo.regions import load_regions
+from store import saved
+from store.model import Store, load_store
+
+
+@st.cache_resource(show_spinner=False)
+def _store(version: str) -> Store:
+    return load_store(extra=saved.load_all())
+
+
+def get_store() -> Store:
+    return _store(saved.version())
+
+
+@st.cache_resource(show_spinner=False)
+def get_regions():
+    return load_regions()
+
+
+@st.cache_resource(show_spinner=False)
+def geojson_url(level: str, resolution: str = "overview", province: str | None = None) -> str:
+    """Write the browser GeoJSON once per process; return its static URL."""
+    return boundaries.browser_geojson_url(level, resolution, province)
+
+
+@st.cache_resource(show_spinner=False)
+def maritime() -> dict:
+    return boundaries.maritime_geojson()
+
+
+@st.cache_resource(show_spinner=False)
+def inset_codes(level: str) -> set[str]:
+    """Regions drawn in the South China Sea inset (those reaching into its frame)."""
+    from figures.china_map import INSET_LAT, INSET_LON
+    gdf = boundaries.load_boundaries(level, "overview")
+    hits = gdf.cx[INSET_LON[0]:INSET_LON[1], INSET_LAT[0]:INSET_LAT[1]]
+    return set(hits["code"])
+
+
+@st.cache_resource(show_spinner=False)
+def regions_in_view(level: str, scope: str = ""):
+    """The regions drawn at `level` (those with a boundary), within province `scope` if given, with names."""
+    regions = get_regions()
+    drawn = set(boundaries.load_boundaries(level, "overview")["code"])
+    at_level = regions[regions["code"].isin(drawn)].drop_duplicates("code")
+    if scope:
+        at_level = at_level[at_level["province_code"] == scope]
+    return at_level.reset_index(drop=True)
+
+
+def region_label(code: str, lang: str) -> str:
+    regions = get_regions()
+    hit = regions[regions["code"] == code]
+    if hit.empty:
+        return code
+    return str(hit.iloc[0]["name" if lang == "zh" else "name_en"])
+
+
+def province_of(code: str) -> str:
+    return code[:2] + "0000"
+
+
+def has_children(code: str) -> bool:
+    regions = get_regions()
+    return bool((regions["parent_code"] == code).any() or (regions["province_code"] == code).sum() > 1)
+
+
+@st.cache_resource(show_spinner=False)
+def center_lon(province: str) -> float:
+    minx, _, maxx, _ = boundaries.bounds("province", province)
+    return (minx + maxx) / 2
+
+
+def grouping(store, group_id: str, level: str):
+    """Region code -> group label at `level`; province-level groupings reach cities and counties
+    through their province. Empty when the grouping doesn't apply to the level."""
+    import pandas as pd
+    try:
+        labels = store.grouping(group_id)
+    except KeyError:
+        return pd.Series(dtype=object)
+    regions = regions_in_view(level)
+    direct = regions["code"].map(labels)
+    via_province = regions["province_code"].map(labels)
+    return pd.Series(direct.fillna(via_province).to_numpy(), index=regions["code"])
+
+
+def grouping_label(store, group_id: str, lang: str) -> str:
+    groups = store.groups
+    if group_id in groups.index:
+        return str(groups.loc[group_id, f"name_{lang}"])
+    return group_id

@@ -1,0 +1,154 @@
+"""Reusable pieces of the map page: breadcrumbs, headline, summary cards, region panel, source note."""
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from components import controls, data
+from figures.map_view import fmt
+from figures.style import FONT_FAMILY
+from i18n import t
+from metrics._data import UndefinedMeasure
+from metrics.inequality import coefficient_of_variation, gini, theil_decomposition, theil_t
+from state import ViewState
+
+
+def breadcrumbs(view: ViewState, lang: str) -> None:
+    """全国 › 广东省 — each crumb goes back up."""
+    if not view.scope:
+        return
+    cols = st.columns([1, 1, 8])
+    if cols[0].button("‹ " + t("map.whole_country", lang), key="crumb-country"):
+        controls.update_view(scope="", region="")
+        st.rerun()
+    cols[1].markdown(f"**{escape(data.region_label(view.scope, lang))}**")
+
+
+def headline(table: pd.DataFrame, name: str, unit: str, year: int, view: ViewState, lang: str) -> str:
+    """A title that states the finding: who is highest and lowest, and how many have data."""
+    where = data.region_label(view.scope, lang) if view.scope else t("map.whole_country", lang)
+    has = table.dropna(subset=["value"]).sort_values("value")
+    if has.empty:
+        return t("map.headline_empty", lang, name=name, year=year, where=where)
+    hi, lo = has.iloc[-1], has.iloc[0]
+    return t("map.headline", lang, name=name, year=year, where=where, hi=escape(str(hi["label"])),
+             hi_v=fmt(hi["value"]), lo=escape(str(lo["label"])), lo_v=fmt(lo["value"]), unit=escape(unit))
+
+
+def _safe(func, *args, **kwargs):
+    try:
+        return func(*args, **kwargs)
+    except (UndefinedMeasure, ValueError):
+        return None
+
+
+def summary_cards(table: pd.DataFrame, store, meta: pd.Series, view: ViewState, year: int, lang: str) -> None:
+    """Mean, population-weighted mean, CV, Gini, Theil with between-group share, targets met."""
+    y = table["value"].to_numpy(float)
+    if np.isnan(y).all():
+        return
+    weights = table["code"].map(store.population(view.level, year)).to_numpy(float)
+    weighted_ok = not np.isnan(weights[~np.isnan(y)]).any()
+    mean = float(np.nanmean(y))
+    wmean = float(np.nansum(y * weights) / np.nansum(np.where(np.isnan(y), 0, weights))) if weighted_ok else None
+    groups = table["code"].map(data.grouping(store, view.group, view.level))
+    decomposition = _safe(theil_decomposition, y, groups.fillna("—").to_numpy(), index="T") \
+        if groups.notna().any() else None
+    c = st.columns(3)
+    c[0].metric(t("card.mean", lang), fmt(mean), help=meta[f"unit_{lang}"])
+    c[1].metric(t("card.wmean", lang), fmt(wmean) if wmean is not None else "—",
+                help=t("card.wmean_help", lang))
+    c[2].metric(t("card.cv", lang), fmt(_safe(coefficient_of_variation, y), 3), help=t("card.cv_help", lang))
+    c = st.columns(3)
+    c[0].metric(t("card.gini", lang), fmt(_safe(gini, y), 3), help=t("card.gini_help", lang))
+    theil = decomposition.total if decomposition else _safe(theil_t, y)
+    between = f"{decomposition.between_share:.0%}" if decomposition else None
+    c[1].metric(t("card.theil", lang), fmt(theil, 3),
+                delta=t("card.between", lang, share=between) if between else None, delta_color="off",
+                help=t("card.theil_help", lang, grouping=data.grouping_label(store, view.group, lang)))
+    if "target" in table.attrs:
+        met = int(table["meets"].fillna(False).sum())
+        c[2].metric(t("card.target", lang), f"{met} / {table.attrs['n_with_data']}",
+                    help=t("card.target_help", lang, target=fmt(table.attrs["target"])))
+    else:
+        c[2].metric(t("card.target", lang), "—", help=t("map.no_target", lang))
+
+
+def clicked_location(event) -> str | None:
+    try:
+        points = event.selection.points if hasattr(event, "selection") else event["selection"]["points"]
+    except (KeyError, TypeError, AttributeError):
+        return None
+    for point in points or []:
+        location = point.get("location")
+        if location:
+            return str(location)
+    return None
+
+
+def region_panel(view: ViewState, store, meta: pd.Series, table: pd.DataFrame, lang: str) -> None:
+    """The clicked region: value, rank, target status, trend sparkline, drill-down."""
+    row = table[table["code"] == view.region]
+    if row.empty:
+        return
+    row = row.iloc[0]
+    with st.container(border=True):
+        cols = st.columns([2, 2, 3, 2])
+        cols[0].markdown(f"#### {escape(str(row['label']))}")
+        cols[0].caption(view.region)
+        if np.isnan(row["value"]):
+            cols[1].metric(t("panel.value", lang), t("common.no_data", lang))
+        else:
+            cols[1].metric(t("panel.value", lang), f"{fmt(row['value'])} {meta[f'unit_{lang}']}",
+                           delta=t("panel.rank", lang, rank=int(row["rank"]), n=table.attrs["n_with_data"]),
+                           delta_color="off")
+            if pd.notna(row["meets"]):
+                cols[1].caption(t("panel.meets" if row["meets"] else "panel.misses", lang,
+                                  target=fmt(table.attrs["target"])))
+        panel = store.panel(meta.name, view.level)
+        if view.region in panel.index:
+            series = panel.loc[view.region].dropna()
+            cols[2].plotly_chart(sparkline(series, meta[f"unit_{lang}"]), config={"displayModeBar": False},
+                                 key="spark", width="stretch")
+        if view.level != "county" and data.has_children(view.region):
+            if cols[3].button(t("panel.drill", lang), key="drill", type="primary"):
+                target_level = "city" if view.level == "province" else "county"
+                controls.update_view(scope=data.province_of(view.region), level=target_level, region="")
+                st.rerun()
+        if cols[3].button(t("panel.clear", lang), key="clear-region"):
+            controls.update_view(region="")
+            st.rerun()
+
+
+def sparkline(series: pd.Series, unit: str) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=series.index.astype(int), y=series.values, mode="lines+markers",
+                               line={"color": "#4a78b0", "width": 2}, marker={"size": 4},
+                               hovertemplate="%{x}: %{y:,.4g} " + escape(unit) + "<extra></extra>"))
+    fig.update_layout(height=130, margin={"l": 0, "r": 0, "t": 5, "b": 0}, font={"family": FONT_FAMILY, "size": 11},
+                      xaxis={"showgrid": False, "tickformat": "d"}, yaxis={"showgrid": False},
+                      plot_bgcolor="white")
+    return fig
+
+
+def source_note(store, meta: pd.Series, target, table: pd.DataFrame, lang: str) -> None:
+    """Where the numbers come from, their unit, caveats, flags and the target's quote."""
+    source = store.sources.loc[meta["source"]] if meta["source"] in store.sources.index else None
+    citation = source[f"citation_{lang}"] if source is not None else meta["source"]
+    lines = [f"**{t('common.source', lang)}**: {escape(str(citation))} · **{t('common.unit', lang)}**: "
+             f"{escape(str(meta[f'unit_{lang}']))}"]
+    caveat = meta.get(f"caveats_{lang}")
+    if isinstance(caveat, str) and caveat.strip():
+        lines.append(f"**{t('map.caveats', lang)}**: {escape(caveat)}")
+    flags = table["flag"].astype(str)
+    flagged = flags[flags != ""]
+    if len(flagged):
+        counts = pd.Series([f for fs in flagged for f in fs.split(";") if f]).value_counts()
+        lines.append("⚑ " + ", ".join(f"{t(f'flag.{f}', lang)}: {n}" for f, n in counts.items()))
+    if target is not None:
+        lines.append(t("map.target_quote", lang, doc=escape(str(target["document"])),
+                       quote=escape(str(target["quote"]))))
+    st.caption("  \n".join(lines))

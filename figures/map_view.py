@@ -1,0 +1,169 @@
+"""From (values, view) to what the map page shows: the region table, the map layer, the ranking bar.
+
+Pure functions, no streamlit: a test can build any view and check the numbers
+inside the figures. Statistics come from the metrics engine; this module only
+arranges them for display.
+"""
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from figures.china_map import MapLayer
+from figures.classify import classify
+from figures.style import AVERAGE_COLOR, FONT_FAMILY, TARGET_COLOR, diverging, diverging_at, sequential
+from i18n import t
+from metrics.gaps import gap_to_average, gap_to_target, share_meeting_target
+from state import ViewState
+
+
+def fmt(value: float, digits: int = 4) -> str:
+    """A number as a reader wants it: significant digits, thousands separators, no '1e+04'."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    if abs(value) >= 10 ** digits:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+
+
+def applicable_target(targets: pd.DataFrame, indicator: str, scope: str) -> pd.Series | None:
+    """The target that applies to a view: the province's own target first, else a national one."""
+    rows = targets[targets["indicator"] == indicator]
+    if rows.empty:
+        return None
+    for wanted in ([scope] if scope else []) + [""]:
+        if wanted:
+            hit = rows[rows["scope_code"].astype(str) == wanted]
+        else:
+            hit = rows[rows["scope"] == "national"]
+        if not hit.empty:
+            return hit.sort_values("target_year").iloc[-1]
+    return None
+
+
+def region_table(values: pd.DataFrame, regions: pd.DataFrame, direction: int,
+                 weights: pd.Series | None = None, target: pd.Series | None = None,
+                 lang: str = "zh") -> pd.DataFrame:
+    """One row per region in view (`regions`, with code and names), values joined, gaps and rank added.
+
+    Regions without a value stay in the table with NaN: the map draws them as "no data".
+    """
+    table = regions[["code", "name", "name_en"]].merge(values, on="code", how="left")
+    table["label"] = table["name"] if lang == "zh" else table["name_en"]
+    table["flag"] = table["flag"].fillna("") if "flag" in table else ""
+    y = table["value"].to_numpy(float)
+    w = None
+    if weights is not None:
+        w = table["code"].map(weights).to_numpy(float)
+        if np.isnan(w[~np.isnan(y)]).any():
+            w = None                        # weights incomplete: fall back to the simple mean
+    direction = direction if direction in (1, -1) else 1
+    has = ~np.isnan(y)
+    table["gap_avg"] = np.nan
+    table["gap_avg_pct"] = np.nan
+    table["rank"] = np.nan
+    if has.any():
+        g = gap_to_average(y, weights=w, direction=direction)
+        table["gap_avg"], table["gap_avg_pct"] = g.gap, g.gap_pct
+        table.attrs["average"] = g.reference
+        table.attrs["average_weighted"] = w is not None
+        table["rank"] = pd.Series(direction * y).rank(ascending=False, method="min").to_numpy()
+    table["gap_target"] = np.nan
+    table["meets"] = pd.array([pd.NA] * len(table), dtype="boolean")
+    if target is not None and has.any():
+        g = gap_to_target(y, float(target["value"]), direction=direction)
+        table["gap_target"] = g.gap
+        share = share_meeting_target(y, float(target["value"]), target["comparator"], direction=direction)
+        table.loc[has, "meets"] = share.meets[has]
+        table.attrs["target"] = float(target["value"])
+    table.attrs["n_regions"] = int(len(table))
+    table.attrs["n_with_data"] = int(has.sum())
+    return table
+
+
+def hover_text(table: pd.DataFrame, unit: str, lang: str) -> list[str]:
+    n = table.attrs.get("n_with_data", len(table))
+    out = []
+    for row in table.itertuples():
+        name = escape(str(row.label))
+        if np.isnan(row.value):
+            out.append(f"<b>{name}</b><br>{t('common.no_data', lang)}")
+            continue
+        lines = [f"<b>{name}</b>", f"{fmt(row.value)} {escape(unit)}",
+                 t("map.hover_rank", lang, rank=int(row.rank), n=n),
+                 t("map.hover_gap_avg", lang, gap=f"{row.gap_avg:+,.3g}", pct=f"{row.gap_avg_pct:+.1f}")]
+        if not np.isnan(row.gap_target):
+            lines.append(t("map.hover_gap_target", lang, gap=f"{row.gap_target:+,.3g}"))
+        if row.flag:
+            lines.append("⚑ " + ", ".join(t(f"flag.{f}", lang) for f in str(row.flag).split(";") if f))
+        out.append("<br>".join(lines))
+    return out
+
+
+def map_layer(table: pd.DataFrame, view: ViewState, unit: str, direction: int, lang: str) -> MapLayer:
+    """Colour the regions by the view's value mode and classification scheme."""
+    mode = view.mode
+    column = {"value": "value", "gap_avg": "gap_avg", "gap_target": "gap_target", "rank": "rank"}[mode]
+    shown = table[column].to_numpy(float)
+    better = t("map.better_higher" if direction >= 0 else "map.better_lower", lang)
+    title = {
+        "value": f"{unit}<br><sub>{better}</sub>",
+        "gap_avg": t("map.legend_gap_avg", lang, unit=unit),
+        "gap_target": t("map.legend_gap_target", lang, unit=unit),
+        "rank": t("map.legend_rank", lang),
+    }[mode]
+    common = dict(codes=table["code"].tolist(), hover=hover_text(table, unit, lang), legend_title=title,
+                  no_data_label=t("common.no_data", lang))
+    if mode in ("gap_avg", "gap_target"):
+        # Diverging, centred on the reference: positive = better than the reference, always blue.
+        span = np.nanmax(np.abs(shown)) if np.isfinite(shown).any() else 1.0
+        return MapLayer(values=shown, colors=_continuous(diverging(9)), midpoint=0.0, **common) \
+            if view.scheme == "continuous" else _classed(shown, view, diverging, common, symmetric=span)
+    reverse = mode == "rank"
+    if view.scheme == "continuous":
+        return MapLayer(values=shown, colors=_continuous(sequential(view.palette, 9, reverse)), **common)
+    return _classed(shown, view, lambda k: sequential(view.palette, k, reverse), common)
+
+
+def _continuous(colors: list[str]) -> list[list]:
+    return [[i / (len(colors) - 1), c] for i, c in enumerate(colors)]
+
+
+def _classed(shown, view: ViewState, palette, common: dict, symmetric: float | None = None) -> MapLayer:
+    """Classes by the view's scheme. With `symmetric` (a diverging view) each class takes the
+    colour of its midpoint on a scale centred on 0 and spanning ±symmetric, so 0 stays neutral."""
+    classes = classify(shown, view.scheme, view.k, view.breaks)
+    counts = classes.counts()
+    labels = [f"{label} ({n})" for label, n in zip(classes.labels(fmt), counts)]
+    index = np.where(classes.index < 0, np.nan, classes.index.astype(float))
+    if symmetric:
+        lows = np.r_[classes.lower, classes.bins[:-1]]
+        mids = (np.maximum(lows, np.nanmin(shown)) + classes.bins) / 2
+        colors = diverging_at(0.5 + 0.5 * np.clip(mids / symmetric, -1, 1))
+    else:
+        colors = palette(max(classes.k, 1))
+    return MapLayer(values=index, classes=classes, class_labels=labels, colors=colors, **common)
+
+
+def ranking_bar(table: pd.DataFrame, unit: str, direction: int, lang: str, title: str,
+                group_of: pd.Series | None = None, height: int | None = None) -> go.Figure:
+    """All regions in view, best at the top, with the average and target as lines."""
+    data = table.dropna(subset=["value"]).sort_values("value", ascending=direction < 0)
+    fig = go.Figure(go.Bar(
+        x=data["value"], y=data["label"], orientation="h", marker_color="#4a78b0",
+        customdata=data["code"], hovertemplate="%{y}: %{x:,.4g} " + escape(unit) + "<extra></extra>"))
+    if "average" in table.attrs:
+        fig.add_vline(x=table.attrs["average"], line_color=AVERAGE_COLOR, line_dash="dot",
+                      annotation_text=t("map.average", lang), annotation_position="top")
+    if "target" in table.attrs:
+        fig.add_vline(x=table.attrs["target"], line_color=TARGET_COLOR, line_dash="dash",
+                      annotation_text=t("map.target", lang), annotation_position="bottom")
+    fig.update_layout(
+        title={"text": title, "font": {"size": 15}}, height=height or max(320, 18 * len(data) + 90),
+        margin={"l": 10, "r": 10, "t": 50, "b": 30}, font={"family": FONT_FAMILY, "size": 12},
+        xaxis={"title": unit, "gridcolor": "#eef0f3"}, yaxis={"autorange": "reversed", "dtick": 1},
+        plot_bgcolor="white", showlegend=False)
+    return fig

@@ -1,0 +1,72 @@
+"""Map explorer: pick an indicator, level and year; read the map; click to go deeper."""
+import time
+
+import streamlit as st
+
+from components import controls, data, panels
+from figures.china_map import PLOTLY_CONFIG, china_map
+from figures.map_view import applicable_target, fmt, map_layer, ranking_bar, region_table
+from i18n import t
+
+# ── filters ──────────────────────────────────────────────────────────────────
+view = controls.current_view()
+lang = view.lang
+store = data.get_store()
+with st.sidebar:
+    controls.level_select(lang)
+    controls.scope_select(lang)
+    meta = controls.indicator_select(store, lang)
+    year = controls.year_select(store, lang)
+    controls.mode_select(lang)
+    controls.scheme_controls(lang)
+view = controls.current_view()
+controls.sync_url()
+
+if meta is None:
+    st.info(t("map.no_indicator", lang, level=t(f"level.{view.level}", lang)))
+    st.stop()
+
+# ── data ─────────────────────────────────────────────────────────────────────
+name = meta[f"name_{lang}"]
+unit = meta[f"unit_{lang}"]
+direction = int(meta["direction"])
+regions = data.regions_in_view(view.level, view.scope)
+values = store.values(meta.name, view.level, year)
+target = applicable_target(store.targets, meta.name, view.scope)
+table = region_table(values, regions, direction, store.population(view.level, year), target, lang)
+if view.mode == "gap_target" and target is None:
+    st.caption(t("map.no_target", lang))
+    view = controls.update_view(mode="value")
+
+# ── figure ───────────────────────────────────────────────────────────────────
+panels.breadcrumbs(view, lang)
+st.markdown(f"### {panels.headline(table, name, unit, year, view, lang)}")
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    national = not view.scope
+    resolution = "overview" if national else "detail"
+    layer = map_layer(table, view, unit, direction, lang)
+    fig = china_map(layer, data.geojson_url(view.level, resolution, view.scope or None), national=national,
+                    inset_codes=data.inset_codes(view.level) if national else None,
+                    maritime=data.maritime() if national else None,
+                    center_lon=data.center_lon(view.scope) if view.scope else 105.0)
+    event = st.plotly_chart(fig, config=PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
+                            key=f"map-{view.level}-{view.scope}", width="stretch")
+    clicked = panels.clicked_location(event)
+    if clicked and clicked != view.region:
+        view = controls.update_view(region=clicked)
+        controls.sync_url()
+with right:
+    panels.summary_cards(table, store, meta, view, year, lang)
+    st.plotly_chart(ranking_bar(table, unit, direction, lang, t("map.bar_title", lang, name=name, year=year),
+                                height=560), config=PLOTLY_CONFIG, width="stretch", key="bar")
+
+# ── caption ──────────────────────────────────────────────────────────────────
+if view.region:
+    panels.region_panel(view, store, meta, table, lang)
+panels.source_note(store, meta, target, table, lang)
+
+if st.session_state.get("playing"):
+    time.sleep(1.2)
+    controls.step_year(store, meta.name, +1, wrap=True)
+    st.rerun()

@@ -1,0 +1,42 @@
+"""The view state survives a round trip through the URL; bad parameters fall back with a notice."""
+from hypothesis import given, strategies as st
+
+from state import LEVELS, MODES, SCHEMES, ViewState
+
+
+def test_default_state_has_empty_url():
+    assert ViewState().to_params() == {}
+
+
+def test_round_trip_of_a_drilled_down_view():
+    view = ViewState(lang="en", level="county", scope="440000", indicator="beds_per_1000", year=2016,
+                     scheme="fisher_jenks", k=7, mode="gap_avg", region="440300", presenter=True)
+    params = view.to_params()
+    assert params["level"] == "county" and params["scope"] == "440000" and params["present"] == "1"
+    assert ViewState.from_params(params) == (view, [])
+
+
+def test_invalid_parameters_fall_back_to_defaults_with_notices():
+    view, notices = ViewState.from_params({"level": "planet", "year": "abc", "k": "40", "ind": "<script>",
+                                           "scope": "44", "mode": "rank"})
+    assert view == ViewState(mode="rank")
+    assert sorted(notices) == sorted(["level=planet", "year=abc", "k=40", "ind=<script>", "scope=44"])
+
+
+def test_scope_is_dropped_at_province_level():
+    view, notices = ViewState.from_params({"scope": "440000"})
+    assert view.scope == "" and notices == ["scope=440000"]
+
+
+def test_user_breaks_parse_sorted_and_reject_unsorted():
+    assert ViewState.from_params({"cls": "user", "breaks": "1.5,3,10"})[0].breaks == (1.5, 3.0, 10.0)
+    assert ViewState.from_params({"breaks": "3,1"})[1] == ["breaks=3,1"]
+
+
+@given(st.dictionaries(st.sampled_from(["lang", "level", "scope", "ind", "year", "cls", "k", "breaks", "mode",
+                                        "pal", "group", "region", "present", "junk"]),
+                       st.text(max_size=12)))
+def test_any_url_parses_without_error(params):
+    view, notices = ViewState.from_params(params)
+    assert view.level in LEVELS and view.mode in MODES and view.scheme in SCHEMES
+    assert ViewState.from_params(view.to_params())[0] == view
