@@ -19,7 +19,10 @@ def _store(version: str) -> Store:
 
 
 def get_store() -> Store:
-    return _store(saved.version())
+    """The store with every saved upload merged in; rebuilt when the saved-datasets manifest changes."""
+    manifest = saved.user_root() / saved.MANIFEST
+    version = str(manifest.stat().st_mtime_ns) if manifest.exists() else "none"
+    return _store(version)
 
 
 @st.cache_resource(show_spinner=False)
