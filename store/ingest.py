@@ -22,8 +22,10 @@ Regions are matched on *unique* (region, parent) pairs with
 ``geo.matcher.RegionMatcher(level).match(values, parents, year)``, so a 1.7 M
 row county table costs a few thousand lookups. Values are parsed by
 ``store.ingest_clean`` (full-width digits, 1,234, 12.3①, 45%, —/…/#N/A).
-Figures are never "fixed": year-on-year jumps (>=50 %) and outliers
-(robust z > 6 within an indicator-year) are only reported.
+Figures are never "fixed": year-on-year jumps (to >=1.5x or <=1/1.5 of the
+previous available year) are reported and flagged ``suspect_jump`` like the
+bundled data; outliers (robust z > 6 within an indicator-year) are reported.
+A value written with a footnote mark (12.3①) is kept with flag ``footnote``.
 
 Indicator ids are ``user_<slug>_<hash>``; bundled ids never start with
 ``user_``, so a user indicator cannot shadow a bundled one.
@@ -209,8 +211,8 @@ class IndicatorMeta:
     name_en: str = ""
     unit_zh: str = ""
     unit_en: str = ""
-    domain: str = "user"
-    direction: int = 1
+    domain: str = "context"      # an id of data/bundled/domains.csv
+    direction: int = 0           # 1 higher is better, -1 lower is better, 0 context
     definition_zh: str = ""
     definition_en: str = ""
     source: str = ""
@@ -323,10 +325,10 @@ def _slug(text: str) -> str:
     return (s[:24].strip("_") or "ind")
 
 
-def indicator_id(name: str, unit: str, level: str | None, salt: str = "") -> str:
+def indicator_id(name: str, unit: str, level: str | None, salt: str = "", slug_from: str = "") -> str:
     """``user_<slug>_<hash>``: stable for the same file and indicator, never a bundled id."""
     h = hashlib.sha1(f"{name}|{unit}|{level}|{salt}".encode()).hexdigest()[:10]
-    return f"user_{_slug(name)}_{h}"
+    return f"user_{_slug(slug_from or name)}_{h}"
 
 
 def _split_unit(label: str) -> tuple[str, str]:
@@ -572,11 +574,11 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
         single = len(pd.unique(obs_ind)) == 1
         unit = (meta.unit_zh if (meta.unit_zh and (single or not unit)) else unit) or raw.hints.get("unit", "") \
             or ("%" if ind in pct_by_ind else "")
-        iid = indicator_id(name, unit, level, salt)
+        iid = indicator_id(name, unit, level, salt, slug_from=meta.name_en if single else "")
         id_of[ind] = iid
         catalog_rows.append({
             "id": iid, "name_zh": name, "name_en": meta.name_en if single else "", "domain": meta.domain,
-            "unit_zh": unit, "unit_en": meta.unit_en if single else "", "direction": int(meta.direction or 1),
+            "unit_zh": unit, "unit_en": meta.unit_en if single else "", "direction": int(meta.direction) if meta.direction in (-1, 0, 1) else 0,
             "levels": level, "definition_zh": meta.definition_zh, "definition_en": meta.definition_en,
             "source": source, "caveats_zh": "；".join(x for x in [meta.caveats_zh, *auto_caveats] if x),
             "caveats_en": "; ".join(x for x in [meta.caveats_en, "Imported by a user; not verified by this tool."]
@@ -600,10 +602,20 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
     cell_tab.insert(0, "row", rows[cell_tab.pop("pos").to_numpy()])
     report.cells = cell_tab.reset_index(drop=True)
     report.duplicates = _duplicates_table(cells, dup_idx, rows)
+    if len(report.duplicates):
+        first_of = report.duplicates.drop_duplicates("row").set_index("row")["first_row"]
+        is_dup = (row_outcomes["reason"] == "duplicate_key").to_numpy()
+        row_outcomes.loc[is_dup, "detail"] = [f"duplicate of row {first_of.get(r, '?')} (first one kept)"
+                                              for r in row_outcomes.loc[is_dup, "row"]]
     report.summary_rows = row_outcomes.loc[row_outcomes["reason"] == "summary_row", ["row", "region"]].reset_index(
         drop=True)
     names = dict(zip(matched["code"], matched["name"])) if len(matched) else {}
     report.jumps = _jumps(observations, names)
+    if len(report.jumps):  # same rule and flag name as the bundled data (data/bundled/README.md)
+        jk = pd.MultiIndex.from_frame(report.jumps[["code", "indicator", "year"]])
+        hit = pd.MultiIndex.from_frame(observations[["code", "indicator", "year"]]).isin(jk)
+        f = observations["flag"].to_numpy(dtype=object)
+        observations["flag"] = np.where(hit, np.where(f == "", "suspect_jump", f + ";suspect_jump"), f)
     report.outliers = _outliers(observations, names)
     counts = row_outcomes["outcome"].value_counts()
     report.counts = {

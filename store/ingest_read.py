@@ -327,6 +327,17 @@ def _is_header_like(cells: list[str]) -> bool:
     return len(numbers) >= 2 and all(years) and len(set(years)) == len(years) and not cells[0]
 
 
+def _continues_header(cells: list[str], first: str) -> bool:
+    """A further header row: no figures, and its first cell is blank (merged downwards),
+    repeats the first header's, or the row holds year labels or units."""
+    if not _is_header_like(cells):
+        return False
+    if not cells[0] or cells[0] == first:
+        return True
+    rest = [c for c in cells[1:] if c]
+    return any(parse_year(c) for c in rest) or all(_looks_like_unit(c) for c in rest)
+
+
 def _split_grid(grid: pd.DataFrame) -> dict:
     """Find metadata lines, header rows, body rows and footer lines."""
     idx = list(grid.index)
@@ -362,7 +373,8 @@ def _split_grid(grid: pd.DataFrame) -> dict:
     # header block: first table row, plus following rows that hold no figures (max 6)
     header = [idx[start]]
     j = start + 1
-    while j < end and len(header) < 6 and _is_header_like(_row_cells(grid, idx[j])):
+    first = _row_cells(grid, idx[start])[0]
+    while j < end and len(header) < 6 and _continues_header(_row_cells(grid, idx[j]), first):
         header.append(idx[j])
         j += 1
     if j >= end and len(header) > 1:  # every row looked like a header: keep one
