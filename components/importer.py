@@ -1,0 +1,107 @@
+"""The import wizard's steps: correct column roles, describe the indicator, read the report."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from i18n import t
+from store.ingest import IndicatorMeta, RawTable, Roles
+
+_NONE = "—"
+SHAPES = ("long", "wide_year", "wide_indicator")
+
+
+def table_text(value) -> str:
+    """User text shown in markdown: escaped, so a cell is data and never markup."""
+    from html import escape
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return escape(text).replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("`", "\\`")
+
+
+def edit_roles(raw: RawTable, detected: Roles, lang: str) -> Roles:
+    """Show the detected roles and let the user correct each one."""
+    columns = [_NONE, *raw.columns]
+    for note in detected.notes:
+        st.caption(table_text(note))
+    cols = st.columns(4)
+    shape = cols[0].selectbox(t("imp.shape", lang), SHAPES, index=SHAPES.index(detected.shape),
+                              format_func=lambda s: t(f"imp.shape.{s}", lang), key=f"shape-{raw.digest}")
+
+    def pick(col, role: str, current: str | None):
+        index = columns.index(current) if current in columns else 0
+        chosen = col.selectbox(t(f"imp.role.{role}", lang), columns, index=index, key=f"role-{role}-{raw.digest}")
+        return None if chosen == _NONE else chosen
+
+    region = pick(cols[1], "region", detected.region)
+    parent = pick(cols[2], "parent", detected.parent)
+    unit = pick(cols[3], "unit", detected.unit)
+    roles = replace(detected, shape=shape, region=region, parent=parent, unit=unit)
+    if shape == "long":
+        cols = st.columns(3)
+        roles = replace(roles, year=pick(cols[0], "year", detected.year),
+                        indicator=pick(cols[1], "indicator", detected.indicator),
+                        value=pick(cols[2], "value", detected.value))
+    elif shape == "wide_year":
+        st.caption(t("imp.year_columns", lang, columns="、".join(
+            f"{table_text(c)} → {y}" for c, y in detected.year_columns.items()) or _NONE))
+    else:
+        chosen = st.multiselect(t("imp.indicator_columns", lang), raw.columns,
+                                default=[c for c in detected.indicator_columns if c in raw.columns],
+                                key=f"indcols-{raw.digest}")
+        roles = replace(roles, indicator_columns=chosen)
+    return roles
+
+
+def edit_meta(raw: RawTable, store, lang: str) -> tuple[IndicatorMeta, str | None]:
+    """Name, unit, domain, direction and level of the uploaded indicator (prefilled from the file)."""
+    hints = raw.hints
+    cols = st.columns(3)
+    name_zh = cols[0].text_input(t("imp.name_zh", lang), value=hints.get("name", hints.get("title", "")), key=f"nzh-{raw.digest}")
+    name_en = cols[1].text_input(t("imp.name_en", lang), key=f"nen-{raw.digest}")
+    unit = cols[2].text_input(t("imp.unit", lang), value=hints.get("unit", ""), key=f"unit-{raw.digest}")
+    cols = st.columns(3)
+    domains = store.domains.sort_values("order")
+    names = dict(zip(domains["id"], domains[f"name_{lang}"]))
+    domain = cols[0].selectbox(t("ctl.domain", lang), list(names), format_func=names.get, key=f"dom-{raw.digest}")
+    direction = cols[1].selectbox(t("imp.direction", lang), [1, -1, 0], key=f"dir-{raw.digest}",
+                                  format_func=lambda d: t(f"imp.direction.{d}", lang))
+    level = cols[2].selectbox(t("ctl.level", lang), [None, "province", "city", "county"], key=f"lvl-{raw.digest}",
+                              format_func=lambda v: t("imp.level_auto", lang) if v is None else t(f"level.{v}", lang))
+    meta = IndicatorMeta(name_zh=name_zh, name_en=name_en, unit_zh=unit, unit_en=unit, domain=domain,
+                         direction=direction, source=hints.get("source", ""),
+                         caveats_zh="；".join(raw.notes))
+    return meta, level
+
+
+def show_report(result, lang: str) -> None:
+    """Counts that add up to the input, then every table of the report with its rows."""
+    report = result.report
+    c = report.counts
+    for error in report.errors:
+        st.error(table_text(error))
+    for warning in report.warnings:
+        st.warning(table_text(warning))
+    cols = st.columns(4)
+    cols[0].metric(t("imp.input_rows", lang), f"{c.get('input_rows', 0):,}")
+    cols[1].metric(t("imp.used", lang), f"{c.get('used', 0):,}")
+    cols[2].metric(t("imp.skipped", lang), f"{c.get('skipped', 0):,}")
+    cols[3].metric(t("imp.rejected", lang), f"{c.get('rejected', 0):,}")
+    st.caption(t("imp.counts_add_up", lang, observations=f"{c.get('observations', 0):,}",
+                 level=t(f"level.{result.level}", lang) if result.level else _NONE))
+    tabs = {
+        "regions": report.regions, "cells": report.cells, "duplicates": report.duplicates,
+        "summary_rows": report.summary_rows, "jumps": report.jumps, "outliers": report.outliers,
+        "rows": result.row_outcomes[result.row_outcomes["outcome"] != "used"],
+    }
+    labels = [f"{t(f'imp.tab.{k}', lang)} ({len(v):,})" for k, v in tabs.items()]
+    for tab, (key, frame) in zip(st.tabs(labels), tabs.items()):
+        with tab:
+            if key == "regions" and len(frame):
+                status = frame["status"].value_counts()
+                st.caption(" · ".join(f"{t(f'imp.status.{s}', lang)}: {n}" for s, n in status.items()))
+                frame = frame.assign(candidates=frame["candidates"].map(
+                    lambda c: "、".join(f"{x[0]} {x[1]}" if isinstance(x, (list, tuple)) else str(x) for x in c)
+                    if isinstance(c, (list, tuple)) else c))
+            st.dataframe(frame.astype(str) if len(frame) else frame, width="stretch", hide_index=True)

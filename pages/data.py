@@ -1,0 +1,96 @@
+"""Data: saved datasets, a template to start from, and the import wizard
+(file → preview → column roles → indicator metadata → validation report → save)."""
+import pandas as pd
+import streamlit as st
+
+from components import controls, data
+from components.importer import edit_meta, edit_roles, show_report, table_text
+from i18n import t
+from store import ingest, saved
+
+view = controls.current_view()
+lang = view.lang
+controls.sync_url()
+st.title(t("data.title", lang))
+
+# ── saved datasets ───────────────────────────────────────────────────────────
+st.subheader(t("data.saved", lang))
+datasets = saved.list_datasets()
+if datasets.empty:
+    st.caption(t("data.saved_empty", lang))
+for row in datasets.itertuples():
+    with st.container(border=True):
+        left, right = st.columns([6, 1])
+        left.markdown(f"**{table_text(row.name)}** · {t(f'level.{row.level}', lang)} · "
+                      f"{row.regions} {t('data.regions', lang)} · {row.year_min}–{row.year_max} · "
+                      f"{row.observations:,} {t('data.figures', lang)}")
+        left.caption(f"{table_text(row.description)} — {t('common.source', lang)}: {table_text(row.source)} · "
+                     f"{t('data.uploaded', lang)} {row.uploaded_at}")
+        if right.button(t("data.delete", lang), key=f"del-{row.id}"):
+            saved.delete_dataset(row.id)
+            st.rerun()
+
+# ── template ─────────────────────────────────────────────────────────────────
+with st.expander(t("data.template", lang)):
+    level = st.selectbox(t("ctl.level", lang), ["province", "city", "county"], key="tpl-level",
+                         format_func=lambda v: t(f"level.{v}", lang))
+    st.download_button(t("data.template_download", lang), ingest.template(level),
+                       file_name=f"atlas_template_{level}.csv", mime="text/csv")
+
+# ── import wizard ────────────────────────────────────────────────────────────
+st.subheader(t("data.import", lang))
+upload = st.file_uploader(t("data.upload", lang), type=["csv", "tsv", "txt", "xlsx"], key="upload",
+                          help=t("data.upload_help", lang))
+if upload is None:
+    st.stop()
+content = upload.getvalue()
+sheet = None
+if upload.name.lower().endswith(".xlsx"):
+    try:
+        sheets = ingest.list_sheets(content)
+    except ingest.IngestError as exc:
+        st.error(str(exc))
+        st.stop()
+    sheet = st.selectbox(t("data.sheet", lang), sheets)
+try:
+    raw = ingest.read_table(content, upload.name, sheet=sheet)
+except ingest.IngestError as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.markdown(f"**1 · {t('data.step_preview', lang)}** — {raw.n_rows:,} {t('data.rows', lang)}")
+for line in raw.notes:
+    st.caption(table_text(line))
+st.dataframe(raw.body.head(20), width="stretch")
+
+st.markdown(f"**2 · {t('data.step_roles', lang)}**")
+roles = edit_roles(raw, ingest.detect_roles(raw), lang)
+
+st.markdown(f"**3 · {t('data.step_meta', lang)}**")
+meta, level = edit_meta(raw, data.get_store(), lang)
+
+st.markdown(f"**4 · {t('data.step_report', lang)}**")
+key = (raw.digest, sheet, repr(roles), repr(meta), level)
+if st.session_state.get("import_key") != key:
+    with st.spinner(t("data.validating", lang)):
+        st.session_state.import_result = ingest.import_table(raw, roles, meta, level=level)
+    st.session_state.import_key = key
+result = st.session_state.import_result
+show_report(result, lang)
+
+st.markdown(f"**5 · {t('data.step_save', lang)}**")
+with st.form("save"):
+    name = st.text_input(t("data.name", lang), value=meta.name_zh or upload.name)
+    description = st.text_area(t("data.description", lang))
+    source = st.text_input(t("data.source", lang), value=meta.source)
+    submitted = st.form_submit_button(t("data.save", lang), type="primary", disabled=not result.ok)
+if submitted:
+    try:
+        saved.save_dataset(result, name, description, source)
+    except saved.SavedDataError as exc:
+        st.error(str(exc))
+    else:
+        indicator = result.catalog.iloc[0]["id"]
+        controls.update_view(indicator=indicator, level=result.level, scope="", year=None, region="")
+        st.success(t("data.saved_ok", lang, name=name))
+        st.page_link("pages/map.py", label=t("data.open_map", lang), icon="🗺️")
