@@ -1,0 +1,188 @@
+"""Saved user datasets: round trip, listing, deleting, and crash safety (a writer killed mid-save)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from store.ingest import CATALOG_COLUMNS, ImportReport, ImportResult
+from store.saved import SavedDataError, delete_dataset, list_datasets, load_all, save_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_result(tag: str, n_codes: int = 31, years=range(2010, 2017), level="province") -> ImportResult:
+    codes = [f"{11 + i:02d}0000" for i in range(n_codes)]
+    ys = list(years)
+    obs = pd.DataFrame({"code": np.repeat(codes, len(ys)), "year": np.tile(ys, n_codes),
+                        "indicator": f"user_{tag}_0123456789",
+                        "value": np.arange(n_codes * len(ys), dtype="float64") / 7, "flag": "", "source": "测试"})
+    cat = pd.DataFrame([{c: "" for c in CATALOG_COLUMNS}])
+    cat.loc[0, ["id", "name_zh", "unit_zh", "levels", "domain"]] = [f"user_{tag}_0123456789", f"指标{tag}", "张",
+                                                                      level, "health"]
+    cat["direction"] = 1
+    return ImportResult(obs, cat, ImportReport(), pd.DataFrame(), level)
+
+
+def test_round_trip_list_and_delete(tmp_path):
+    a = save_dataset(make_result("a"), "床位数", "卫健委报表", "市卫健委", root=tmp_path)
+    b = save_dataset(make_result("b", n_codes=5, years=[2020]), "医生数", root=tmp_path)
+    listed = list_datasets(root=tmp_path)
+    assert listed["id"].tolist() == [a, b]
+    row = listed.set_index("id").loc[a]
+    assert (row["name"], row["description"], row["source"], row["level"]) == ("床位数", "卫健委报表", "市卫健委",
+                                                                              "province")
+    assert (row["regions"], row["year_min"], row["year_max"], row["observations"]) == (31, 2010, 2016, 217)
+    assert row["uploaded_at"].startswith("20")
+    loaded = load_all(root=tmp_path)
+    obs, cat = loaded[0]
+    pd.testing.assert_frame_equal(obs, make_result("a").observations)
+    assert cat.loc[0, "id"] == "user_a_0123456789" and cat.loc[0, "name_zh"] == "指标a"
+    delete_dataset(a, root=tmp_path)
+    assert list_datasets(root=tmp_path)["id"].tolist() == [b]
+    assert sorted(p.name for p in tmp_path.glob("*.parquet")) == [f"{b}.parquet"]
+    with pytest.raises(SavedDataError):
+        delete_dataset(a, root=tmp_path)
+
+
+def test_refuses_empty_and_resaved_indicators(tmp_path):
+    save_dataset(make_result("a"), "x", root=tmp_path)
+    with pytest.raises(SavedDataError, match="already saved"):
+        save_dataset(make_result("a"), "again", root=tmp_path)
+    empty = make_result("e")
+    empty.observations = empty.observations.iloc[:0]
+    with pytest.raises(SavedDataError):
+        save_dataset(empty, "empty", root=tmp_path)
+    assert len(list_datasets(root=tmp_path)) == 1
+
+
+def test_env_var_sets_the_root(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATLAS_USER_DATA", str(tmp_path / "env"))
+    ds = save_dataset(make_result("env"), "env")
+    assert (tmp_path / "env" / f"{ds}.parquet").exists()
+    assert list_datasets()["id"].tolist() == [ds]
+
+
+def test_empty_store_lists_nothing(tmp_path):
+    assert list_datasets(root=tmp_path).empty and load_all(root=tmp_path) == []
+
+
+def test_saved_data_merges_into_the_store(tmp_path):
+    model = pytest.importorskip("store.model")
+    bundled = ROOT / "data" / "bundled" / "observations.parquet"
+    if not bundled.exists():
+        pytest.skip("bundled observations not built yet")
+    save_dataset(make_result("m"), "m", root=tmp_path)
+    store = model.load_store(extra=load_all(root=tmp_path))
+    assert "user_m_0123456789" in store.catalog.index
+
+
+# ----------------------------------------------------------------------------- crash safety
+
+CHILD = textwrap.dedent("""
+    import os, sys, time
+    sys.path.insert(0, {root!r})
+    import numpy as np, pandas as pd
+    import store.saved as saved
+    from tests.test_saved import make_result
+    mode, marker, store_root = sys.argv[1], sys.argv[2], sys.argv[3]
+
+    def stall():
+        open(marker, "w").close()
+        time.sleep(60)
+
+    if mode == "parquet":      # killed while the new Parquet file is half written
+        real = pd.DataFrame.to_parquet
+        def slow(self, fh, **kw):
+            fh.write(b"PAR1 half a file")
+            fh.flush()
+            stall()
+        pd.DataFrame.to_parquet = slow
+    elif mode == "manifest":   # killed after the Parquet is in place, before the manifest moves
+        real_write = saved._write_manifest
+        def slow_manifest(root, manifest):
+            stall()
+        saved._write_manifest = slow_manifest
+    elif mode == "manifest_half":  # killed with the new manifest half written to its temp file
+        real_atomic = saved._atomic_write
+        def half(path, write):
+            if path.name != saved.MANIFEST:
+                return real_atomic(path, write)
+            def write_half(fh):
+                class Half:
+                    def write(self, data):
+                        fh.write(data[: len(data) // 2])
+                        fh.flush()
+                        stall()
+                write(Half())
+            return real_atomic(path, write_half)
+        saved._atomic_write = half
+    if mode == "loop":         # no stall: saves back to back, killed at a random moment
+        i = 0
+        while True:
+            saved.save_dataset(make_result(f"loop{{os.getpid()}}_{{i}}", n_codes=2875, years=range(2000, 2020)),
+                               "loop", root=store_root)
+            if i == 0:
+                open(marker, "w").close()
+            i += 1
+    saved.save_dataset(make_result("killed_" + mode, n_codes=300), "killed", root=store_root)
+""")
+
+
+def _run_and_kill(tmp_path, mode: str, store_root: Path, extra_delay: float = 0.0) -> None:
+    script = tmp_path / "child.py"
+    script.write_text(CHILD.format(root=str(ROOT)))
+    marker = tmp_path / f"marker_{mode}_{time.time_ns()}"
+    proc = subprocess.Popen([sys.executable, str(script), mode, str(marker), str(store_root)], cwd=ROOT)
+    try:
+        deadline = time.time() + 60
+        while not marker.exists():
+            assert proc.poll() is None, f"child exited early ({proc.returncode})"
+            assert time.time() < deadline, "child never reached the save"
+            time.sleep(0.01)
+        time.sleep(extra_delay)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _assert_consistent(store_root: Path) -> pd.DataFrame:
+    listed = list_datasets(root=store_root)
+    loaded = load_all(root=store_root)
+    assert len(loaded) == len(listed)  # every listed dataset loads, completely
+    for (obs, cat), n in zip(loaded, listed["observations"]):
+        assert len(obs) == n and obs["value"].notna().all() and len(cat) == 1
+    return listed
+
+
+@pytest.mark.parametrize("mode", ["parquet", "manifest", "manifest_half"])
+def test_killed_mid_save_leaves_previous_state(tmp_path, mode):
+    store_root = tmp_path / "user"
+    before = save_dataset(make_result("before"), "before", root=store_root)
+    _run_and_kill(tmp_path, mode, store_root)
+    listed = _assert_consistent(store_root)
+    assert listed["id"].tolist() == [before]  # the interrupted save left no trace in the listing
+    # the next save sweeps the orphan Parquet file and still works
+    after = save_dataset(make_result("after"), "after", root=store_root)
+    assert _assert_consistent(store_root)["id"].tolist() == [before, after]
+    assert sorted(p.name for p in store_root.glob("*.parquet")) == sorted([f"{before}.parquet", f"{after}.parquet"])
+
+
+def test_killed_at_random_moments_during_back_to_back_saves(tmp_path):
+    store_root = tmp_path / "user"
+    save_dataset(make_result("base"), "base", root=store_root)
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        _run_and_kill(tmp_path, "loop", store_root, extra_delay=float(rng.uniform(0.0, 0.4)))
+        listed = _assert_consistent(store_root)
+        assert listed["name"].iloc[0] == "base"
+    assert len(listed) >= 4  # base + at least the first save of each run
