@@ -1,0 +1,81 @@
+"""The real app in headless Chromium: the map draws, controls change it, links restore it,
+and nothing leaves the app's host (checked by the `page` fixture on every test)."""
+import re
+
+import pytest
+
+from tests.conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+POLYGONS = "path.choroplethlocation"
+
+
+def polygons(page) -> int:
+    return page.locator(POLYGONS).count()
+
+
+def wait_for_map(page, at_least: int, timeout: float = 30_000) -> None:
+    page.wait_for_function(f"() => document.querySelectorAll('{POLYGONS}').length >= {at_least}",
+                           timeout=timeout)
+
+
+def headline(page) -> str:
+    return page.locator('[data-testid="stMarkdownContainer"] h3').first.inner_text()
+
+
+def test_national_province_map_draws_offline(page, app_url):
+    page.goto(app_url)
+    wait_for_app(page)
+    wait_for_map(page, 34)
+    assert polygons(page) >= 34
+    assert re.search(r"\d{4}", headline(page))
+
+
+def test_city_and_county_levels_draw(page, app_url):
+    page.goto(app_url + "/?level=city")
+    wait_for_app(page)
+    wait_for_map(page, 340)
+    page.goto(app_url + "/?level=county&scope=440000")
+    wait_for_app(page)
+    wait_for_map(page, 100)
+
+
+def test_link_restores_view_and_english_toggle(page, app_url):
+    page.goto(app_url + "/?lang=en&year=2010&mode=rank")
+    wait_for_app(page)
+    wait_for_map(page, 34)
+    assert "2010" in headline(page)
+    assert page.get_by_text("Rank", exact=False).first.is_visible()
+    assert "year=2010" in page.url and "lang=en" in page.url
+
+
+def test_changing_year_updates_map_and_url(page, app_url):
+    page.goto(app_url + "/?year=2012")
+    wait_for_app(page)
+    wait_for_map(page, 34)
+    before = headline(page)
+    slider = page.locator('[data-testid="stSlider"] [role="slider"]').first
+    slider.focus()
+    slider.press("ArrowLeft")
+    page.wait_for_function("() => location.search.includes('year=2011')", timeout=15_000)
+    wait_for_app(page)
+    assert headline(page) != before and "2011" in headline(page)
+
+
+def test_invalid_parameters_fall_back_without_traceback(page, app_url):
+    page.goto(app_url + "/?level=planet&year=abc&ind=nope")
+    wait_for_app(page)
+    wait_for_map(page, 34)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_click_province_then_drill_down_to_its_cities(page, app_url):
+    page.goto(app_url + "/?region=440000")
+    wait_for_app(page)
+    wait_for_map(page, 34)
+    page.get_by_role("button", name=re.compile("下级地区")).click()
+    page.wait_for_function("() => location.search.includes('scope=440000')", timeout=15_000)
+    wait_for_app(page)
+    wait_for_map(page, 21)
+    assert "level=city" in page.url
