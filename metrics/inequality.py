@@ -155,7 +155,7 @@ def gini(values, weights=None):
     c = clean(values, weights)
     require_non_negative(c.values, "Gini")
     if not c.weighted:
-        return float(_PysalGini(c.values).g)
+        return max(float(_PysalGini(c.values).g), 0.0)  # no -1e-16 from rounding
     o = np.argsort(c.values, kind="stable")
     y, w = c.values[o], c.weights[o]
     cum = np.cumsum(w)
@@ -164,7 +164,7 @@ def gini(values, weights=None):
     below = cum - w
     above = total - cum
     sad = 2.0 * np.dot(w * y, below - above)
-    return float(sad / (2.0 * total * np.dot(w, y)))
+    return max(float(sad / (2.0 * total * np.dot(w, y))), 0.0)
 
 
 @_scalar
@@ -204,7 +204,7 @@ def theil_t(values, weights=None):
     c = clean(values, weights)
     require_non_negative(c.values, "Theil T")
     if not c.weighted:
-        return float(_PysalTheil(c.values).T)
+        return max(float(_PysalTheil(c.values).T), 0.0)
     return _theil_t(c.values, c.weights)
 
 
@@ -214,12 +214,12 @@ def _theil_t(y, w):
     mu = np.dot(w, y) / w.sum()
     share = w * y / np.dot(w, y)
     pos = y > 0
-    return float(np.dot(share[pos], np.log(y[pos] / mu)))
+    return max(float(np.dot(share[pos], np.log(y[pos] / mu))), 0.0)
 
 
 def _theil_l(y, w):
     mu = np.dot(w, y) / w.sum()
-    return float(np.dot(w, np.log(mu / y)) / w.sum())
+    return max(float(np.dot(w, np.log(mu / y)) / w.sum()), 0.0)
 
 
 @_scalar

@@ -125,7 +125,11 @@ class LocalMoranResult:
 
 
 def local_moran(values, codes, neighbors, permutations=999, significance=0.05, seed=12345) -> LocalMoranResult:
-    """LISA (Anselin 1995): I_i = z_i sum_j w_ij z_j, conditional permutation p-values.
+    """LISA (Anselin 1995): I_i = (n - 1) z_i sum_j w_ij z_j / sum_j z_j^2, z = y - mean (esda's scaling).
+
+    p-values by conditional permutation (``permutations`` draws, seeded);
+    ``z_sim`` is NaN where every permutation gives the same I_i (e.g. a value
+    exactly at the mean).
 
     HH: high value among high neighbours, LL: low among low, HL / LH: spatial
     outliers. A region is a cluster when its pseudo p-value <= ``significance``.

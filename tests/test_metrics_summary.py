@@ -1,0 +1,59 @@
+"""One-call summary for the map cards; plus the modules' own doctests (reference numbers in docstrings)."""
+
+import doctest
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from metrics import inequality as ineq
+from metrics.summary import summarise
+
+MODULES = ["inequality", "dagum", "convergence", "gaps", "composite", "spatial", "summary"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    mod = importlib.import_module(f"metrics.{name}")
+    result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
+    if name != "spatial":  # spatial's heavy functions have no doctest (permutations)
+        assert result.attempted > 0
+
+
+def test_summary_values_match_the_single_measures():
+    rng = np.random.default_rng(3)
+    y = rng.lognormal(8, 0.4, 200)
+    w = rng.integers(1_000, 500_000, 200).astype(float)
+    g = rng.integers(0, 4, 200)
+    y[7] = np.nan
+    s = summarise(y, w, g, target=3000)
+    keep = ~np.isnan(y)
+    assert s.n_regions == 199 and s.n_dropped == 1
+    assert s.measures["gini"] == pytest.approx(ineq.gini(y[keep]))
+    assert s.measures["gini_w"] == pytest.approx(ineq.gini(y[keep], w[keep]))
+    assert s.measures["williamson"] == pytest.approx(ineq.williamson(y[keep], w[keep]))
+    assert s.theil_t.between + s.theil_t.within == pytest.approx(s.measures["theil_t_w"])
+    assert s.dagum.gini == pytest.approx(s.measures["gini_w"])
+    share = s.measures["share_regions_meeting_target"]
+    assert share == pytest.approx(np.mean(y[keep] >= 3000))
+    assert s.undefined == {}
+
+
+def test_summary_reports_undefined_measures_instead_of_nan():
+    s = summarise([0.0, 1.0, 2.0, 3.0])
+    assert s.measures["theil_l"] is None and "strictly positive" in s.undefined["theil_l"]
+    assert s.measures["max_min_ratio"] is None
+    assert s.measures["gini"] == pytest.approx(ineq.gini([0, 1, 2, 3]))
+    assert not any(isinstance(v, float) and np.isnan(v) for v in s.measures.values())
+
+
+def test_metrics_never_import_streamlit():
+    root = Path(__file__).resolve().parents[1]
+    code = "import sys, metrics.summary, metrics.spatial, metrics.composite, metrics.convergence; " \
+           "print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
