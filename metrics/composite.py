@@ -122,7 +122,10 @@ def _aggregate(Xn, W, aggregation):
 def _rank(scores):
     """Rank 1 = best (highest score), along axis 0; NaN scores get rank 0."""
     s = np.where(np.isnan(scores), -np.inf, scores)
-    r = (-s).argsort(axis=0, kind="stable").argsort(axis=0, kind="stable") + 1
+    order = (-s).argsort(axis=0, kind="stable")
+    r = np.empty(s.shape, dtype=int)
+    pos = np.arange(1, s.shape[0] + 1).reshape((-1,) + (1,) * (s.ndim - 1))
+    np.put_along_axis(r, order, np.broadcast_to(pos, s.shape), axis=0)
     return np.where(np.isnan(scores), 0, r)
 
 
@@ -213,7 +216,11 @@ def rank_sensitivity(
     alpha = np.maximum(concentration * X.shape[1] * base.weights, 1e-3)
     W = rng.dirichlet(alpha, size=n_draws).T  # (m, n_draws)
     keep = ~np.isnan(base.score)
-    ranks = np.zeros((X.shape[0], n_draws))
-    ranks[keep] = _rank(_aggregate(base.normalised[keep], W, aggregation))
-    pct = np.percentile(ranks, [50, 5, 95], axis=1)
+    ranks = np.zeros((n_draws, X.shape[0]))
+    scores = np.ascontiguousarray(_aggregate(base.normalised[keep], W, aggregation).T)  # (draws, n_kept)
+    order = np.argsort(-scores, axis=1)  # rank along contiguous rows: much faster than axis 0
+    r = np.empty(order.shape)
+    np.put_along_axis(r, order, np.broadcast_to(np.arange(1.0, order.shape[1] + 1), order.shape), axis=1)
+    ranks[:, keep] = r
+    pct = np.percentile(ranks, [50, 5, 95], axis=0)
     return RankSensitivity(base.rank, pct[0], pct[1], pct[2], int(n_draws), int(seed))
