@@ -14,7 +14,7 @@ empty row, summary row such as 全国/合计/东部地区, all cells gap markers
 ``rejected`` (something wrong: unknown or ambiguous region, unreadable year or
 figures, duplicate region-year key). ``report.counts`` adds them up.
 
-Row reason codes (stable, for i18n in the UI): empty_row, summary_row,
+Row reason codes (stable, for i18n in the UI): empty_row, repeated_header, summary_row,
 no_values, no_region, unmatched_region, ambiguous_region, bad_year,
 bad_value, duplicate_key, no_indicator.
 
@@ -157,7 +157,7 @@ def detect_roles(raw: RawTable) -> Roles:
 
     roles.unit = take(lambda c: stats[c]["text"] >= 0.5, _UNIT_WORDS)
     roles.indicator = take(lambda c: stats[c]["text"] >= 0.5, _INDICATOR_WORDS)
-    roles.year = take(lambda c: stats[c]["year"] >= 0.8, _YEAR_WORDS) or (
+    roles.year = take(lambda c: stats[c]["year"] >= 0.5, _YEAR_WORDS) or (
         None if roles.year_columns else take(lambda c: stats[c]["year"] >= 0.95 and stats[c]["unique"] < 200
                                              and not _label_in(c, _REGION_WORDS)))
     used = {roles.unit, roles.indicator, roles.year}
@@ -185,11 +185,12 @@ def detect_roles(raw: RawTable) -> Roles:
     used |= {roles.region, roles.parent}
     numeric = [c for c in free if c not in used and stats[c]["n"]
                and stats[c]["number"] > 0 and stats[c]["number"] + stats[c]["missing"] >= 0.5]
+    labelled_value = take(lambda c: c not in used, _VALUE_WORDS)
     if roles.year_columns and not roles.year:
         roles.shape = "wide_year"
-    elif roles.indicator or (len(numeric) <= 1 and roles.year):
+    elif roles.indicator or labelled_value or (len(numeric) <= 1 and roles.year):
         roles.shape = "long"
-        roles.value = take(lambda c: c in numeric, _VALUE_WORDS) or (numeric[-1] if numeric else None)
+        roles.value = labelled_value or (numeric[-1] if numeric else None)
     else:
         roles.shape = "wide_indicator"
         roles.indicator_columns = numeric
@@ -376,7 +377,9 @@ def _cells_long(raw: RawTable, roles: Roles, meta: IndicatorMeta, default_year) 
     body = raw.body
     n = len(body)
     pos = np.arange(n)
-    single_name = meta.name_zh or raw.hints.get("name", "")
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", raw.filename or "").strip()
+    value_label = roles.value if roles.value and not _label_in(roles.value, _VALUE_WORDS) else ""
+    single_name = meta.name_zh or raw.hints.get("name", "") or value_label or stem or "用户指标"
     if roles.shape == "long":
         if not roles.value:
             return pd.DataFrame(), "没有找到数值列。 / No value column found."
@@ -445,6 +448,14 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
     reason = np.full(n, "", dtype=object)
     detail = np.full(n, "", dtype=object)
     reason[empty_row] = "empty_row"
+    # a header repeated inside the table (yearbook page breaks, files pasted together)
+    parts = raw.header_parts or [(c,) for c in raw.columns]
+    last = {c: (p[-1] if p else c) for c, p in zip(raw.columns, parts)}
+    same = sum(((body[c] == last[c]) & (body[c] != "")).to_numpy(dtype=int) for c in body.columns)
+    repeated = (same >= 2) & ~empty_row
+    reason[repeated] = "repeated_header"
+    detail[repeated] = "表头重复 / header repeated inside the table"
+    summary &= reason == ""
     reason[summary] = "summary_row"
     detail[summary] = "汇总行，不是地区 / aggregate row, not a region"
     no_region = (region == "") & (reason == "")
@@ -537,7 +548,7 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
         fb = first_bad.reindex(np.arange(n)).to_numpy()
         reason[bad_rows] = fb[bad_rows]
     outcome[reason != ""] = "rejected"
-    outcome[np.isin(reason, ["empty_row", "summary_row", "no_values"])] = "skipped"
+    outcome[np.isin(reason, ["empty_row", "repeated_header", "summary_row", "no_values"])] = "skipped"
     outcome[used] = "used"
     reason[used] = ""
     if used.any():
@@ -722,22 +733,18 @@ def _outliers(obs: pd.DataFrame, names: dict) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- template
 
-REGISTRY = "data/geo/regions.csv"
-
-
-def template(level: str, registry_path=None) -> bytes:
+def template(level: str) -> bytes:
     """A CSV to fill in: every region code and name of ``level``, a year column, empty values.
 
-    UTF-8 with BOM so Excel opens the Chinese names correctly; it round-trips
-    through :func:`read_table` / :func:`detect_roles` as a long table.
+    UTF-8 with BOM so Excel opens the Chinese names correctly; once filled in it
+    reads back through :func:`read_table` / :func:`detect_roles` as a long table
+    (region = the code column, so no name matching is needed).
     """
-    from pathlib import Path
+    from geo.regions import load_regions
     if level not in LEVELS:
         raise IngestError("unknown_level", f"未知层级 {level!r}。 / Unknown level {level!r}.")
-    path = Path(registry_path) if registry_path else Path(__file__).resolve().parents[1] / REGISTRY
-    allreg = pd.read_csv(path, dtype=str, keep_default_na=False)
-    reg = allreg[allreg["level"] == level]
-    provinces = allreg[allreg["level"] == "province"]
+    reg = load_regions(level)
+    provinces = load_regions("province")
     out = pd.DataFrame({"代码": reg["code"], "地区": reg["name"]})
     if level != "province":
         out["省份"] = reg["province_code"].map(dict(zip(provinces["code"], provinces["name"]))).fillna("")
