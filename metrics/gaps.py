@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metrics._data import UndefinedMeasure, clean
+from metrics._data import UndefinedMeasure, _is_missing_label, clean
 from metrics.inequality import coefficient_of_variation
 
 __all__ = [
@@ -84,8 +84,12 @@ def gap_to_parent_average(values, parents, weights=None, direction=1) -> Gap:
     c = clean(values, weights, parents)
     labels, code = np.unique(c.groups, return_inverse=True)
     means = np.bincount(code, c.weights * c.values) / np.bincount(code, c.weights)
-    lookup = dict(zip(labels.tolist(), means.tolist()))
-    ref = np.array([lookup.get(p, np.nan) for p in np.asarray(parents).tolist()])
+    par = np.asarray(parents)
+    ref = np.full(par.shape, np.nan)
+    has = ~_is_missing_label(par)
+    idx = np.minimum(np.searchsorted(labels, par[has]), labels.size - 1)
+    found = labels[idx] == par[has]
+    ref[np.flatnonzero(has)[found]] = means[idx[found]]
     return _gap(values, ref, direction, c.n_dropped)
 
 

@@ -137,9 +137,10 @@ def local_moran(values, codes, neighbors, permutations=999, significance=0.05, s
     y = np.asarray(values, dtype=float)
     codes = tuple(str(c) for c in codes)
     sw = weights_from_neighbors(neighbors, codes, y)
-    lm = esda.Moran_Local(
-        y[sw.kept], sw.w, transformation="r", permutations=permutations, n_jobs=1, keep_simulations=True, seed=seed
-    )
+    with np.errstate(invalid="ignore", divide="ignore"):  # z_sim is NaN where permutations have no spread
+        lm = esda.Moran_Local(
+            y[sw.kept], sw.w, transformation="r", permutations=permutations, n_jobs=1, keep_simulations=True, seed=seed
+        )
     n = len(codes)
     Ii = np.full(n, np.nan)
     p = np.full(n, np.nan)

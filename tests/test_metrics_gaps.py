@@ -75,3 +75,10 @@ def test_spending_gap_definitions_and_threshold():
     assert gaps.spending_gap(y, threshold=0.4).within_threshold  # boundary counts as met
     with pytest.raises(ValueError):
         gaps.spending_gap(y, "variance")
+
+
+def test_parent_reference_for_region_without_value_and_unknown_parent():
+    g = gaps.gap_to_parent_average([1.0, np.nan, 3.0, 7.0], ["A", "A", "A", None])
+    assert g.reference[1] == 2.0 and np.isnan(g.gap[1])  # parent known, own value missing
+    assert g.n_dropped == 2  # the NaN value and the region without a parent
+    assert np.isnan(g.reference[3])
