@@ -1,0 +1,296 @@
+"""From (store, region) to what the region-profile page shows: where the region stands on every
+indicator, its trends against the national and group averages, its rank history and peers.
+
+Pure functions, no streamlit. Gaps, ranks and averages come from the metrics engine
+through `figures.map_view.region_table` (the map's own table), so a region reads the
+same here as on the map. "Better" is always to the right / up: ranks and percentiles
+follow each indicator's direction.
+"""
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from figures.map_view import applicable_target, fmt, region_table
+from figures.style import AVERAGE_COLOR, FONT_FAMILY, GROUP_COLORS, TARGET_COLOR
+from i18n import t
+from metrics._data import UndefinedMeasure
+from metrics.gaps import gap_to_average, gap_to_parent_average
+
+PEER_COLORS = GROUP_COLORS[1:6]
+MAX_PEERS = 5
+
+
+def province_of(code: str) -> str:
+    return code[:2] + "0000"
+
+
+def profile_years(store, level: str) -> list[int]:
+    """Years in which any scored indicator has data at `level`."""
+    years: set[int] = set()
+    for ind in store.indicators(level=level).index:
+        years |= set(store.years(ind, level))
+    return sorted(years)
+
+
+def best_year(store, level: str) -> int | None:
+    """The latest year with the most indicators reported: the profile's default year."""
+    cat = store.indicators(level=level)
+    counts: dict[int, int] = {}
+    for ind in cat.index:
+        for y in store.years(ind, level):
+            counts[y] = counts.get(y, 0) + 1
+    if not counts:
+        return None
+    top = max(counts.values())
+    return max(y for y, n in counts.items() if n == top)
+
+
+def standing(store, level: str, codes: list[str], year: int, regions: pd.DataFrame,
+             population: pd.Series | None = None, lang: str = "zh") -> pd.DataFrame:
+    """One row per (region in `codes`, indicator at `level`): value, rank among all regions of the
+    level, percentile (100 = best, direction-aware), gap to the average and to the target.
+
+    An indicator without data in `year` uses its latest earlier year (the row says which year).
+    Context indicators (no direction) carry their value only.
+    """
+    cat = store.indicators(level=level)
+    domains = store.domains.set_index("id")
+    rows = []
+    for ind, meta in cat.iterrows():
+        years = [y for y in store.years(ind, level) if y <= year] or store.years(ind, level)
+        if not years:
+            continue
+        used = max(years)
+        direction = int(meta["direction"])
+        values = store.values(ind, level, used)
+        for code in codes:
+            target = applicable_target(store.targets, ind, province_of(code)) if direction else None
+            table = region_table(values, regions, direction, population, target, lang)
+            hit = table[table["code"] == code]
+            if hit.empty:
+                continue
+            r = hit.iloc[0]
+            n = table.attrs["n_with_data"]
+            has = not np.isnan(r["value"])
+            scored = has and direction in (1, -1)
+            rows.append({
+                "code": code, "region": r["label"], "indicator": ind, "domain": meta["domain"],
+                "domain_name": domains.loc[meta["domain"], f"name_{lang}"] if meta["domain"] in domains.index
+                else meta["domain"],
+                "name": meta[f"name_{lang}"], "unit": meta[f"unit_{lang}"], "direction": direction,
+                "year": used, "value": r["value"], "n": n,
+                "rank": r["rank"] if scored else np.nan,
+                "percentile": 100.0 * (n - r["rank"]) / (n - 1) if scored and n > 1 else np.nan,
+                "average": table.attrs.get("average", np.nan),
+                "gap_avg": r["gap_avg"] if scored else np.nan,
+                "gap_avg_pct": r["gap_avg_pct"] if scored else np.nan,
+                "target": table.attrs.get("target", np.nan),
+                "comparator": target["comparator"] if target is not None else "",
+                "gap_target": r["gap_target"] if scored else np.nan,
+                "meets": r["meets"] if scored else pd.NA,
+                "flag": r["flag"],
+            })
+    return pd.DataFrame(rows)
+
+
+def headline(rows: pd.DataFrame, label: str, year: int, lang: str) -> str:
+    """The finding: on how many indicators the region is in the better half of its peers."""
+    scored = rows.dropna(subset=["percentile"])
+    if scored.empty:
+        return t("profile.headline_empty", lang, region=escape(label), year=year)
+    better = int((scored["percentile"] >= 50).sum())
+    return t("profile.headline", lang, region=escape(label), year=year, better=better, m=len(scored),
+             n=int(scored["n"].max()))
+
+
+def standing_figure(rows: pd.DataFrame, lang: str, title: str) -> go.Figure:
+    """Dot plot: one row per indicator (grouped by domain), x = percentile among peers of the same
+    level (100 = best, whatever the indicator's direction). One colour per region (main + peers)."""
+    scored = rows.dropna(subset=["percentile"])
+    order = scored.drop_duplicates("indicator")[["indicator", "domain_name", "name", "direction"]]
+    ylabels = {r.indicator: f"{'↑' if r.direction > 0 else '↓'} {r.name}" for r in order.itertuples()}
+    fig = go.Figure()
+    for i, (code, part) in enumerate(scored.groupby("code", sort=False)):
+        color = GROUP_COLORS[0] if i == 0 else PEER_COLORS[(i - 1) % len(PEER_COLORS)]
+        custom = np.c_[part["value"].map(fmt), part["unit"], part["rank"].astype(int), part["n"],
+                       part["gap_avg_pct"].map(lambda v: f"{v:+.1f}"), part["year"]]
+        fig.add_trace(go.Scatter(
+            x=part["percentile"], y=[[d for d in part["domain_name"]], [ylabels[i] for i in part["indicator"]]],
+            mode="markers", name=str(part["region"].iloc[0]),
+            marker={"size": 13 if i == 0 else 10, "color": color, "line": {"color": "white", "width": 1},
+                    "symbol": "circle" if i == 0 else "diamond"},
+            customdata=custom,
+            hovertemplate="<b>" + escape(str(part["region"].iloc[0])) + "</b> · %{y}<br>%{customdata[0]} "
+                          "%{customdata[1]} (%{customdata[5]})<br>" + t("profile.hover_rank", lang)
+                          + "<br>" + t("profile.hover_pct", lang) + "<extra></extra>"))
+    fig.add_vline(x=50, line_color=AVERAGE_COLOR, line_dash="dot",
+                  annotation_text=t("profile.median_peer", lang), annotation_position="top")
+    fig.update_xaxes(title=t("profile.pct_axis", lang), range=[-4, 104], tickvals=[0, 25, 50, 75, 100],
+                     gridcolor="#eef0f3", zeroline=False)
+    fig.update_yaxes(autorange="reversed")
+    n_rows = len(order)
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, height=max(320, 30 * n_rows + 140),
+                      margin={"l": 10, "r": 10, "t": 60, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
+                      plot_bgcolor="white", legend={"orientation": "h", "y": -0.12, "x": 0})
+    fig.add_annotation(text=t("profile.worse", lang), x=0, xref="x", y=1.0, yref="paper", yanchor="bottom",
+                       showarrow=False, font={"color": "#8a94a6"}, xanchor="left")
+    fig.add_annotation(text=t("profile.better", lang), x=100, xref="x", y=1.0, yref="paper", yanchor="bottom",
+                       showarrow=False, font={"color": "#8a94a6"}, xanchor="right")
+    return fig
+
+
+def profile_table(rows: pd.DataFrame, code: str, lang: str) -> pd.DataFrame:
+    """The region's indicators by domain, for display and download."""
+    r = rows[rows["code"] == code]
+    out = pd.DataFrame({
+        t("profile.col_domain", lang): r["domain_name"],
+        t("profile.col_indicator", lang): r["name"],
+        t("profile.col_year", lang): r["year"].astype(int),
+        t("profile.col_value", lang): r["value"],
+        t("profile.col_unit", lang): r["unit"],
+        t("profile.col_better", lang): r["direction"].map({1: "↑", -1: "↓", 0: "—"}),
+        t("profile.col_rank", lang): [f"{int(k)} / {n}" if not np.isnan(k) else "—" for k, n in zip(r["rank"], r["n"])],
+        t("profile.col_pct", lang): r["percentile"].round(0),
+        t("profile.col_avg", lang): r["average"],
+        t("profile.col_gap_avg", lang): r["gap_avg_pct"].round(1),
+        t("profile.col_target", lang): [f"{c} {fmt(v)}" if c else "" for c, v in zip(r["comparator"], r["target"])],
+        t("profile.col_gap_target", lang): r["gap_target"],
+        t("profile.col_flag", lang): r["flag"].map(
+            lambda f: ", ".join(t(f"flag.{x}", lang) for x in str(f).split(";") if x)),
+    })
+    return out.reset_index(drop=True)
+
+
+def peer_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Side by side: indicators as rows, one value column per region (main region first)."""
+    wide = rows.pivot_table(index=["domain_name", "name", "unit"], columns="region", values="value",
+                            sort=False, aggfunc="first")
+    regions = list(dict.fromkeys(rows["region"]))
+    wide = wide.reindex(columns=regions)
+    wide.columns.name = None
+    wide.index = wide.index.set_names([t("profile.col_domain", lang), t("profile.col_indicator", lang),
+                                       t("profile.col_unit", lang)])
+    return wide.reset_index()
+
+
+def trend_frame(store, indicator: str, level: str, codes: list[str], regions: pd.DataFrame,
+                groups: pd.Series | None, lang: str) -> pd.DataFrame:
+    """Per year: the value of each region in `codes`, the average of all regions of the level
+    (population-weighted when every region with data has a population) and the average of the
+    first region's group. Long format: year, series, value."""
+    panel = store.panel(indicator, level).reindex(regions["code"])
+    labels = dict(zip(regions["code"], regions["name" if lang == "zh" else "name_en"]))
+    group_of = groups.reindex(regions["code"]).to_numpy(object) if groups is not None and len(groups) else None
+    main = codes[0]
+    main_at = int(np.flatnonzero(regions["code"].to_numpy() == main)[0]) if main in set(regions["code"]) else None
+    out = []
+    for year in panel.columns:
+        y = panel[year].to_numpy(float)
+        if np.isnan(y).all():
+            continue
+        pop = store.population(level, int(year)).reindex(regions["code"]).to_numpy(float)
+        w = pop if not np.isnan(pop[~np.isnan(y)]).any() else None
+        try:
+            out.append((int(year), "__avg__", gap_to_average(y, weights=w).reference))
+        except UndefinedMeasure:
+            pass
+        if group_of is not None and main_at is not None and group_of[main_at] is not None \
+                and not pd.isna(group_of[main_at]):
+            labels_g = np.where(pd.isna(group_of), "—", group_of).astype(str)
+            try:
+                ref = gap_to_parent_average(y, labels_g, weights=w).reference
+                out.append((int(year), "__group__", float(ref[main_at])))
+            except UndefinedMeasure:
+                pass
+        for code in codes:
+            if code in panel.index and not np.isnan(panel.loc[code, year]):
+                out.append((int(year), labels.get(code, code), float(panel.loc[code, year])))
+    frame = pd.DataFrame(out, columns=["year", "series", "value"])
+    frame.attrs["group"] = str(group_of[main_at]) if group_of is not None and main_at is not None else ""
+    return frame
+
+
+def trend_figure(frame: pd.DataFrame, unit: str, lang: str, title: str, group_label: str = "") -> go.Figure:
+    """The region (bold), its peers, the average of all regions (dotted) and of its group (dashed)."""
+    fig = go.Figure()
+    named = [s for s in dict.fromkeys(frame["series"]) if not s.startswith("__")]
+    for i, series in enumerate(named):
+        part = frame[frame["series"] == series]
+        color = GROUP_COLORS[0] if i == 0 else PEER_COLORS[(i - 1) % len(PEER_COLORS)]
+        fig.add_trace(go.Scatter(x=part["year"], y=part["value"], mode="lines+markers", name=series,
+                                 line={"color": color, "width": 3 if i == 0 else 1.8},
+                                 marker={"size": 6 if i == 0 else 4},
+                                 hovertemplate=escape(series) + " %{x}: %{y:,.4g} " + escape(unit) + "<extra></extra>"))
+    for key, name, dash in (("__avg__", t("profile.avg_all", lang), "dot"),
+                            ("__group__", t("profile.avg_group", lang, group=group_label), "dash")):
+        part = frame[frame["series"] == key]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(x=part["year"], y=part["value"], mode="lines", name=name,
+                                 line={"color": AVERAGE_COLOR if key == "__avg__" else "#7b8794", "dash": dash,
+                                       "width": 2},
+                                 hovertemplate=escape(name) + " %{x}: %{y:,.4g} " + escape(unit) + "<extra></extra>"))
+    fig.update_xaxes(title=t("profile.year_axis", lang), tickformat="d", dtick=1, gridcolor="#eef0f3")
+    fig.update_yaxes(title=unit, gridcolor="#eef0f3")
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, height=400, plot_bgcolor="white",
+                      margin={"l": 10, "r": 10, "t": 60, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
+                      legend={"orientation": "h", "y": -0.2, "x": 0})
+    return fig
+
+
+def trend_title(frame: pd.DataFrame, label: str, name: str, lang: str) -> str:
+    """States the finding: the region's first and last value against the average in the same years."""
+    own = frame[frame["series"] == label].sort_values("year")
+    avg = frame[frame["series"] == "__avg__"].set_index("year")["value"]
+    if own.empty:
+        return t("profile.trend_empty", lang, region=escape(label), name=escape(name))
+    first, last = own.iloc[0], own.iloc[-1]
+    return t("profile.trend_title", lang, region=escape(label), name=escape(name),
+             y0=int(first["year"]), v0=fmt(first["value"]), y1=int(last["year"]), v1=fmt(last["value"]),
+             a0=fmt(avg.get(first["year"], np.nan)), a1=fmt(avg.get(last["year"], np.nan)))
+
+
+def rank_history(store, level: str, code: str, regions: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Rank (1 = best, direction-aware) of the region on every scored indicator in every year;
+    indicators as rows, years as columns; `attrs['n']` holds the number of regions ranked."""
+    cat = store.indicators(level=level)
+    cat = cat[cat["direction"].isin([1, -1])]
+    ranks, counts = {}, {}
+    for ind, meta in cat.iterrows():
+        for year in store.years(ind, level):
+            table = region_table(store.values(ind, level, year), regions, int(meta["direction"]))
+            hit = table[table["code"] == code]
+            if hit.empty or np.isnan(hit.iloc[0]["rank"]):
+                continue
+            ranks[(meta[f"name_{lang}"], year)] = hit.iloc[0]["rank"]
+            counts[(meta[f"name_{lang}"], year)] = table.attrs["n_with_data"]
+    if not ranks:
+        return pd.DataFrame()
+    s = pd.Series(ranks)
+    out = s.unstack()
+    out = out.reindex([n for n in cat[f"name_{lang}"] if n in out.index])
+    out.attrs["n"] = pd.Series(counts).unstack().reindex(index=out.index, columns=out.columns)
+    return out
+
+
+def rank_history_figure(history: pd.DataFrame, lang: str, title: str) -> go.Figure:
+    """Heatmap of ranks: dark = near the top (rank 1), light = near the bottom; numbers in the cells."""
+    n = history.attrs.get("n")
+    text = history.map(lambda v: "" if np.isnan(v) else f"{int(v)}")
+    custom = n.to_numpy() if n is not None else None
+    fig = go.Figure(go.Heatmap(
+        z=history.to_numpy(float), x=[str(c) for c in history.columns], y=list(history.index),
+        colorscale="Blues", reversescale=True, zmin=1, zmax=float(np.nanmax(n.to_numpy())) if n is not None else None,
+        text=text.to_numpy(), texttemplate="%{text}", customdata=custom,
+        colorbar={"title": {"text": t("profile.rank_legend", lang)}, "thickness": 14},
+        hovertemplate="%{y} %{x}: " + t("profile.hover_rank_hist", lang) + "<extra></extra>", xgap=1, ygap=1))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title=t("profile.year_axis", lang), type="category")
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, height=max(300, 26 * len(history) + 140),
+                      margin={"l": 10, "r": 10, "t": 60, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
+                      plot_bgcolor="white")
+    return fig

@@ -1,0 +1,105 @@
+"""Composite index: choose indicators, year and method; map and rank the index; see how far the
+ranks move when the weights vary. An index is a modelling choice, and the page says so."""
+import streamlit as st
+
+from components import controls, data
+from components.downloads import download_buttons
+from figures import composite as cf
+from figures.china_map import PLOTLY_CONFIG, china_map
+from i18n import t
+
+# ── filters ──────────────────────────────────────────────────────────────────
+view = controls.current_view()
+lang = view.lang
+store = data.get_store()
+domain_names = dict(zip(store.domains["id"], store.domains[f"name_{lang}"]))
+with st.sidebar:
+    controls.level_select(lang)
+    controls.scope_select(lang)
+    view = controls.current_view()
+    everything = cf.candidates(store, view.level)
+    domains = ["", *dict.fromkeys(everything["domain"])]
+    domain = st.selectbox(t("composite.domain", lang), domains, key=f"cmp-domain-{view.level}",
+                          format_func=lambda d: domain_names.get(d, t("composite.all_domains", lang)))
+    cat = cf.candidates(store, view.level, domain or None)
+    names = dict(zip(cat.index, cat[f"name_{lang}"]))
+    chosen = st.multiselect(t("composite.indicators", lang), list(cat.index), default=cf.default_selection(cat),
+                            format_func=lambda i: names.get(i, i), key=f"cmp-ind-{view.level}-{domain}")
+    years = cf.common_years(store, chosen, view.level)
+    if years:
+        if view.year not in years:
+            controls.update_view(year=years[-1])
+        controls.select("year", years, t("composite.year", lang), help=t("composite.year_help", lang))
+    method = st.radio(t("composite.method", lang), cf.METHODS, key="cmp-method",
+                      format_func=lambda m: t(f"composite.method.{m}", lang))
+    weighting = st.radio(t("composite.weighting", lang), cf.WEIGHTINGS, key="cmp-weighting",
+                         format_func=lambda w: t(f"composite.weighting.{w}", lang))
+    custom = ()
+    if weighting == "custom":
+        st.caption(t("composite.custom_help", lang))
+        custom = tuple(st.slider(names.get(i, i), 0.0, 5.0, 1.0, 0.5, key=f"cmp-w-{i}") for i in chosen)
+    aggregation = st.radio(t("composite.aggregation", lang), cf.AGGREGATIONS, key="cmp-aggregation",
+                           format_func=lambda a: t(f"composite.aggregation.{a}", lang))
+    draws = st.select_slider(t("composite.draws", lang), [200, 500, 1000, 2000, 5000], value=1000, key="cmp-draws")
+view = controls.current_view()
+controls.sync_url()
+
+st.title(t("composite.title", lang))
+st.info(t("composite.caveat", lang), icon="⚖️")
+if cat.empty:
+    st.warning(t("composite.no_candidates", lang, level=t(f"level.{view.level}", lang)))
+    st.stop()
+if len(chosen) < 2:
+    st.warning(t("composite.need_two", lang))
+    st.stop()
+if not years:
+    detail = "; ".join(f"{names[i]} {min(ys)}–{max(ys)}" if (ys := store.years(i, view.level)) else
+                       f"{names[i]} —" for i in chosen)
+    st.warning(t("composite.no_year", lang, detail=detail))
+    st.stop()
+
+# ── data ─────────────────────────────────────────────────────────────────────
+choice, notes = cf.coherent(cf.IndexChoice(tuple(chosen), int(view.year), method, weighting, aggregation, custom))
+for note in notes:
+    st.caption("ℹ️ " + t(note, lang))
+regions = data.regions_in_view(view.level, view.scope)
+result = cf.build_index(store, choice, view.level, regions, lang)
+if result.note:
+    st.error(result.note)
+    st.stop()
+band = None
+if choice.aggregation == "topsis":
+    st.caption(t("composite.sensitivity_topsis", lang))
+else:
+    with st.status(t("composite.sensitivity_running", lang, draws=draws), expanded=False) as status:
+        band = cf.sensitivity(store, choice, view.level, regions, result, n_draws=draws, seed=0)
+        status.update(label=t("composite.sensitivity_done", lang, draws=draws, seed=0), state="complete")
+
+# ── figures ──────────────────────────────────────────────────────────────────
+st.markdown(f"### {cf.headline(result, lang)}")
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    national = not view.scope
+    layer = cf.index_layer(result, band, view, lang)
+    fig = china_map(layer, data.geojson_url(view.level, "overview" if national else "detail", view.scope or None),
+                    national=national, inset_codes=data.inset_codes(view.level) if national else None,
+                    maritime=data.maritime() if national else None,
+                    center_lon=data.center_lon(view.scope) if view.scope else 105.0)
+    st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"cmp-map-{view.level}-{view.scope}", width="stretch")
+with right:
+    if band is not None:
+        title = t("composite.rank_title", lang, stable=cf.stable_count(band))
+    else:
+        title = t("composite.rank_title_plain", lang)
+    st.plotly_chart(cf.ranking_figure(result, band, lang, title), config=PLOTLY_CONFIG, key="cmp-rank",
+                    width="stretch")
+    if band is not None:
+        st.caption(t("composite.sensitivity_caption", lang, draws=draws))
+
+st.plotly_chart(cf.weights_figure(result, store.catalog, domain_names, lang, t("composite.weights_title", lang)),
+                config=PLOTLY_CONFIG, key="cmp-weights", width="stretch")
+
+# ── caption ──────────────────────────────────────────────────────────────────
+st.markdown("  \n".join(cf.choice_lines(result, store.catalog, lang)))
+download_buttons(cf.index_frame(result, band, lang), f"composite_{view.level}_{choice.year}",
+                 cf.choice_notes(result, store.catalog, lang), lang, key="cmp-dl")

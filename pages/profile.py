@@ -1,0 +1,122 @@
+"""Region profile: one region on every indicator — where it stands among its peers, how it moved
+over time against the averages, its rank history and composite index — beside up to five peers."""
+from html import escape
+
+import streamlit as st
+
+from components import controls, data
+from components.downloads import download_buttons
+from figures import composite as cf
+from figures import profile as pf
+from figures.china_map import PLOTLY_CONFIG
+from i18n import t
+
+# ── filters ──────────────────────────────────────────────────────────────────
+view = controls.current_view()
+lang = view.lang
+store = data.get_store()
+with st.sidebar:
+    controls.level_select(lang)
+    controls.scope_select(lang)
+    view = controls.current_view()
+    regions = data.regions_in_view(view.level, view.scope)
+    labels = dict(zip(regions["code"], regions["name" if lang == "zh" else "name_en"]))
+    controls.select("region", ["", *labels], t("profile.region", lang),
+                    lambda c: labels.get(c, "—"))
+    years = pf.profile_years(store, view.level)
+    if years:
+        if view.year not in years:
+            controls.update_view(year=pf.best_year(store, view.level))
+        controls.select("year", years, t("profile.year", lang), help=t("profile.year_help", lang))
+    view = controls.current_view()
+    peers = st.multiselect(t("profile.peers", lang), [c for c in labels if c != view.region],
+                           format_func=lambda c: labels.get(c, c), max_selections=pf.MAX_PEERS,
+                           key=f"profile-peers-{view.level}-{view.scope}")
+controls.sync_url()
+
+st.title(t("profile.title", lang))
+if not years:
+    st.info(t("profile.no_regions", lang, level=t(f"level.{view.level}", lang)))
+    st.stop()
+if not view.region:
+    st.info(t("profile.pick_region", lang))
+    st.stop()
+
+# ── data ─────────────────────────────────────────────────────────────────────
+year = int(view.year)
+codes = [view.region, *peers]
+label = labels[view.region]
+rows = pf.standing(store, view.level, codes, year, regions, store.population(view.level, year), lang)
+own = rows[rows["code"] == view.region]
+
+# ── where it stands ──────────────────────────────────────────────────────────
+st.markdown(f"### {pf.headline(own, label, year, lang)}")
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    st.plotly_chart(pf.standing_figure(rows, lang, t("profile.standing_title", lang)), config=PLOTLY_CONFIG,
+                    key="profile-standing", width="stretch")
+    st.caption(t("profile.standing_caption", lang))
+with right:
+    st.markdown(f"#### {t('profile.composite_header', lang)}")
+    choice = cf.default_choice(store, view.level, year)
+    if choice is None:
+        st.caption(t("profile.composite_none", lang))
+    else:
+        result = cf.build_index(store, choice, view.level, regions, lang)
+        band = cf.sensitivity(store, choice, view.level, regions, result, n_draws=1000, seed=0)
+        me = result.table[result.table["code"] == view.region].iloc[0]
+        n = int(result.table["score"].notna().sum())
+        if me.isna()["score"]:
+            st.warning(t("profile.composite_missing", lang, region=escape(label), year=choice.year,
+                         missing=escape(me["missing"])))
+        else:
+            b = band.set_index("code").loc[view.region] if band is not None else None
+            c = st.columns(2)
+            c[0].metric(t("profile.composite_rank", lang), f"{int(me['rank'])} / {n}",
+                        help=t("profile.composite_of", lang, n=n))
+            if b is not None:
+                c[1].metric(t("profile.composite_band", lang), f"{b.rank_p05:.0f} – {b.rank_p95:.0f}",
+                            help=t("profile.composite_band_help", lang, draws=band.attrs["n_draws"]))
+            st.metric(t("profile.composite_score", lang), f"{me['score']:.3f}")
+        st.caption(t("profile.composite_caption", lang, year=choice.year, m=len(choice.indicators)))
+        if st.button(t("profile.open_composite", lang), key="profile-to-composite", icon="⚖️"):
+            st.switch_page("pages/composite.py")
+
+st.markdown(f"#### {t('profile.table_title', lang)}")
+table = pf.profile_table(rows, view.region, lang)
+st.dataframe(table.round(2), hide_index=True, width="stretch")
+download_buttons(table, f"profile_{view.region}_{year}",
+                 {t("profile.region", lang): label, t("profile.year", lang): str(year),
+                  "": t("profile.standing_caption", lang)}, lang, key="profile-dl")
+
+if peers:
+    st.markdown(f"#### {t('profile.peers_header', lang)}")
+    side = pf.peer_table(rows, lang)
+    st.dataframe(side.round(2), hide_index=True, width="stretch")
+    st.caption(t("profile.peers_caption", lang, year=year))
+    download_buttons(side, f"profile_peers_{view.region}_{year}", {t("profile.year", lang): str(year)}, lang,
+                     key="profile-peers-dl")
+
+# ── trends ───────────────────────────────────────────────────────────────────
+st.markdown(f"#### {t('profile.trend_header', lang)}")
+pick = st.columns([1, 1, 2])
+with pick[0]:
+    meta = controls.indicator_select(store, lang)
+if meta is not None:
+    name, unit = meta[f"name_{lang}"], meta[f"unit_{lang}"]
+    groups = data.grouping(store, view.group, view.level)
+    trend = pf.trend_frame(store, meta.name, view.level, codes, regions, groups, lang)
+    fig = pf.trend_figure(trend, unit, lang, pf.trend_title(trend, label, name, lang),
+                          group_label=trend.attrs.get("group", ""))
+    st.plotly_chart(fig, config=PLOTLY_CONFIG, key="profile-trend", width="stretch")
+    download_buttons(trend, f"profile_trend_{view.region}_{meta.name}", {t("common.unit", lang): unit}, lang,
+                     key="profile-trend-dl")
+
+# ── rank history ─────────────────────────────────────────────────────────────
+st.markdown(f"#### {t('profile.rank_header', lang)}")
+history = pf.rank_history(store, view.level, view.region, regions, lang)
+if history.empty:
+    st.caption(t("profile.rank_empty", lang))
+else:
+    st.plotly_chart(pf.rank_history_figure(history, lang, t("profile.rank_title", lang, region=escape(label))),
+                    config=PLOTLY_CONFIG, key="profile-ranks", width="stretch")
