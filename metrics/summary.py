@@ -15,7 +15,7 @@ from metrics._data import UndefinedMeasure, clean
 from metrics.dagum import DagumDecomposition, dagum_gini
 from metrics.inequality import TheilDecomposition, theil_decomposition
 
-__all__ = ["Summary", "summarise"]
+__all__ = ["Summary", "summarise", "SeriesSummary", "summarise_series"]
 
 
 @dataclass
@@ -98,4 +98,65 @@ def summarise(
         s = gaps.share_meeting_target(y, target, comparator, w, direction)
         out.measures["share_regions_meeting_target"] = s.share_regions
         out.measures["share_population_meeting_target"] = s.share_population
+    return out
+
+
+@dataclass
+class SeriesSummary:
+    years: np.ndarray
+    series: dict = field(default_factory=dict)  # name -> array over years (NaN only where listed in undefined)
+    undefined: dict = field(default_factory=dict)  # name -> {year: reason}
+    n_regions: np.ndarray | None = None  # regions with data per year
+
+
+def summarise_series(values, years, weights=None, groups=None) -> SeriesSummary:
+    """Inequality over time for one indicator: is the gap closing or widening, and where?
+
+    ``values`` (n_regions, n_years). Per year: CV (Williamson if ``weights``),
+    Gini, Theil T and L; with ``groups`` also Theil T between/within and Dagum
+    within / net-between / transvariation. A year where a measure is undefined
+    is NaN in that series and its reason is in ``undefined[name][year]``.
+
+    >>> s = summarise_series([[10, 10], [10, 10], [10, 20], [20, 20], [50, 40]], [2020, 2021])
+    >>> round(float(s.series["theil_l"][0]), 7)
+    0.2326302
+    """
+    y = np.asarray(values, dtype=float)
+    t = np.asarray(years)
+    if y.ndim != 2 or y.shape[1] != t.size:
+        raise ValueError(f"values shape {y.shape} does not match {t.size} years")
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    out = SeriesSummary(years=t, n_regions=np.isfinite(y).sum(axis=0))
+    names = ["cv", "gini", "theil_t", "theil_l"]
+    if groups is not None:
+        names += ["theil_t_between", "theil_t_within", "dagum_within", "dagum_net_between", "dagum_transvariation"]
+    for n in names:
+        out.series[n] = np.full(t.size, np.nan)
+    for j in range(t.size):
+        wj = None if w is None else (w[:, j] if w.ndim == 2 else w)
+        steps = {
+            "cv": lambda: inequality.coefficient_of_variation(y[:, j], wj),
+            "gini": lambda: inequality.gini(y[:, j], wj),
+            "theil_t": lambda: inequality.theil_t(y[:, j], wj),
+            "theil_l": lambda: inequality.theil_l(y[:, j], wj),
+        }
+        for name, fn in steps.items():
+            try:
+                out.series[name][j] = fn()
+            except UndefinedMeasure as e:
+                out.undefined.setdefault(name, {})[t[j].item()] = str(e)
+        if groups is None:
+            continue
+        try:
+            d = theil_decomposition(y[:, j], groups, wj, "T")
+            out.series["theil_t_between"][j], out.series["theil_t_within"][j] = d.between, d.within
+        except UndefinedMeasure as e:
+            out.undefined.setdefault("theil_t_between", {})[t[j].item()] = str(e)
+        try:
+            g = dagum_gini(y[:, j], groups, wj)
+            out.series["dagum_within"][j] = g.within
+            out.series["dagum_net_between"][j] = g.net_between
+            out.series["dagum_transvariation"][j] = g.transvariation
+        except UndefinedMeasure as e:
+            out.undefined.setdefault("dagum", {})[t[j].item()] = str(e)
     return out

@@ -57,3 +57,23 @@ def test_metrics_never_import_streamlit():
            "print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_series_matches_per_year_measures_and_reports_undefined_years():
+    from metrics.dagum import dagum_gini
+    from metrics.summary import summarise_series
+
+    rng = np.random.default_rng(11)
+    y = rng.lognormal(5, 0.5, (50, 4))
+    y[0, 2] = 0.0  # Theil L undefined in the third year only
+    y[3, 1] = np.nan
+    g = rng.integers(0, 3, 50)
+    w = rng.integers(1, 100, 50).astype(float)
+    s = summarise_series(y, [2001, 2002, 2003, 2005], w, g)
+    assert s.n_regions.tolist() == [50, 49, 50, 50]
+    assert s.series["gini"][1] == pytest.approx(ineq.gini(y[:, 1], w))
+    assert s.series["dagum_net_between"][3] == pytest.approx(dagum_gini(y[:, 3], g, w).net_between)
+    assert np.isnan(s.series["theil_l"][2]) and 2003 in s.undefined["theil_l"]
+    assert np.isfinite(s.series["theil_l"][[0, 1, 3]]).all()
+    total = s.series["dagum_within"] + s.series["dagum_net_between"] + s.series["dagum_transvariation"]
+    np.testing.assert_allclose(total, s.series["gini"])
