@@ -15,3 +15,7 @@ region (n,) or a panel (n, n_years); population weights optional.
 Undefined measures raise ``metrics._data.UndefinedMeasure`` (a ValueError);
 ``summary.summarise`` turns them into ``None`` plus a reason.
 """
+
+from metrics._data import UndefinedMeasure
+
+__all__ = ["UndefinedMeasure"]
