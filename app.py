@@ -11,6 +11,8 @@ view = current_view()
 lang = view.lang
 pages = [
     st.Page("pages/map.py", title=t("nav.map", lang), icon="🗺️", url_path="map", default=True),
+    st.Page("pages/gaps.py", title=t("nav.gaps", lang), icon="📊", url_path="gaps"),
+    st.Page("pages/targets.py", title=t("nav.targets", lang), icon="🎯", url_path="targets"),
     st.Page("pages/profile.py", title=t("nav.profile", lang), icon="📋", url_path="profile"),
     st.Page("pages/composite.py", title=t("nav.composite", lang), icon="⚖️", url_path="composite"),
     st.Page("pages/data.py", title=t("nav.data", lang), icon="📥", url_path="data"),

@@ -1,0 +1,221 @@
+"""Gaps: how unequal, between whom, whether it is closing — one idea per tab."""
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from components import controls, data, panels
+from components.downloads import download_buttons
+from figures import gaps as fg
+from figures.china_map import PLOTLY_CONFIG, china_map
+from figures.map_view import applicable_target, region_table
+from i18n import t
+from metrics._data import UndefinedMeasure
+from metrics.spatial import local_moran, moran_global
+
+LEVEL_RANK = {"province": 0, "city": 1, "county": 2}
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def clusters(level: str, codes: tuple, y: tuple):
+    """Moran's I and LISA (999 permutations) for one indicator-year; cached, the permutations take a while."""
+    from geo import boundaries
+    neighbors = boundaries.neighbors(level)
+    return moran_global(np.array(y), list(codes), neighbors), local_moran(np.array(y), list(codes), neighbors)
+
+
+# ── filters ──────────────────────────────────────────────────────────────────
+view = controls.current_view()
+lang = view.lang
+store = data.get_store()
+with st.sidebar:
+    controls.level_select(lang)
+    controls.scope_select(lang)
+    meta = controls.indicator_select(store, lang)
+    year = controls.year_select(store, lang)
+    groups_here = store.groups[store.groups["level"].map(LEVEL_RANK).fillna(9) <= LEVEL_RANK[view.level]]
+    controls.select("group", list(groups_here["id"]), t("gaps.grouping", lang),
+                    lambda g: data.grouping_label(store, g, lang), help=t("gaps.grouping_help", lang))
+view = controls.current_view()
+controls.sync_url()
+
+if meta is None:
+    st.info(t("map.no_indicator", lang, level=t(f"level.{view.level}", lang)))
+    st.stop()
+
+# ── data ─────────────────────────────────────────────────────────────────────
+name, unit, direction = meta[f"name_{lang}"], meta[f"unit_{lang}"], int(meta["direction"])
+regions = data.regions_in_view(view.level, view.scope)
+labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), index=regions["code"])
+panel = store.panel(meta.name, view.level).reindex(regions["code"]).dropna(how="all").dropna(axis=1, how="all")
+where = data.region_label(view.scope, lang) if view.scope else t("map.whole_country", lang)
+if panel.empty or year is None:
+    st.info(t("gaps.empty", lang, name=name, level=t(f"level.{view.level}", lang), where=where))
+    st.stop()
+population = pd.DataFrame({y: store.population(view.level, int(y)) for y in panel.columns})
+group_of = data.grouping(store, view.group, view.level).reindex(panel.index)
+group_names = {}
+if view.group in set(store.groups["id"]):
+    file = store.groups.set_index("id").loc[view.group, "file"]
+    names = pd.read_csv(store.root / file, dtype=str).drop_duplicates("group_zh")
+    group_names = dict(zip(names["group_zh"], names["group_zh" if lang == "zh" else "group_en"]))
+grouping_name = data.grouping_label(store, view.group, lang)
+values = store.values(meta.name, view.level, year)
+target = applicable_target(store.targets, meta.name, view.scope)
+table = region_table(values, regions, direction, store.population(view.level, year), target, lang)
+source = store.sources.loc[meta["source"], f"citation_{lang}"] if meta["source"] in store.sources.index \
+    else meta["source"]
+
+
+def notes(**extra) -> dict:
+    return {"indicator": name, "unit": unit, "source": source, "where": where, **extra}
+
+
+# ── figures ──────────────────────────────────────────────────────────────────
+panels.breadcrumbs(view, lang)
+st.markdown(f"### {t('gaps.title', lang, name=name, where=where)}")
+tabs = st.tabs([t(f"gaps.tab.{k}", lang) for k in ("trend", "groups", "beta", "urban", "rank", "lisa")],
+               key="gaps-tab", on_change="rerun")
+
+with tabs[0]:
+    if tabs[0].open is not False:
+        trend = fg.inequality_by_year(panel, population)
+        measure = st.segmented_control(t("gaps.measure", lang), list(fg.MEASURES), default="cv", key="gaps-measure",
+                                       format_func=lambda m: t(f"gaps.m.{m}", lang)) or "cv"
+        st.caption(t(f"gaps.m_help.{measure}", lang))
+        if trend[measure].notna().sum() == 0:
+            st.info(t("gaps.measure_undefined", lang, measure=t(f"gaps.m.{measure}", lang)))
+        else:
+            st.plotly_chart(fg.trend_figure(trend, measure, name, lang), config=PLOTLY_CONFIG, width="stretch",
+                            key="gaps-trend")
+        download_buttons(trend, f"inequality_{meta.name}_{view.level}", notes(), lang, "dl-trend")
+        st.plotly_chart(fg.distribution_figure(panel, labels, name, unit, lang), config=PLOTLY_CONFIG,
+                        width="stretch", key="gaps-dist")
+
+with tabs[1]:
+    if tabs[1].open:
+        if group_of.notna().sum() < 2 or group_of.nunique() < 2:
+            st.info(t("gaps.no_grouping", lang, grouping=grouping_name, level=t(f"level.{view.level}", lang)))
+        else:
+            st.caption(t("gaps.groups_caption", lang, grouping=grouping_name))
+            theil = fg.theil_by_year(panel, group_of)
+            dagum, results = fg.dagum_by_year(panel, group_of)
+            left, right = st.columns(2)
+            left.plotly_chart(fg.theil_figure(theil, group_names, lang), config=PLOTLY_CONFIG, width="stretch",
+                              key="gaps-theil")
+            right.plotly_chart(fg.dagum_figure(dagum, lang), config=PLOTLY_CONFIG, width="stretch", key="gaps-dagum")
+            shown = year if year in results else (max(results) if results else None)
+            if shown is not None:
+                d = results[shown]
+                left, right = st.columns([2, 3])
+                with left:
+                    st.markdown(f"**{t('gaps.dagum_table', lang, year=shown)}**")
+                    st.dataframe(fg.dagum_table(d, group_names, lang), hide_index=True, width="stretch",
+                                 column_config={"component": t("gaps.col.component", lang),
+                                                "value": st.column_config.NumberColumn(t("gaps.col.value", lang),
+                                                                                       format="%.4f"),
+                                                "share": st.column_config.NumberColumn(t("gaps.col.share", lang),
+                                                                                       format="percent")})
+                right.plotly_chart(fg.pair_gini_figure(d, group_names, shown, lang), config=PLOTLY_CONFIG,
+                                   width="stretch", key="gaps-pairs")
+            st.plotly_chart(fg.group_gini_figure(dagum, group_names, lang), config=PLOTLY_CONFIG, width="stretch",
+                            key="gaps-group-gini")
+            download_buttons(dagum.merge(theil[theil["part"] == "between"][["year", "value", "total"]]
+                                         .rename(columns={"value": "theil_between", "total": "theil_t"}),
+                                         on="year", how="outer"),
+                             f"decomposition_{meta.name}_{view.group}", notes(grouping=grouping_name), lang, "dl-dec")
+
+with tabs[2]:
+    if tabs[2].open:
+        try:
+            result, points = fg.beta_frame(panel, labels, direction)
+        except UndefinedMeasure as e:
+            st.info(t("gaps.beta_undefined", lang, reason=str(e)))
+        else:
+            st.plotly_chart(fg.beta_figure(result, points, unit, lang), config=PLOTLY_CONFIG, width="stretch",
+                            key="gaps-beta")
+            laggards = points[points["laggard"]].sort_values("start", ascending=direction > 0)["label"]
+            st.caption(t("gaps.beta_caption", lang) + " " +
+                       (t("gaps.beta_laggard_list", lang, names="、".join(map(str, laggards)))
+                        if len(laggards) else t("gaps.beta_no_laggards", lang)))
+            download_buttons(points, f"beta_{meta.name}_{view.level}",
+                             notes(slope=f"{result.slope:.6f}", p_value=f"{result.p_value:.4f}",
+                                   speed=str(result.speed), half_life=str(result.half_life)), lang, "dl-beta")
+
+with tabs[3]:
+    if tabs[3].open:
+        pair = fg.urban_rural_variants(store.catalog, meta.name)
+        if pair is None:
+            st.info(t("gaps.no_variants", lang, name=name))
+        else:
+            urban, rural = (store.panel(i, view.level).reindex(regions["code"]).dropna(how="all") for i in pair)
+            ratio = fg.urban_rural_panel(urban, rural)
+            base = store.catalog.loc[pair[0], f"name_{lang}"]
+            shown = year if year in ratio.columns and ratio[year].notna().any() else \
+                (ratio.columns[ratio.notna().any()].max() if ratio.notna().any().any() else None)
+            if shown is None:
+                st.info(t("gaps.no_variants", lang, name=name))
+            else:
+                left, right = st.columns([3, 2])
+                national = not view.scope
+                layer = fg.ratio_layer(ratio[shown], regions, lang, t("gaps.ratio_legend", lang))
+                with left:
+                    st.markdown(f"**{t('gaps.ratio_map_title', lang, name=name, year=int(shown))}**")
+                    st.plotly_chart(china_map(layer, data.geojson_url(view.level, "overview" if national else "detail",
+                                                                      view.scope or None), national=national,
+                                              inset_codes=data.inset_codes(view.level) if national else None,
+                                              maritime=data.maritime() if national else None,
+                                              center_lon=data.center_lon(view.scope) if view.scope else 105.0,
+                                              height=520),
+                                    config=PLOTLY_CONFIG, width="stretch", key="gaps-ratio-map")
+                right.plotly_chart(fg.ratio_trend_figure(ratio, labels, name, lang), config=PLOTLY_CONFIG,
+                                   width="stretch", key="gaps-ratio-trend")
+                st.caption(t("gaps.ratio_caption", lang, urban=base,
+                             rural=store.catalog.loc[pair[1], f"name_{lang}"]))
+                download_buttons(ratio.rename(columns=int).reset_index(names="code"),
+                                 f"urban_rural_{meta.name}", notes(definition="urban / rural"), lang, "dl-ratio")
+
+with tabs[4]:
+    if tabs[4].open:
+        options = ["gap_avg"] + (["gap_target"] if target is not None else [])
+        column = st.segmented_control(t("gaps.rank_ref", lang), options, default="gap_avg", key="gaps-rank-ref",
+                                      format_func=lambda c: t(f"gaps.rank.{c}", lang)) or "gap_avg"
+        avg = table.attrs.get("average")
+        title = t(f"gaps.rank_title_{column}", lang, name=name, year=year,
+                  avg=f"{avg:,.4g}" if avg is not None else "—",
+                  target=f"{table.attrs.get('target', float('nan')):,.4g}")
+        st.plotly_chart(fg.gap_ranking_figure(table, group_of, group_names, column, unit, lang, title),
+                        config=PLOTLY_CONFIG, width="stretch", key="gaps-rank")
+        st.caption(t("gaps.rank_caption", lang, grouping=grouping_name))
+        download_buttons(table.drop(columns=["label"]).assign(group=table["code"].map(group_of)),
+                         f"gaps_{meta.name}_{year}", notes(year=str(year)), lang, "dl-rank")
+
+with tabs[5]:
+    if tabs[5].open:
+        y = regions["code"].map(values.set_index("code")["value"]).to_numpy(float)
+        if np.isfinite(y).sum() < 4:
+            st.info(t("gaps.lisa_few", lang))
+        else:
+            try:
+                moran, lisa = clusters(view.level, tuple(regions["code"]), tuple(y))
+            except (ImportError, FileNotFoundError, AttributeError):
+                st.info(t("gaps.no_neighbours", lang))
+            except (UndefinedMeasure, ValueError) as e:
+                st.info(t("gaps.lisa_undefined", lang, reason=str(e)))
+            else:
+                national = not view.scope
+                st.markdown(f"**{fg.moran_title(name, year, moran, lang)}**")
+                fig = china_map(fg.lisa_layer(lisa, regions, lang),
+                                data.geojson_url(view.level, "overview" if national else "detail", view.scope or None),
+                                national=national, inset_codes=data.inset_codes(view.level) if national else None,
+                                maritime=data.maritime() if national else None,
+                                center_lon=data.center_lon(view.scope) if view.scope else 105.0)
+                st.plotly_chart(fig, config=PLOTLY_CONFIG, width="stretch", key="gaps-lisa")
+                note = lisa.weights.note
+                st.caption(t("gaps.lisa_caption", lang) + (f" · {note}" if note else ""))
+                download_buttons(pd.DataFrame({"code": lisa.codes, "local_i": lisa.Ii, "quadrant": lisa.quadrant,
+                                               "p_sim": lisa.p_sim, "cluster": lisa.cluster}),
+                                 f"lisa_{meta.name}_{year}", notes(year=str(year), moran_i=f"{moran.I:.4f}"),
+                                 lang, "dl-lisa")
+
+# ── caption ──────────────────────────────────────────────────────────────────
+panels.source_note(store, meta, target, table, lang)

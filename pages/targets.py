@@ -1,0 +1,181 @@
+"""Targets: who meets each quantified target, when the rest would at the current pace,
+where each target is written, and Guangdong's inter-regional spending-gap line."""
+from html import escape
+
+import pandas as pd
+import streamlit as st
+
+from components import controls, data
+from components.downloads import download_buttons
+from figures import targets as ft
+from figures.china_map import PLOTLY_CONFIG, china_map
+from figures.map_view import fmt
+from i18n import t
+from metrics.gaps import SPENDING_GAP_DEFINITIONS
+
+# ── filters ──────────────────────────────────────────────────────────────────
+view = controls.current_view()
+lang = view.lang
+store = data.get_store()
+with st.sidebar:
+    controls.level_select(lang)
+    controls.scope_select(lang)
+view = controls.current_view()
+controls.sync_url()
+
+# ── data ─────────────────────────────────────────────────────────────────────
+with_data, without_data = ft.split_targets(store.targets, store.catalog, store.coverage())
+where = data.region_label(view.scope, lang) if view.scope else t("map.whole_country", lang)
+
+
+def quote(row: pd.Series) -> None:
+    """The document and its own sentence, so a presenter can cite it."""
+    text = str(row.get("quote", "") or "").strip()
+    body = f"> “{escape(text)}”\n>\n> — {escape(str(row['document']))}" if text else \
+        f"> {t('targets.no_quote', lang)}\n>\n> — {escape(str(row['document']))}"
+    st.markdown(body)
+
+
+def goal_text(row: pd.Series, unit: str) -> str:
+    return f"{row['comparator']} {fmt(float(row['value']))} {unit}"
+
+
+def target_tab(row: pd.Series, key: str) -> None:
+    meta = store.catalog.loc[row["indicator"]]
+    name, unit = meta[f"name_{lang}"], meta[f"unit_{lang}"]
+    level = view.level if view.level in row["levels"] else row["levels"][0]
+    scope = view.scope if level == view.level else ""
+    regions = data.regions_in_view(level, scope)
+    labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), index=regions["code"])
+    panel = store.panel(row["indicator"], level).reindex(regions["code"]).dropna(how="all").dropna(axis=1, how="all")
+    target_year = row["target_year"]
+    st.markdown(f"#### {t('targets.heading', lang, scope=escape(str(row['scope_name'])), name=escape(name), goal=escape(goal_text(row, unit)), year=target_year if pd.notna(target_year) else '—')}")
+    if level != view.level:
+        st.caption(t("targets.level_switched", lang, level=t(f"level.{level}", lang),
+                     asked=t(f"level.{view.level}", lang)))
+    if panel.empty:
+        st.info(t("targets.no_data_here", lang, name=name, where=where))
+        quote(row)
+        return
+    year = int(panel.columns.max())
+    direction = ft.direction_of(str(row["comparator"]), int(meta["direction"]))
+    population = store.population(level, year)
+    table, share = ft.attainment(store.values(row["indicator"], level, year), regions, row, direction,
+                                 population if len(population) else None, lang)
+    reach = ft.pace(panel, float(row["value"]), direction)
+    n = int(table.attrs["n_with_data"])
+    level_name = t(f"level.{level}", lang)
+    sentence = ft.pace_sentence(reach, n, row, unit, level, lang)
+    st.markdown(f"**{escape(sentence)}**")
+    if str(row["scope"]) != "national":
+        own = table[table["code"] == str(row["scope_code"])]
+        own_text = t(f"targets.own.{own.iloc[0]['status']}", lang, scope=escape(str(row['scope_name'])),
+                     value=fmt(own.iloc[0]["value"])) if len(own) else ""
+        st.caption(t("targets.benchmark", lang, scope=escape(str(row["scope_name"])), level=level_name) +
+                   (" " + own_text if own_text else ""))
+    c = st.columns(4)
+    c[0].metric(t("targets.card.met", lang, year=year), f"{share.n_meeting} / {n}" if share else "—")
+    c[1].metric(t("targets.card.share_regions", lang), f"{share.share_regions:.0%}" if share else "—")
+    c[2].metric(t("targets.card.share_population", lang),
+                f"{share.share_population:.0%}" if share and share.share_population is not None else "—",
+                help=t("targets.card.share_population_help", lang))
+    never = int((reach["status"] == "never").sum())
+    c[3].metric(t("targets.card.never", lang), str(never), help=t("targets.card.never_help", lang))
+    left, right = st.columns([3, 2])
+    national = not scope
+    layer = ft.attainment_layer(table, reach, unit, lang)
+    with left:
+        st.markdown(f"**{t('targets.map_title', lang, name=escape(name), year=year, goal=escape(goal_text(row, unit)))}**")
+        st.plotly_chart(china_map(layer, data.geojson_url(level, "overview" if national else "detail", scope or None),
+                                  national=national, inset_codes=data.inset_codes(level) if national else None,
+                                  maritime=data.maritime() if national else None,
+                                  center_lon=data.center_lon(scope) if scope else 105.0, height=520),
+                        config=PLOTLY_CONFIG, width="stretch", key=f"{key}-map")
+    right.plotly_chart(ft.pace_figure(reach, labels, target_year, lang, t("targets.pace_title", lang)),
+                       config=PLOTLY_CONFIG, width="stretch", key=f"{key}-pace")
+    quote(row)
+    st.caption(t("targets.pace_caption", lang))
+    out = table[["code", "name", "name_en", "value", "gap_target", "status", "flag"]].merge(
+        reach[["code", "status", "years_needed", "reach_year", "slope_per_year"]].rename(columns={"status": "pace"}),
+        on="code", how="left")
+    download_buttons(out, f"target_{row['id']}_{level}_{year}",
+                     {"target": f"{row['indicator_text']} {goal_text(row, unit)} ({target_year})",
+                      "document": str(row["document"]), "quote": str(row["quote"]), "unit": unit, "year": str(year)},
+                     lang, f"dl-{key}")
+
+
+def spending_tab() -> None:
+    threshold, row = ft.spending_threshold(store.targets)
+    st.markdown(f"#### {t('targets.gap_heading', lang, line=f'{threshold:.0%}')}")
+    if row is not None:
+        quote(row)
+    catalog = store.indicators(level=view.level)
+    coverage = store.coverage()
+    have = set(coverage.loc[coverage["level"] == view.level, "indicator"])
+    spend = catalog[(catalog.index.isin(have)) & ((catalog["domain"] == "fiscal") |
+                                                   catalog["unit_zh"].str.contains("元", na=False))]
+    if spend.empty:
+        st.info(t("targets.gap_no_indicator", lang, level=t(f"level.{view.level}", lang)))
+        return
+    names = dict(zip(spend.index, spend[f"name_{lang}"]))
+    left, right = st.columns([2, 3])
+    with left:
+        indicator = controls.select("indicator", list(spend.index), t("targets.gap_indicator", lang),
+                                    lambda i: names.get(i, i))
+    with right:
+        definition = st.segmented_control(
+            t("targets.gap_definition", lang), list(SPENDING_GAP_DEFINITIONS), default="range_over_mean",
+            key="targets-gap-def", format_func=lambda d: t(f"targets.def.{d}", lang)) or "range_over_mean"
+    regions = data.regions_in_view(view.level, view.scope)
+    panel = store.panel(indicator, view.level).reindex(regions["code"]).dropna(how="all")
+    labels = dict(zip(regions["code"], regions["name" if lang == "zh" else "name_en"]))
+    chosen = st.multiselect(t("targets.gap_regions", lang, n=len(panel)), list(panel.index),
+                            default=list(panel.index), format_func=lambda c: labels.get(c, c),
+                            key=f"targets-gap-regions-{view.level}-{view.scope}-{indicator}")
+    frame = ft.spending_gap_by_year(panel.loc[chosen], definition, threshold)
+    title = ft.spending_title(frame, definition, threshold, names[indicator], where, lang)
+    if frame.empty:
+        st.info(title)
+        return
+    st.plotly_chart(ft.spending_gap_figure(frame, definition, threshold, title, lang), config=PLOTLY_CONFIG,
+                    width="stretch", key="targets-gap")
+    meta = store.catalog.loc[indicator]
+    flags = store.flags(indicator, view.level).reindex(chosen)
+    estimates = int(flags.apply(lambda col: col.str.contains("estimate", na=False)).to_numpy().sum())
+    st.caption(t("targets.gap_caption", lang, formula=t(f"targets.def.{definition}", lang), n=len(chosen),
+                 where=where, unit=meta[f"unit_{lang}"]) +
+               (" " + t("targets.gap_estimates", lang, k=estimates) if estimates else ""))
+    download_buttons(frame, f"spending_gap_{indicator}_{view.level}",
+                     {"indicator": names[indicator], "definition": SPENDING_GAP_DEFINITIONS[definition],
+                      "threshold": f"{threshold:.2f}", "regions": ";".join(chosen)}, lang, "dl-gap")
+
+
+def missing_tab() -> None:
+    st.markdown(f"#### {t('targets.missing_heading', lang, n=len(without_data))}")
+    st.caption(t("targets.missing_caption", lang))
+    shown = without_data.assign(goal=without_data["comparator"] + " " + without_data["value"].map(fmt) + " " +
+                                without_data["unit"].astype(str))
+    st.dataframe(shown[["scope_name", "indicator_text", "goal", "target_year", "document", "quote"]], hide_index=True,
+                 width="stretch", column_config={c: t(f"targets.col.{c}", lang) for c in
+                                                 ("scope_name", "indicator_text", "goal", "target_year", "document",
+                                                  "quote")})
+    download_buttons(without_data, "targets_without_data", {"note": "targets with no bundled series"}, lang,
+                     "dl-missing")
+
+
+# ── figures ──────────────────────────────────────────────────────────────────
+st.markdown(f"### {t('targets.title', lang, k=len(with_data), n=len(store.targets))}")
+labels = [f"{r.indicator_text}（{r.scope_name}）" if lang == "zh" else
+          f"{store.catalog.loc[r.indicator, 'name_en']} ({r.scope_name})" for r in with_data.itertuples()]
+labels += [t("targets.tab.gap", lang), t("targets.tab.missing", lang, n=len(without_data))]
+tabs = st.tabs(labels, key="targets-tab", on_change="rerun")
+for i, row in with_data.iterrows():
+    with tabs[i]:
+        if tabs[i].open is not False:
+            target_tab(row, f"target-{row['id']}")
+with tabs[-2]:
+    if tabs[-2].open is not False:
+        spending_tab()
+with tabs[-1]:
+    if tabs[-1].open is not False:
+        missing_tab()

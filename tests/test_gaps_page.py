@@ -1,0 +1,146 @@
+"""The gaps page: its figures carry the numbers the metrics engine returns, on real NBS figures
+(beds per 1,000 people = NBS per 10,000 ÷ 10, 2012–2016, after the 2011/2012 series break),
+and the page itself runs in AppTest against the bundled store."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from figures import gaps as fg
+from metrics.convergence import beta_convergence
+from metrics.dagum import dagum_gini
+from metrics.inequality import coefficient_of_variation, gini, theil_decomposition, theil_l, theil_t, williamson
+from metrics.spatial import local_moran
+
+ROOT = Path(__file__).resolve().parents[1]
+YEARS = [2012, 2013, 2014, 2015, 2016]
+CODES = ["110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000"]
+# NBS 分省年度数据, per_bed.csv (per 10,000) ÷ 10: 北京 天津 河北 山西 内蒙古 辽宁 吉林 黑龙江
+BEDS = pd.DataFrame(np.array([
+    [48.41, 49.18, 51.03, 51.40, 53.86],
+    [37.87, 39.22, 40.12, 41.17, 42.15],
+    [39.01, 41.39, 43.73, 46.07, 48.26],
+    [45.78, 47.56, 48.64, 50.00, 51.52],
+    [44.50, 48.07, 51.50, 53.32, 55.25],
+    [52.60, 55.09, 58.19, 60.92, 64.96],
+    [46.45, 48.43, 51.23, 52.48, 55.32],
+    [46.48, 49.33, 52.53, 55.77, 57.92],
+]) / 10, index=CODES, columns=YEARS)
+LABELS = pd.Series(["北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江"], index=CODES)
+GROUPS = pd.Series(["东部", "东部", "东部", "中部", "西部", "东北", "东北", "东北"], index=CODES)
+# Year-end resident population (万人), 2012 and 2016; other years left out on purpose.
+POP = pd.DataFrame({2012: [2078, 1413, 7262, 3611, 2490, 4389, 2750, 3834],
+                    2016: [2195, 1562, 7375, 3682, 2520, 4377, 2733, 3799]}, index=CODES, dtype=float)
+
+
+def test_inequality_by_year_is_the_engine_per_year_and_the_title_states_the_change():
+    trend = fg.inequality_by_year(BEDS, POP)
+    assert trend["year"].tolist() == YEARS and trend["n_regions"].tolist() == [8] * 5
+    for j, year in enumerate(YEARS):
+        y = BEDS[year].to_numpy()
+        assert trend["cv"][j] == pytest.approx(coefficient_of_variation(y), rel=1e-12)
+        assert trend["gini"][j] == pytest.approx(gini(y), rel=1e-12)
+        assert trend["theil_t"][j] == pytest.approx(theil_t(y), rel=1e-12)
+        assert trend["theil_l"][j] == pytest.approx(theil_l(y), rel=1e-12)
+    assert trend["williamson"][0] == pytest.approx(williamson(BEDS[2012].to_numpy(), POP[2012].to_numpy()))
+    assert trend["williamson"][1:4].isna().all()          # no population figures for 2013–2015
+    fig = fg.trend_figure(trend, "cv", "每千人口床位数", "zh")
+    assert np.allclose(fig.data[0].y, trend["cv"])
+    v0, v1 = trend["cv"].iloc[0], trend["cv"].iloc[-1]
+    word = "降至" if v1 < v0 else "升至"
+    assert f"{v0:.3f}" in fig.layout.title.text and f"{v1:.3f}" in fig.layout.title.text
+    assert word in fig.layout.title.text and "2012" in fig.layout.title.text
+    en = fg.trend_figure(trend, "gini", "Beds", "en").layout.title.text
+    assert f"{trend['gini'].iloc[0]:.3f}" in en and "between 2012 and 2016" in en
+
+
+def test_theil_areas_stack_to_the_engine_total_with_between_and_each_group():
+    theil = fg.theil_by_year(BEDS, GROUPS)
+    for year in YEARS:
+        d = theil_decomposition(BEDS[year].to_numpy(), GROUPS.to_numpy(), index="T")
+        rows = theil[theil["year"] == year]
+        assert rows["value"].sum() == pytest.approx(d.total, rel=1e-10)
+        assert rows.loc[rows["part"] == "between", "value"].item() == pytest.approx(d.between, rel=1e-12)
+    fig = fg.theil_figure(theil, {}, "zh")
+    assert len(fig.data) == 1 + 4 and fig.data[0].name == "组间差距"
+    share = theil[theil["part"] == "between"]["value"].iloc[-1] / theil["total"].iloc[-1]
+    assert f"{share:.0%}" in fig.layout.title.text
+
+
+def test_dagum_parts_add_up_and_the_heatmap_is_the_pair_gini():
+    table, results = fg.dagum_by_year(BEDS, GROUPS)
+    d16 = dagum_gini(BEDS[2016].to_numpy(), GROUPS.to_numpy())
+    last = table.iloc[-1]
+    assert last["gini"] == pytest.approx(d16.gini) and last["net_between"] == pytest.approx(d16.net_between)
+    assert last["within"] + last["net_between"] + last["transvariation"] == pytest.approx(last["gini"])
+    assert last["gini_东北"] == pytest.approx(d16.group_gini[d16.groups.index("东北")])
+    heat = fg.pair_gini_figure(results[2016], {}, 2016, "zh")
+    assert np.allclose(np.asarray(heat.data[0].z, dtype=float), d16.pair_gini)
+    off = d16.pair_gini.copy()
+    np.fill_diagonal(off, -1)
+    i, j = np.unravel_index(np.argmax(off), off.shape)
+    assert f"{d16.pair_gini[i, j]:.3f}" in heat.layout.title.text
+    rows = fg.dagum_table(results[2016], {}, "en")
+    assert rows["value"].iloc[0] == pytest.approx(d16.gini) and rows["share"].iloc[1:4].sum() == pytest.approx(1)
+
+
+def test_beta_points_line_and_laggards_follow_the_engine():
+    result, points = fg.beta_frame(BEDS, LABELS, direction=1)
+    ref = beta_convergence(BEDS.to_numpy(), YEARS)
+    assert result.slope == pytest.approx(ref.slope) and result.n_regions == 8
+    # the points are the regression's own variables: refitting them gives the engine's slope
+    assert np.polyfit(points["ln_start"], points["growth"], 1)[0] == pytest.approx(ref.slope)
+    # 天津 started lowest (3.787) and grew slowest: a laggard; 辽宁 started highest: never a laggard
+    lag = dict(zip(points["label"], points["laggard"]))
+    assert lag["天津"] and not lag["辽宁"]
+    fig = fg.beta_figure(result, points, "张/千人", "zh")
+    assert f"{ref.slope:.4f}" in fig.layout.title.text
+    assert ("β收敛" in fig.layout.title.text) and ("半衰期" in fig.layout.title.text) == (ref.half_life is not None)
+    laggard_trace = next(tr for tr in fig.data if tr.name == "落后且追赶慢的地区")
+    assert "天津" in laggard_trace.text
+
+
+def test_urban_rural_variants_and_ratio_from_the_real_catalog():
+    catalog = pd.read_csv(ROOT / "data" / "bundled" / "indicators.csv", dtype=str, keep_default_na=False)
+    catalog = catalog.set_index("id", drop=False)
+    assert fg.urban_rural_variants(catalog, "beds_per_1000") == ("beds_per_1000_urban", "beds_per_1000_rural")
+    assert fg.urban_rural_variants(catalog, "beds_per_1000_rural") == ("beds_per_1000_urban", "beds_per_1000_rural")
+    assert fg.urban_rural_variants(catalog, "gen_exp_pc") is None
+    # per_bed_town / per_bed_village 2016 ÷ 10: 北京 has no rural figure; 天津 6.312 urban, 6.150 rural
+    urban = pd.DataFrame({2016: [8.636, 6.312]}, index=["110000", "120000"])
+    rural = pd.DataFrame({2016: [np.nan, 6.150]}, index=["110000", "120000"])
+    ratio = fg.urban_rural_panel(urban, rural)
+    assert np.isnan(ratio.loc["110000", 2016]) and ratio.loc["120000", 2016] == pytest.approx(6.312 / 6.150)
+
+
+def test_gap_ranking_bars_are_sorted_and_coloured_by_group():
+    table = pd.DataFrame({"code": CODES, "label": LABELS.to_numpy(), "value": BEDS[2016].to_numpy()})
+    table["gap_avg"] = table["value"] - table["value"].mean()
+    fig = fg.gap_ranking_figure(table, GROUPS, {}, "gap_avg", "张/千人", "zh", "t")
+    assert {tr.name for tr in fig.data} == {"东部", "中部", "西部", "东北"}
+    order = list(fig.layout.yaxis.categoryarray)
+    assert order[0] == "辽宁" and order[-1] == "天津"
+    east = next(tr for tr in fig.data if tr.name == "东部")
+    assert np.allclose(sorted(east.x), sorted(table["gap_avg"][:3]))
+
+
+def test_lisa_layer_puts_each_region_in_its_engine_cluster():
+    # a 3 x 3 grid (rook), a high corner and a low corner
+    codes = [f"{i}00000" for i in range(1, 10)]
+    nb = {}
+    for k, c in enumerate(codes):
+        r, q = divmod(k, 3)
+        nb[c] = [codes[r2 * 3 + q2] for r2, q2 in ((r - 1, q), (r + 1, q), (r, q - 1), (r, q + 1))
+                 if 0 <= r2 < 3 and 0 <= q2 < 3]
+    nb["900000"] = []                                     # an island
+    y = np.array([10, 9, 5, 9, 8, 4, 5, 4, np.nan])
+    res = local_moran(y, codes, nb, permutations=99)
+    regions = pd.DataFrame({"code": codes + ["990000"], "name": list("ABCDEFGHIJ"), "name_en": list("ABCDEFGHIJ")})
+    layer = fg.lisa_layer(res, regions, "en")
+    for code, cluster in zip(res.codes, res.cluster):
+        i = codes.index(code)
+        if cluster in fg.LISA_CLASSES:
+            assert fg.LISA_CLASSES[int(layer.values[i])] == cluster
+    assert np.isnan(layer.values[8]) and np.isnan(layer.values[9])      # no data / not in the result
+    assert sum(int(lbl.rsplit("(", 1)[1].rstrip(")")) for lbl in layer.class_labels) == 8
