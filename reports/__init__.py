@@ -1,0 +1,1 @@
+"""Reports built from the atlas: the one-click briefing (HTML + PDF). Pure, no streamlit."""
