@@ -1,0 +1,124 @@
+"""The targets page: attainment, pace and the spending-gap line carry the engine's numbers,
+on real NBS figures and the real targets table; the page itself runs in AppTest."""
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from figures import targets as ft
+from metrics.convergence import years_to_target
+from metrics.gaps import share_meeting_target, spending_gap
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = ROOT / "data" / "bundled"
+YEARS = [2012, 2013, 2014, 2015, 2016]
+CODES = ["110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000"]
+# Beds per 1,000 people (NBS per 10,000 ÷ 10): 北京 天津 河北 山西 内蒙古 辽宁 吉林 黑龙江
+BEDS = pd.DataFrame(np.array([
+    [48.41, 49.18, 51.03, 51.40, 53.86],
+    [37.87, 39.22, 40.12, 41.17, 42.15],
+    [39.01, 41.39, 43.73, 46.07, 48.26],
+    [45.78, 47.56, 48.64, 50.00, 51.52],
+    [44.50, 48.07, 51.50, 53.32, 55.25],
+    [52.60, 55.09, 58.19, 60.92, 64.96],
+    [46.45, 48.43, 51.23, 52.48, 55.32],
+    [46.48, 49.33, 52.53, 55.77, 57.92],
+]) / 10, index=CODES, columns=YEARS)
+REGIONS = pd.DataFrame({"code": CODES + ["310000"],
+                        "name": ["北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省",
+                                 "上海市"],
+                        "name_en": ["Beijing", "Tianjin", "Hebei", "Shanxi", "Inner Mongolia", "Liaoning", "Jilin",
+                                    "Heilongjiang", "Shanghai"]})
+POP_2016 = pd.Series([2195, 1562, 7375, 3682, 2520, 4377, 2733, 3799], index=CODES, dtype=float) * 1e4
+
+
+def real_targets() -> pd.DataFrame:
+    t = pd.read_csv(BUNDLED / "targets.csv", dtype={"scope_code": str, "indicator": str}, keep_default_na=False,
+                    na_values={"value": [""], "target_year": [""]})
+    t["target_year"] = t["target_year"].astype("Int64")
+    return t
+
+
+def beds_target() -> pd.Series:
+    t = real_targets()
+    return t[t["id"] == "xm03"].iloc[0]          # 厦门: 每千人口医疗卫生机构床位数 ≥ 6 by 2020
+
+
+def test_direction_follows_the_comparator():
+    assert ft.direction_of(">=", -1) == 1 and ft.direction_of("<=", 1) == -1
+    assert ft.direction_of("=", -1) == -1 and ft.direction_of("=", 0) == 1
+
+
+def test_targets_split_by_whether_their_indicator_has_data():
+    catalog = pd.read_csv(BUNDLED / "indicators.csv", dtype=str, keep_default_na=False).set_index("id", drop=False)
+    coverage = pd.DataFrame({"indicator": ["beds_per_1000", "park_green_pc", "edu_exp_pc"],
+                             "level": ["province", "province", "city"]})
+    targets = real_targets()
+    with_data, without = ft.split_targets(targets, catalog, coverage)
+    assert with_data["id"].tolist() == ["xm03", "xm09"]
+    assert with_data["levels"].tolist() == [["province"], ["province"]]
+    assert len(without) == len(targets) - 2 and "xm37" in set(without["id"]) and "gd01" in set(without["id"])
+
+
+def test_attainment_table_and_shares_are_the_engines():
+    target = beds_target()
+    values = pd.DataFrame({"code": CODES, "value": BEDS[2016].to_numpy(), "flag": "", "source": "nbs"})
+    table, share = ft.attainment(values, REGIONS, target, 1, POP_2016, "zh")
+    ref = share_meeting_target(BEDS[2016].to_numpy(), 6.0, ">=", weights=POP_2016.to_numpy(), direction=1)
+    assert share.n_meeting == ref.n_meeting == 1                      # only 辽宁 (6.496) has 6 beds per 1,000
+    assert share.share_population == pytest.approx(ref.share_population)
+    assert share.share_population == pytest.approx(4377 / POP_2016.sum() * 1e4)
+    assert table.set_index("code")["status"].to_dict()["210000"] == "met"
+    assert table.set_index("code")["status"].to_dict()["310000"] == "no_data"
+    assert table.set_index("code").loc["120000", "gap_target"] == pytest.approx(4.215 - 6)
+    layer = ft.attainment_layer(table, ft.pace(BEDS, 6.0, 1), "张/千人", "zh")
+    assert layer.class_labels == ["已达标 (1)", "未达标 (7)"] and np.isnan(layer.values[-1])
+    assert "距目标 -1.79 张/千人" in layer.hover[1]
+
+
+def test_pace_is_years_to_target_rounded_up_from_the_latest_year():
+    reach = ft.pace(BEDS, 6.0, 1)
+    ref = years_to_target(BEDS.to_numpy(), YEARS, 6.0, 1)
+    assert reach["status"].tolist() == ref.status.tolist()
+    for i, status in enumerate(ref.status):
+        if status == "on_track":
+            assert reach["reach_year"][i] == 2016 + math.ceil(ref.years_needed[i])
+    assert reach.set_index("code").loc["210000", "reach_year"] == 2016          # already met
+    sentence = ft.pace_sentence(reach, 8, beds_target(), "张/千人", "province", "zh")
+    k = int(np.isin(ref.status, ["met", "on_track"]).sum())
+    last = int(reach["reach_year"].max())
+    assert sentence == f"按目前的速度，8个省级地区中有{k}个将在{last}年前达到>= 6 张/千人"
+    # 天津 adds about 0.1 bed a year from 4.2: the slowest, so the last year is 天津's
+    assert last == reach.set_index("code").loc["120000", "reach_year"]
+    fig = ft.pace_figure(reach, REGIONS.set_index("code")["name"], 2020, "zh", "t")
+    xs = {name: x for tr in fig.data for name, x in zip(tr.y, tr.x)}
+    assert xs["天津市"] == last and xs["辽宁省"] == 2016
+
+
+def test_spending_gap_line_over_real_per_capita_spending():
+    # 地方财政一般预算支出 (亿元) ÷ 年末人口 (万人) × 1e4 = 元/人, 2015 and 2016: 福建 湖南 广东 广西 海南
+    spend = pd.DataFrame({2015: [4001.58, 5728.72, 12827.80, 4065.51, 1239.43],
+                          2016: [4275.40, 6339.16, 13446.09, 4441.70, 1376.48]},
+                         index=["350000", "430000", "440000", "450000", "460000"])
+    pop = pd.DataFrame({2015: [3839, 6783, 10849, 4796, 911], 2016: [3874, 6822, 10999, 4838, 917]},
+                       index=spend.index, dtype=float)
+    per_capita = spend / pop * 1e4
+    threshold, row = ft.spending_threshold(real_targets())
+    assert threshold == pytest.approx(0.30) and "30%以内" in row["quote"]
+    for definition in ("range_over_mean", "max_over_min", "cv"):
+        frame = ft.spending_gap_by_year(per_capita, definition, threshold)
+        for year in (2015, 2016):
+            ref = spending_gap(per_capita[year].to_numpy(), definition, threshold)
+            got = frame.set_index("year").loc[year]
+            assert got["gap"] == pytest.approx(ref.value) and got["within_threshold"] == ref.within_threshold
+    frame = ft.spending_gap_by_year(per_capita, "range_over_mean", threshold)
+    title = ft.spending_title(frame, "range_over_mean", threshold, "人均一般公共预算支出", "华南", "zh")
+    gap16 = frame["gap"].iloc[-1]
+    assert f"{gap16:.0%}" in title and "（最大值 − 最小值）÷ 平均值" in title
+    assert ("超出" in title) == (gap16 > 0.30)
+    fig = ft.spending_gap_figure(frame, "range_over_mean", threshold, title, "zh")
+    assert np.allclose(fig.data[0].y, frame["gap"]) and fig.layout.shapes[0].y0 == pytest.approx(0.30)
+    # fewer than two regions in a year: no gap that year
+    assert ft.spending_gap_by_year(per_capita.iloc[:1], "cv", threshold).empty
