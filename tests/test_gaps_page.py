@@ -144,3 +144,71 @@ def test_lisa_layer_puts_each_region_in_its_engine_cluster():
             assert fg.LISA_CLASSES[int(layer.values[i])] == cluster
     assert np.isnan(layer.values[8]) and np.isnan(layer.values[9])      # no data / not in the result
     assert sum(int(lbl.rsplit("(", 1)[1].rstrip(")")) for lbl in layer.class_labels) == 8
+
+
+# ── the page in AppTest, against the bundled store ───────────────────────────
+
+needs_bundle = pytest.mark.skipif(not (ROOT / "data" / "bundled" / "observations.parquet").exists(),
+                                  reason="bundled observations not built yet (python -m store.build)")
+APP = str(ROOT / "app.py")
+
+
+def _page(params: dict, tab: str | None = None):
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update(params)
+    at.run()
+    if tab is not None:
+        at.session_state["gaps-tab"] = tab
+    at.switch_page("pages/gaps.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _figures(at) -> list[dict]:
+    import json
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _view_panel(indicator: str, level: str = "province"):
+    from components.data import regions_in_view
+    from store.model import load_store
+    store = load_store()
+    regions = regions_in_view(level, "")
+    panel = store.panel(indicator, level).reindex(regions["code"]).dropna(how="all").dropna(axis=1, how="all")
+    return store, regions, panel
+
+
+@needs_bundle
+def test_gaps_page_trend_carries_the_engines_cv_for_bundled_beds():
+    at = _page({"ind": "beds_per_1000"})
+    store, _, panel = _view_panel("beds_per_1000")
+    trend = fg.inequality_by_year(panel, pd.DataFrame({y: store.population("province", int(y)) for y in panel.columns}))
+    figure = _figures(at)[0]
+    assert figure["data"][0]["y"] == pytest.approx(trend["cv"].tolist())
+    assert fg.change_sentence(trend["cv"], trend["year"], "变异系数", "zh") in figure["layout"]["title"]["text"]
+    assert len(trend) >= 8 and trend["n_regions"].max() == 31
+
+
+@needs_bundle
+def test_gaps_page_group_tab_stacks_the_theil_split_of_the_four_regions():
+    from components.data import grouping
+    at = _page({"ind": "beds_per_1000", "group": "nbs_four_regions"}, tab="分组分解")
+    store, _, panel = _view_panel("beds_per_1000")
+    theil = fg.theil_by_year(panel, grouping(store, "nbs_four_regions", "province").reindex(panel.index))
+    figures = _figures(at)
+    between = theil[theil["part"] == "between"]
+    assert figures[0]["data"][0]["y"] == pytest.approx(between["value"].tolist())
+    assert len(figures[0]["data"]) == 5                      # between + 东部 中部 西部 东北
+    assert any(f["data"][0]["type"] == "heatmap" for f in figures)
+
+
+@needs_bundle
+def test_gaps_page_other_tabs_run_in_english():
+    for tab in ("β-convergence", "Urban–rural", "Gap ranking", "Spatial clusters"):
+        at = _page({"ind": "beds_per_1000", "lang": "en"}, tab=tab)
+        assert at.get("plotly_chart") or at.info, tab
+    beta = _figures(_page({"ind": "beds_per_1000", "lang": "en"}, tab="β-convergence"))[0]
+    _, _, panel = _view_panel("beds_per_1000")
+    result = beta_convergence(panel.to_numpy(float), panel.columns.to_numpy(float))
+    assert f"{result.slope:.4f}" in beta["layout"]["title"]["text"]

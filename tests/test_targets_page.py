@@ -122,3 +122,63 @@ def test_spending_gap_line_over_real_per_capita_spending():
     assert np.allclose(fig.data[0].y, frame["gap"]) and fig.layout.shapes[0].y0 == pytest.approx(0.30)
     # fewer than two regions in a year: no gap that year
     assert ft.spending_gap_by_year(per_capita.iloc[:1], "cv", threshold).empty
+
+
+# ── the page in AppTest, against the bundled store ───────────────────────────
+
+needs_bundle = pytest.mark.skipif(not (BUNDLED / "observations.parquet").exists(),
+                                  reason="bundled observations not built yet (python -m store.build)")
+APP = str(ROOT / "app.py")
+
+
+def _page(params: dict, tab: str | None = None):
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update(params)
+    at.run()
+    if tab is not None:
+        at.session_state["targets-tab"] = tab
+    at.switch_page("pages/targets.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@needs_bundle
+def test_targets_page_states_the_pace_for_the_first_target_with_data():
+    import json
+    from components.data import regions_in_view
+    from store.model import load_store
+    at = _page({})
+    store = load_store()
+    with_data, without = ft.split_targets(store.targets, store.catalog, store.coverage())
+    row = with_data.iloc[0]
+    level = row["levels"][0]
+    regions = regions_in_view(level, "")
+    panel = store.panel(row["indicator"], level).reindex(regions["code"]).dropna(how="all").dropna(axis=1, how="all")
+    reach = ft.pace(panel, float(row["value"]), ft.direction_of(row["comparator"], 1))
+    unit = store.catalog.loc[row["indicator"], "unit_zh"]
+    n = int(panel[panel.columns.max()].notna().sum())
+    sentence = ft.pace_sentence(reach, n, row, unit, level, "zh")
+    assert any(sentence in m.value for m in at.markdown)
+    assert any(str(row["quote"]) in m.value for m in at.markdown)
+    pace = json.loads(at.get("plotly_chart")[1].proto.spec)
+    xs = [x for trace in pace["data"] for x in trace["x"]]
+    assert max(xs) >= reach["reach_year"].max()
+
+
+@needs_bundle
+def test_targets_page_spending_gap_is_the_engines_and_missing_targets_are_listed():
+    import json
+    from components.data import regions_in_view
+    from store.model import load_store
+    at = _page({"ind": "gen_exp_pc"}, tab="广东区域支出差距")
+    store = load_store()
+    regions = regions_in_view("province", "")
+    panel = store.panel("gen_exp_pc", "province").reindex(regions["code"]).dropna(how="all")
+    frame = ft.spending_gap_by_year(panel, "range_over_mean", 0.30)
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert fig["data"][0]["y"] == pytest.approx(frame["gap"].tolist())
+    assert "（最大值 − 最小值）÷ 平均值" in fig["layout"]["title"]["text"]
+    with_data, without = ft.split_targets(store.targets, store.catalog, store.coverage())
+    at = _page({"lang": "en"}, tab=f"Targets without data ({len(without)})")
+    assert len(at.dataframe[0].value) == len(without)
