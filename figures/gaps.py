@@ -35,6 +35,12 @@ DAGUM_PARTS = ("within", "net_between", "transvariation")
 DAGUM_COLORS = {"within": "#56B4E9", "net_between": "#0072B2", "transvariation": "#E69F00"}
 
 
+def citation(sources: pd.DataFrame, source_ids: str, lang: str) -> str:
+    """The citations of a catalog row's `;`-separated source ids (numerator first), ids kept where unknown."""
+    by_id = sources.set_index("id")[f"citation_{lang}"] if "id" in sources.columns else pd.Series(dtype=str)
+    return "; ".join(str(by_id.get(s, s)) for s in str(source_ids).split(";") if s)
+
+
 def _layout(fig: go.Figure, title: str, height: int = 420, **kwargs) -> go.Figure:
     fig.update_layout(title={"text": title, "font": {"size": 15}}, height=height,
                       margin={"l": 10, "r": 10, "t": 60, "b": 40}, font={"family": FONT_FAMILY, "size": 12},

@@ -28,6 +28,15 @@ PACE_COLORS = {"met": "#009E73", "on_track": "#56B4E9", "never": "#D55E00"}
 SPENDING_TARGET_ID = "gd01"        # 广东: 区域间人均基本公共服务支出差距控制在30%以内
 
 
+SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
+
+
+def goal_text(target: pd.Series, unit: str) -> str:
+    """'≥ 6 张/千人': the comparator as a reader writes it, the value, the indicator's unit."""
+    comparator = str(target["comparator"])
+    return f"{SYMBOLS.get(comparator, comparator)} {fmt(float(target['value']))} {unit}"
+
+
 def direction_of(comparator: str, catalog_direction: int) -> int:
     """Which way is 'closer to the target': up for >=, down for <=, the indicator's own for '='."""
     if comparator in (">=", ">"):
@@ -77,7 +86,7 @@ def pace(panel: pd.DataFrame, target: float, direction: int, last_k: int = 5) ->
 
 def pace_sentence(frame: pd.DataFrame, n_regions: int, target: pd.Series, unit: str, level: str, lang: str) -> str:
     """'at this pace, 31 of 31 provinces reach 6 beds per 1,000 by 2021'."""
-    goal = f"{target['comparator']} {fmt(float(target['value']))} {unit}"
+    goal = goal_text(target, unit)
     reaching = frame[frame["status"].isin(["met", "on_track"])]
     level_name = t(f"level.{level}", lang)
     if reaching.empty:

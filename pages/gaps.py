@@ -1,4 +1,6 @@
 """Gaps: how unequal, between whom, whether it is closing — one idea per tab."""
+from html import escape
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -11,8 +13,6 @@ from figures.map_view import applicable_target, region_table
 from i18n import t
 from metrics._data import UndefinedMeasure
 from metrics.spatial import local_moran, moran_global
-
-LEVEL_RANK = {"province": 0, "city": 1, "county": 2}
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -32,7 +32,7 @@ with st.sidebar:
     controls.scope_select(lang)
     meta = controls.indicator_select(store, lang)
     year = controls.year_select(store, lang)
-    groups_here = store.groups[store.groups["level"].map(LEVEL_RANK).fillna(9) <= LEVEL_RANK[view.level]]
+    groups_here = store.groups[store.groups["level"].isin(["province", view.level])]
     controls.select("group", list(groups_here["id"]), t("gaps.grouping", lang),
                     lambda g: data.grouping_label(store, g, lang), help=t("gaps.grouping_help", lang))
 view = controls.current_view()
@@ -49,7 +49,7 @@ labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), in
 panel = store.panel(meta.name, view.level).reindex(regions["code"]).dropna(how="all").dropna(axis=1, how="all")
 where = data.region_label(view.scope, lang) if view.scope else t("map.whole_country", lang)
 if panel.empty or year is None:
-    st.info(t("gaps.empty", lang, name=name, level=t(f"level.{view.level}", lang), where=where))
+    st.info(t("gaps.empty", lang, name=escape(name), level=t(f"level.{view.level}", lang), where=where))
     st.stop()
 population = pd.DataFrame({y: store.population(view.level, int(y)) for y in panel.columns})
 group_of = data.grouping(store, view.group, view.level).reindex(panel.index)
@@ -62,8 +62,7 @@ grouping_name = data.grouping_label(store, view.group, lang)
 values = store.values(meta.name, view.level, year)
 target = applicable_target(store.targets, meta.name, view.scope)
 table = region_table(values, regions, direction, store.population(view.level, year), target, lang)
-source = store.sources.loc[meta["source"], f"citation_{lang}"] if meta["source"] in store.sources.index \
-    else meta["source"]
+source = fg.citation(store.sources, meta["source"], lang)
 
 
 def notes(**extra) -> dict:
@@ -72,7 +71,7 @@ def notes(**extra) -> dict:
 
 # ── figures ──────────────────────────────────────────────────────────────────
 panels.breadcrumbs(view, lang)
-st.markdown(f"### {t('gaps.title', lang, name=name, where=where)}")
+st.markdown(f"### {t('gaps.title', lang, name=escape(name), where=escape(where))}")
 tabs = st.tabs([t(f"gaps.tab.{k}", lang) for k in ("trend", "groups", "beta", "urban", "rank", "lisa")],
                key="gaps-tab", on_change="rerun")
 
@@ -96,7 +95,9 @@ with tabs[1]:
         if group_of.notna().sum() < 2 or group_of.nunique() < 2:
             st.info(t("gaps.no_grouping", lang, grouping=grouping_name, level=t(f"level.{view.level}", lang)))
         else:
-            st.caption(t("gaps.groups_caption", lang, grouping=grouping_name))
+            outside = int(group_of.isna().sum())
+            st.caption(t("gaps.groups_caption", lang, grouping=grouping_name) +
+                       (" " + t("gaps.groups_outside", lang, n=outside) if outside else ""))
             theil = fg.theil_by_year(panel, group_of)
             dagum, results = fg.dagum_by_year(panel, group_of)
             left, right = st.columns(2)
@@ -145,7 +146,7 @@ with tabs[3]:
     if tabs[3].open:
         pair = fg.urban_rural_variants(store.catalog, meta.name)
         if pair is None:
-            st.info(t("gaps.no_variants", lang, name=name))
+            st.info(t("gaps.no_variants", lang, name=escape(name)))
         else:
             urban, rural = (store.panel(i, view.level).reindex(regions["code"]).dropna(how="all") for i in pair)
             ratio = fg.urban_rural_panel(urban, rural)
@@ -153,13 +154,13 @@ with tabs[3]:
             shown = year if year in ratio.columns and ratio[year].notna().any() else \
                 (ratio.columns[ratio.notna().any()].max() if ratio.notna().any().any() else None)
             if shown is None:
-                st.info(t("gaps.no_variants", lang, name=name))
+                st.info(t("gaps.no_variants", lang, name=escape(name)))
             else:
                 left, right = st.columns([3, 2])
                 national = not view.scope
                 layer = fg.ratio_layer(ratio[shown], regions, lang, t("gaps.ratio_legend", lang))
                 with left:
-                    st.markdown(f"**{t('gaps.ratio_map_title', lang, name=name, year=int(shown))}**")
+                    st.markdown(f"**{t('gaps.ratio_map_title', lang, name=escape(name), year=int(shown))}**")
                     st.plotly_chart(china_map(layer, data.geojson_url(view.level, "overview" if national else "detail",
                                                                       view.scope or None), national=national,
                                               inset_codes=data.inset_codes(view.level) if national else None,
@@ -169,8 +170,8 @@ with tabs[3]:
                                     config=PLOTLY_CONFIG, width="stretch", key="gaps-ratio-map")
                 right.plotly_chart(fg.ratio_trend_figure(ratio, labels, name, lang), config=PLOTLY_CONFIG,
                                    width="stretch", key="gaps-ratio-trend")
-                st.caption(t("gaps.ratio_caption", lang, urban=base,
-                             rural=store.catalog.loc[pair[1], f"name_{lang}"]))
+                st.caption(t("gaps.ratio_caption", lang, urban=escape(base),
+                             rural=escape(store.catalog.loc[pair[1], f"name_{lang}"])))
                 download_buttons(ratio.rename(columns=int).reset_index(names="code"),
                                  f"urban_rural_{meta.name}", notes(definition="urban / rural"), lang, "dl-ratio")
 
@@ -180,7 +181,7 @@ with tabs[4]:
         column = st.segmented_control(t("gaps.rank_ref", lang), options, default="gap_avg", key="gaps-rank-ref",
                                       format_func=lambda c: t(f"gaps.rank.{c}", lang)) or "gap_avg"
         avg = table.attrs.get("average")
-        title = t(f"gaps.rank_title_{column}", lang, name=name, year=year,
+        title = t(f"gaps.rank_title_{column}", lang, name=escape(name), year=year,
                   avg=f"{avg:,.4g}" if avg is not None else "—",
                   target=f"{table.attrs.get('target', float('nan')):,.4g}")
         st.plotly_chart(fg.gap_ranking_figure(table, group_of, group_names, column, unit, lang, title),

@@ -36,10 +36,6 @@ def quote(row: pd.Series) -> None:
     st.markdown(body)
 
 
-def goal_text(row: pd.Series, unit: str) -> str:
-    return f"{row['comparator']} {fmt(float(row['value']))} {unit}"
-
-
 def target_tab(row: pd.Series, key: str) -> None:
     meta = store.catalog.loc[row["indicator"]]
     name, unit = meta[f"name_{lang}"], meta[f"unit_{lang}"]
@@ -49,12 +45,12 @@ def target_tab(row: pd.Series, key: str) -> None:
     labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), index=regions["code"])
     panel = store.panel(row["indicator"], level).reindex(regions["code"]).dropna(how="all").dropna(axis=1, how="all")
     target_year = row["target_year"]
-    st.markdown(f"#### {t('targets.heading', lang, scope=escape(str(row['scope_name'])), name=escape(name), goal=escape(goal_text(row, unit)), year=target_year if pd.notna(target_year) else '—')}")
+    st.markdown(f"#### {t('targets.heading', lang, scope=escape(str(row['scope_name'])), name=escape(name), goal=escape(ft.goal_text(row, unit)), year=target_year if pd.notna(target_year) else '—')}")
     if level != view.level:
         st.caption(t("targets.level_switched", lang, level=t(f"level.{level}", lang),
                      asked=t(f"level.{view.level}", lang)))
     if panel.empty:
-        st.info(t("targets.no_data_here", lang, name=name, where=where))
+        st.info(t("targets.no_data_here", lang, name=escape(name), where=escape(where)))
         quote(row)
         return
     year = int(panel.columns.max())
@@ -85,7 +81,7 @@ def target_tab(row: pd.Series, key: str) -> None:
     national = not scope
     layer = ft.attainment_layer(table, reach, unit, lang)
     with left:
-        st.markdown(f"**{t('targets.map_title', lang, name=escape(name), year=year, goal=escape(goal_text(row, unit)))}**")
+        st.markdown(f"**{t('targets.map_title', lang, name=escape(name), year=year, goal=escape(ft.goal_text(row, unit)))}**")
         st.plotly_chart(china_map(layer, data.geojson_url(level, "overview" if national else "detail", scope or None),
                                   national=national, inset_codes=data.inset_codes(level) if national else None,
                                   maritime=data.maritime() if national else None,
@@ -99,7 +95,7 @@ def target_tab(row: pd.Series, key: str) -> None:
         reach[["code", "status", "years_needed", "reach_year", "slope_per_year"]].rename(columns={"status": "pace"}),
         on="code", how="left")
     download_buttons(out, f"target_{row['id']}_{level}_{year}",
-                     {"target": f"{row['indicator_text']} {goal_text(row, unit)} ({target_year})",
+                     {"target": f"{row['indicator_text']} {ft.goal_text(row, unit)} ({target_year})",
                       "document": str(row["document"]), "quote": str(row["quote"]), "unit": unit, "year": str(year)},
                      lang, f"dl-{key}")
 
@@ -143,7 +139,7 @@ def spending_tab() -> None:
     flags = store.flags(indicator, view.level).reindex(chosen)
     estimates = int(flags.apply(lambda col: col.str.contains("estimate", na=False)).to_numpy().sum())
     st.caption(t("targets.gap_caption", lang, formula=t(f"targets.def.{definition}", lang), n=len(chosen),
-                 where=where, unit=meta[f"unit_{lang}"]) +
+                 where=escape(where), unit=escape(meta[f"unit_{lang}"])) +
                (" " + t("targets.gap_estimates", lang, k=estimates) if estimates else ""))
     download_buttons(frame, f"spending_gap_{indicator}_{view.level}",
                      {"indicator": names[indicator], "definition": SPENDING_GAP_DEFINITIONS[definition],
@@ -153,8 +149,7 @@ def spending_tab() -> None:
 def missing_tab() -> None:
     st.markdown(f"#### {t('targets.missing_heading', lang, n=len(without_data))}")
     st.caption(t("targets.missing_caption", lang))
-    shown = without_data.assign(goal=without_data["comparator"] + " " + without_data["value"].map(fmt) + " " +
-                                without_data["unit"].astype(str))
+    shown = without_data.assign(goal=[ft.goal_text(r, str(r["unit"])) for _, r in without_data.iterrows()])
     st.dataframe(shown[["scope_name", "indicator_text", "goal", "target_year", "document", "quote"]], hide_index=True,
                  width="stretch", column_config={c: t(f"targets.col.{c}", lang) for c in
                                                  ("scope_name", "indicator_text", "goal", "target_year", "document",

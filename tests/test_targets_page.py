@@ -89,7 +89,7 @@ def test_pace_is_years_to_target_rounded_up_from_the_latest_year():
     sentence = ft.pace_sentence(reach, 8, beds_target(), "张/千人", "province", "zh")
     k = int(np.isin(ref.status, ["met", "on_track"]).sum())
     last = int(reach["reach_year"].max())
-    assert sentence == f"按目前的速度，8个省级地区中有{k}个将在{last}年前达到>= 6 张/千人"
+    assert sentence == f"按目前的速度，8个省级地区中有{k}个将在{last}年前达到≥ 6 张/千人"
     # 天津 adds about 0.1 bed a year from 4.2: the slowest, so the last year is 天津's
     assert last == reach.set_index("code").loc["120000", "reach_year"]
     fig = ft.pace_figure(reach, REGIONS.set_index("code")["name"], 2020, "zh", "t")
