@@ -1,0 +1,156 @@
+"""Runtime access to the committed boundary files (built by ``python -m geo.build``).
+
+Levels: "province", "city", "county"; resolutions: "overview" (whole country)
+and "detail" (one province filling the screen). Feature ids are 6-digit region
+codes; a unit's province is ``code[:2] + "0000"`` (香港 810000's districts are
+8100xx, 台湾 is 710000 at every level). No streamlit import: pages cache on top.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "geo"
+STATIC = ROOT / "static" / "geo"
+STATIC_URL = "/app/static/geo"
+
+LEVELS = ("province", "city", "county")
+RESOLUTIONS = ("overview", "detail")
+# Decimals sent to the browser: 1e-4° ≈ 11 m is far below a pixel nationally;
+# 1e-5° ≈ 1 m keeps the detail files' shared edges exactly as stored.
+BROWSER_DECIMALS = {"overview": 4, "detail": 5}
+
+
+def _check(level: str, resolution: str = "overview") -> None:
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    if resolution not in RESOLUTIONS:
+        raise ValueError(f"resolution must be one of {RESOLUTIONS}, not {resolution!r}")
+
+
+def parquet_path(level: str, resolution: str = "overview") -> Path:
+    _check(level, resolution)
+    return DATA / f"boundaries_{level}_{resolution}.parquet"
+
+
+@lru_cache(maxsize=None)
+def _load(level: str, resolution: str) -> gpd.GeoDataFrame:
+    return gpd.read_parquet(parquet_path(level, resolution))
+
+
+def load_boundaries(level: str, resolution: str = "overview") -> gpd.GeoDataFrame:
+    """Columns code (6-digit str) and geometry (EPSG:4326, clockwise exteriors). A copy: callers may edit."""
+    return _load(level, resolution).copy()
+
+
+def province_of(code: str) -> str:
+    return code[:2] + "0000"
+
+
+def _in_province(gdf: gpd.GeoDataFrame, province: str | None) -> gpd.GeoDataFrame:
+    if province is None:
+        return gdf
+    return gdf[gdf["code"].str[:2] == str(province)[:2]]
+
+
+def _rounded(coords: np.ndarray, decimals: int) -> list:
+    return np.round(coords, decimals).tolist()
+
+
+def _geometry_json(geom: shapely.Geometry, decimals: int) -> dict:
+    """GeoJSON geometry with rounded coordinates, rings kept in their stored (clockwise) order."""
+    polygons = shapely.get_parts(geom)
+    coords = []
+    for poly in polygons:
+        rings = [poly.exterior, *poly.interiors]
+        coords.append([_rounded(shapely.get_coordinates(r), decimals) for r in rings])
+    if len(coords) == 1:
+        return {"type": "Polygon", "coordinates": coords[0]}
+    return {"type": "MultiPolygon", "coordinates": coords}
+
+
+def feature_collection(gdf: gpd.GeoDataFrame, decimals: int) -> dict:
+    """Compact FeatureCollection: feature id = code (Plotly's featureidkey="id")."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": code, "properties": {}, "geometry": _geometry_json(geom, decimals)}
+        for code, geom in zip(gdf["code"], gdf.geometry)
+    ]}
+
+
+def browser_geojson_name(level: str, resolution: str = "overview", province: str | None = None) -> str:
+    _check(level, resolution)
+    return f"{level}_{resolution}" + (f"_{str(province)[:2]}0000" if province else "") + ".geojson"
+
+
+def browser_geojson(level: str, resolution: str = "overview", province: str | None = None) -> Path:
+    """Write (once; again when the parquet is newer) the browser GeoJSON into static/geo/ and return its path.
+
+    Written to a temporary file and renamed, so concurrent sessions never read half a file.
+    """
+    target = STATIC / browser_geojson_name(level, resolution, province)
+    source = parquet_path(level, resolution)
+    if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+        return target
+    gdf = _in_province(_load(level, resolution), province)
+    if gdf.empty:
+        raise KeyError(f"no {level} units in province {province!r}")
+    text = json.dumps(feature_collection(gdf, BROWSER_DECIMALS[resolution]),
+                      ensure_ascii=False, separators=(",", ":"))
+    STATIC.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=STATIC, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, target)
+    return target
+
+
+def browser_geojson_url(level: str, resolution: str = "overview", province: str | None = None) -> str:
+    """URL path under Streamlit's static serving: /app/static/geo/<file>."""
+    return f"{STATIC_URL}/{browser_geojson(level, resolution, province).name}"
+
+
+@lru_cache(maxsize=1)
+def _maritime() -> str:
+    gdf = gpd.read_parquet(DATA / "maritime.parquet")
+    return gdf.to_json(drop_id=True)
+
+
+def maritime_geojson() -> dict:
+    """The South China Sea maritime line (FeatureCollection of one MultiLineString) for the 南海诸岛 inset."""
+    return json.loads(_maritime())
+
+
+@lru_cache(maxsize=None)
+def _neighbors(level: str) -> dict[str, tuple[str, ...]]:
+    _check(level)
+    pairs = pd.read_csv(DATA / f"neighbors_{level}.csv", dtype=str)
+    out = {code: () for code in _load(level, "detail")["code"]}
+    for code, group in pairs.groupby("code"):
+        out[code] = tuple(group["neighbor"])
+    return out
+
+
+def neighbors(level: str) -> dict[str, list[str]]:
+    """Queen contiguity at `level`: every code -> sorted neighbour codes (islands: [])."""
+    return {code: list(nb) for code, nb in _neighbors(level).items()}
+
+
+@lru_cache(maxsize=None)
+def bounds(level: str, province: str | None = None) -> tuple[float, float, float, float]:
+    """(minx, miny, maxx, maxy) of `level`'s units, within `province` if given.
+
+    海南 reaches down to 曾母暗沙 (about 4°N), so its box spans the South China Sea.
+    """
+    gdf = _in_province(_load(level, "detail"), province)
+    if gdf.empty:
+        raise KeyError(f"no {level} units in province {province!r}")
+    return tuple(float(v) for v in gdf.total_bounds)
