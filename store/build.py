@@ -1,0 +1,392 @@
+"""Build the bundled dataset in data/bundled/ from the raw NBS files (build time only).
+
+Run: ``python -m store.build [--shared PATH]``. Reads shared/data (see its README),
+writes ``observations.parquet`` and the grouping files. The hand-curated tables
+(indicators, domains, sources, targets) are read here only to be checked.
+Every derived value is computed here, never typed; region codes come from the
+region registry's matcher, never from a table of our own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo.matcher import RegionMatcher
+from geo.regions import load_regions
+
+SHARED_DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data"
+BUNDLED = Path(__file__).resolve().parents[1] / "data" / "bundled"
+
+# Flags. One value may carry several, joined by ";" in this order.
+FLAGS = {
+    "series_break": "the definition changed between the previous year and this one: "
+                    "a change into this year is not a real change",
+    "suspect_jump": "more than a factor JUMP away from the previous available year; "
+                    "kept as published, check before reading it as a trend",
+    "suspect_value": "implausible against the other regions of the same year; kept as published",
+    "estimate": "the source imputes part of the figures (e.g. from province data) "
+                "without marking which",
+}
+
+# Year-on-year factor beyond which a value is flagged suspect_jump; spending may
+# grow by half in a year (health after the 2009 reform), so it gets a wider band.
+# Only neighbours at most MAX_GAP years apart are compared.
+JUMP = 1.5
+JUMP_SPENDING = 2.0
+SPENDING = ("gen_exp_pc", "edu_exp_pc", "health_exp_pc")
+MAX_GAP = 2
+
+# NBS provincial files: indicator -> (file, scale applied to the raw value).
+NBS_DIRECT = {
+    "stu_teacher_primary": ("primary_school", 1.0),
+    "stu_teacher_junior": ("middle_school", 1.0),
+    "stu_teacher_senior": ("high_school", 1.0),
+    "stu_teacher_college": ("college", 1.0),
+    "beds_per_1000": ("per_bed", 0.1),          # per 10,000 -> per 1,000
+    "beds_per_1000_urban": ("per_bed_town", 0.1),
+    "beds_per_1000_rural": ("per_bed_village", 0.1),
+    "tap_water_coverage": ("water_use", 1.0),
+    "gas_coverage": ("gas_use", 1.0),
+    "road_area_pc": ("per_road", 1.0),
+    "buses_per_10k": ("per_mill_bus", 1.0),
+    "toilets_per_10k": ("per_WC", 1.0),
+    "park_green_pc": ("per_greenarea", 1.0),
+}
+# Persons insured (万人) per 100 residents (resident population, 万人).
+NBS_PER100 = {
+    "pension_insured_per100": "all_peo_endow",
+    "medical_insured_per100": "medicare",
+}
+# First year of a new definition: flagged series_break.
+BREAKS = {
+    "beds_per_1000": [2012],       # 2011 -> 2012 definition change (see catalog caveat)
+    "gen_exp_pc": [2007],          # 财政支出 (2005-06) -> 一般公共预算支出
+    "edu_exp_pc": [2007],          # 2007 government budget classification reform
+    "health_exp_pc": [2007],
+}
+
+# Single values that look wrong, with the reason; flagged suspect_value, kept.
+SUSPECT = {
+    # In the 2000 column of the GPI provincial workbook 四川 and 重庆 look swapped
+    # (四川 education 25.5 亿元 between 54.9 and 85.2; 重庆 64.8 between 20.4 and 33.2).
+    ("edu_exp_pc", "510000", 2000), ("edu_exp_pc", "500000", 2000),
+    ("health_exp_pc", "510000", 2000), ("health_exp_pc", "500000", 2000),
+}
+
+# Groupings that are not in the registry. Names are resolved with the matcher.
+GUANGDONG_REGIONS = {
+    ("珠三角", "Pearl River Delta"): "广州 深圳 珠海 佛山 江门 东莞 中山 惠州 肇庆",
+    ("粤东", "Eastern Guangdong"): "汕头 汕尾 潮州 揭阳",
+    ("粤西", "Western Guangdong"): "湛江 茂名 阳江",
+    ("粤北", "Northern Guangdong"): "韶关 河源 梅州 清远 云浮",
+}
+# 重庆五大功能区 (渝委发〔2013〕23号). The five districts that straddle the inner ring
+# are counted whole in the core zone, as the city's statistics do at county level.
+CHONGQING_ZONES = {
+    ("都市功能核心区", "Urban core functional zone"): "渝中 大渡口 江北 沙坪坝 九龙坡 南岸",
+    ("都市功能拓展区", "Urban expansion functional zone"): "北碚 渝北 巴南",
+    ("城市发展新区", "New urban development zone"):
+        "涪陵 长寿 江津 合川 永川 南川 綦江 大足 璧山 铜梁 潼南 荣昌",
+    ("渝东北生态涵养发展区", "Northeast ecological conservation zone"):
+        "万州 开州 梁平 城口 丰都 垫江 忠县 云阳 奉节 巫山 巫溪",
+    ("渝东南生态保护发展区", "Southeast ecological protection zone"):
+        "黔江 武隆 石柱 秀山 酉阳 彭水",
+}
+
+
+# ---------------------------------------------------------------- matching
+def match_codes(names, level: str, parents=None, year=None, allow_missing=False) -> pd.Series:
+    """Map names to 6-digit codes with the registry matcher; fail loudly on misses
+    unless ``allow_missing`` (then the miss is printed and its code is None)."""
+    names = list(names)
+    res = RegionMatcher(level).match(names, parents=parents, year=year)
+    codes = [c if isinstance(c, str) and c else None for c in res["code"]]
+    missing = [(n, s, c) for n, s, c, code in
+               zip(names, res["status"], res["candidates"], codes) if code is None]
+    if missing and not allow_missing:
+        raise ValueError(f"unmatched {level} names: {missing}")
+    for m in missing:
+        print(f"dropped, no {level} code in the registry: {m}")
+    return pd.Series(codes, index=names, dtype=object)
+
+
+# ---------------------------------------------------------------- readers
+def read_nbs_wide(shared: Path, stem: str) -> pd.DataFrame:
+    """One NBS provincial CSV (wide, 地区 x 2016年..2007年) -> long: name, year, raw."""
+    df = pd.read_csv(shared / "nbs_province_2007_2016" / f"{stem}.csv", dtype=str)
+    df = df[~df["地区"].str.startswith("数据来源")]
+    long = df.melt(id_vars="地区", var_name="year", value_name="raw")
+    long["year"] = long["year"].str.rstrip("年").astype(int)
+    long["raw"] = pd.to_numeric(long["raw"], errors="coerce")
+    return long.rename(columns={"地区": "name"}).dropna(subset=["raw"])
+
+
+def read_resident_population(shared: Path) -> pd.DataFrame:
+    """NBS year-end resident population, 万人: name, year, pop."""
+    df = pd.read_csv(shared / "population" / "resident_population_province_2000_2024.csv")
+    return df.rename(columns={"region": "name", "value": "pop"})[["name", "year", "pop"]]
+
+
+def read_budget_expenditure(shared: Path) -> pd.DataFrame:
+    """General budget expenditure .xls -> name (short), year, raw (亿元).
+
+    Rows 1-31 hold 一般公共预算支出 for 2007-2024, rows 32-62 财政支出 for 2005-06.
+    """
+    with warnings.catch_warnings():  # pandas flags xlrd as deprecated; it still reads .xls
+        warnings.simplefilter("ignore")
+        x = pd.read_excel(shared / "fiscal" / "general_budget_expenditure_province_2005_2024.xls",
+                          header=None)
+    years = x.iloc[0, 4:].astype(int).tolist()
+    body = x.iloc[1:, 3:].copy()
+    body.columns = ["name"] + years
+    long = body.melt(id_vars="name", var_name="year", value_name="raw").dropna(subset=["raw"])
+    long["year"] = long["year"].astype(int)
+    long["raw"] = long["raw"].astype(float)
+    long["name"] = long["name"].astype(str).str.strip()
+    if long.duplicated(["name", "year"]).any():
+        raise ValueError("budget expenditure: a province-year occurs twice")
+    return long
+
+
+# Spelling slips in the GPI workbooks' English names (a typo fix, not a code table).
+SPELLING = {"Yunan": "Yunnan"}
+
+
+def read_components_sheet(path: Path, sheet: str) -> pd.DataFrame:
+    """A sheet of the GPI component workbooks: first column names, then years."""
+    x = pd.read_excel(path, sheet_name=sheet, header=0, index_col=0)
+    x.columns = [int(c) for c in x.columns]
+    x.index = x.index.astype(str).str.strip()
+    return x
+
+
+# ---------------------------------------------------------------- flags
+def flag_jumps(obs: pd.DataFrame) -> pd.Series:
+    """True where a value is more than JUMP times (or 1/JUMP of) the previous available
+    year of the same region, if that year is at most MAX_GAP years back."""
+    o = obs.sort_values(["indicator", "level", "code", "year"])
+    g = o.groupby(["indicator", "level", "code"])
+    ratio = o["value"] / g["value"].shift()
+    near = (o["year"] - g["year"].shift()) <= MAX_GAP
+    band = np.where(o["indicator"].isin(SPENDING), JUMP_SPENDING, JUMP)
+    jump = near & ((ratio > band) | (ratio < 1 / band))
+    return jump.reindex(obs.index).fillna(False)
+
+
+def combine_flags(*named: tuple[str, pd.Series]) -> pd.Series:
+    """Join boolean flag columns into the ';'-separated flag string."""
+    index = named[0][1].index
+    out = pd.Series("", index=index, dtype=object)
+    for name, mask in named:
+        mask = mask.reindex(index).fillna(False).astype(bool)
+        out[mask] = np.where(out[mask] == "", name, out[mask] + ";" + name)
+    return out.astype(str)
+
+
+# ---------------------------------------------------------------- indicators
+def province_tables(shared: Path) -> list[pd.DataFrame]:
+    """All province-level observations (code, year, indicator, value, source)."""
+    frames = []
+    pop = read_resident_population(shared)
+    pop_code = match_codes(pop["name"].unique(), "province")
+    pop = pop.assign(code=pop["name"].map(pop_code))[["code", "year", "pop"]]
+
+    def nbs(stem):
+        long = read_nbs_wide(shared, stem)
+        codes = match_codes(long["name"].unique(), "province")
+        return long.assign(code=long["name"].map(codes))
+
+    for ind, (stem, scale) in NBS_DIRECT.items():
+        d = nbs(stem)
+        frames.append(d.assign(indicator=ind, value=d["raw"] * scale,
+                               source="nbs_province_2007_2016"))
+    for ind, stem in NBS_PER100.items():
+        d = nbs(stem).merge(pop, on=["code", "year"], how="inner")
+        frames.append(d.assign(indicator=ind, value=d["raw"] / d["pop"] * 100,
+                               source="nbs_province_2007_2016"))
+    town, total = nbs("town"), nbs("population")
+    d = town.merge(total[["code", "year", "raw"]], on=["code", "year"], suffixes=("", "_tot"))
+    frames.append(d.assign(indicator="urban_share", value=d["raw"] / d["raw_tot"] * 100,
+                           source="nbs_province_2007_2016"))
+
+    frames.append(pop.assign(indicator="population", value=pop["pop"],
+                             source="nbs_resident_population"))
+
+    exp = read_budget_expenditure(shared)
+    exp["code"] = exp["name"].map(match_codes(exp["name"].unique(), "province"))
+    d = exp.merge(pop, on=["code", "year"], how="inner")
+    # 亿元 * 1e8 / (万人 * 1e4) = 元/人
+    frames.append(d.assign(indicator="gen_exp_pc", value=d["raw"] * 1e8 / (d["pop"] * 1e4),
+                           source="nbs_budget_expenditure"))
+
+    wb = shared / "fiscal" / "provincial_components_1985_2018.xlsx"
+    for ind, sheet in (("edu_exp_pc", "pub. exps. on education-local"),
+                       ("health_exp_pc", "pub. exps. on health-local")):
+        x = read_components_sheet(wb, sheet)
+        long = x.rename_axis("name").reset_index().melt(id_vars="name", var_name="year",
+                                                        value_name="raw").dropna()
+        names = pd.Series(x.index, index=x.index).replace(SPELLING)
+        long["code"] = long["name"].map(names.map(match_codes(names.unique(), "province")))
+        # NBS resident population exists from 2000; the workbook's own pre-2000
+        # population is non-standard, so earlier years are left out.
+        d = long.merge(pop, on=["code", "year"], how="inner")
+        frames.append(d.assign(indicator=ind, value=d["raw"] * 1e8 / (d["pop"] * 1e4),
+                               source="gpi_provincial_components"))
+    return frames
+
+
+def city_tables(shared: Path) -> list[pd.DataFrame]:
+    """Prefecture-level observations: census population, urban share, spending per capita."""
+    frames = []
+    census = pd.read_csv(shared / "census" / "census_city_2010_2020.csv",
+                         dtype={"city_code": str, "province_code": str},
+                         usecols=["city", "city_code", "province_code", "popu_2010",
+                                  "popu_2020", "popu_urban_2010", "popu_urban_2020"])
+    # 香港/澳门 rows carry figures from their own governments, not from the NBS census.
+    census = census[~census["province_code"].isin(["810000", "820000"])].copy()
+    # Trust the census codes only where the registry knows them at city level
+    # (it gives 重庆's city-level proxy as 500000, the census 500100).
+    regions = load_regions()
+    known = census["city_code"].isin(regions.loc[regions["level"] == "city", "code"])
+    if not known.all():
+        odd = census[~known]
+        census.loc[~known, "city_code"] = match_codes(
+            odd["city"], "city", parents=odd["province_code"].tolist()).to_numpy()
+    for year in (2010, 2020):
+        pop = census[f"popu_{year}"].astype(float)
+        base = pd.DataFrame({"code": census["city_code"], "year": year,
+                             "source": "census_city_2010_2020"})
+        frames.append(base.assign(indicator="population", value=pop / 1e4))
+        frames.append(base.assign(indicator="urban_share",
+                                  value=census[f"popu_urban_{year}"] / pop * 100))
+
+    wb = shared / "fiscal" / "prefectural_components_2006_2018.xlsx"
+    listing = pd.read_excel(wb, sheet_name="list of prefectures included", header=0).iloc[:, :4]
+    listing.columns = ["en", "zh", "prov_en", "prov_zh"]
+    listing = listing.dropna(subset=["zh"])
+    prov_codes = match_codes(listing["prov_zh"].unique(), "province")
+    # Cities merged away since (莱芜 into 济南, 2019) have no current code: dropped
+    # rather than added to the city that absorbed them.
+    city_codes = match_codes(listing["zh"], "city",
+                             parents=listing["prov_zh"].map(prov_codes).tolist(),
+                             year=2018, allow_missing=True)
+    pop = read_components_sheet(wb, "population-total")
+    for ind, sheet in (("edu_exp_pc", "pub. exps. on education-local"),
+                       ("health_exp_pc", "pub. exps. on health-local")):
+        x = read_components_sheet(wb, sheet)
+        # Rows are in the listing's order; English names collide, so join by position
+        # and only check that the English names line up.
+        if list(x.index) != listing["en"].str.strip().tolist() or list(pop.index) != list(x.index):
+            raise ValueError(f"{sheet}: rows do not follow the prefecture listing")
+        # A 0 in this workbook marks a missing figure (三沙; health spending of 毕节,
+        # 铜仁, 海东 in every year): such cells are left out, not divided.
+        spend, people = x.to_numpy(), pop.to_numpy()
+        missing = (spend <= 0) | (people <= 0)
+        print(f"{sheet}: {int(missing.sum())} zero cells left out")
+        per_cap = np.where(missing, np.nan, spend * 1e8 / (np.where(people > 0, people, 1) * 1e4))
+        d = pd.DataFrame(per_cap, columns=x.columns)
+        d["code"] = city_codes.to_numpy()
+        long = d.dropna(subset=["code"]).melt(id_vars="code", var_name="year",
+                                              value_name="value").dropna()
+        frames.append(long.assign(indicator=ind, source="gpi_prefectural_components"))
+    return frames
+
+
+def build_observations(shared: Path) -> pd.DataFrame:
+    """Tidy long table with flags, sorted for stable diffs.
+
+    ``level`` is stored because the registry gives some codes at two levels
+    (重庆 500000 is both the province and its city-level proxy).
+    """
+    cols = ["code", "year", "indicator", "value", "source"]
+    obs = pd.concat([f[cols].assign(level="province") for f in province_tables(shared)]
+                    + [f[cols].assign(level="city") for f in city_tables(shared)],
+                    ignore_index=True)
+    obs["year"] = obs["year"].astype("int64")
+    obs["value"] = obs["value"].astype("float64")
+    obs["code"] = obs["code"].astype(str)
+    obs = obs[np.isfinite(obs["value"])]
+    key = ["indicator", "level", "code", "year"]
+    if obs.duplicated(key).any():
+        raise ValueError(f"duplicate observations:\n{obs[obs.duplicated(key, keep=False)].head(20)}")
+    obs = obs.sort_values(key).reset_index(drop=True)
+
+    brk = pd.Series(False, index=obs.index)
+    for ind, years in BREAKS.items():
+        brk |= (obs["indicator"] == ind) & obs["year"].isin(years)
+    jump = flag_jumps(obs) & ~brk & (obs["indicator"] != "population")
+    est = obs["source"] == "gpi_prefectural_components"
+    keys = pd.Series(list(zip(obs["indicator"], obs["code"], obs["year"])), index=obs.index)
+    odd = (obs["level"] == "province") & keys.isin(SUSPECT)
+    if odd.sum() != len(SUSPECT):
+        raise ValueError("a SUSPECT value is not in the data")
+    obs["flag"] = combine_flags(("series_break", brk), ("suspect_jump", jump),
+                                ("suspect_value", odd), ("estimate", est))
+    return obs[["code", "level", "year", "indicator", "value", "flag", "source"]]
+
+
+# ---------------------------------------------------------------- groups
+def build_groups(out: Path) -> pd.DataFrame:
+    """Write groups/<id>.csv (code, group_zh, group_en) and return the index."""
+    regions = load_regions()
+    (out / "groups").mkdir(parents=True, exist_ok=True)
+    en = {"东部": "East", "中部": "Central", "西部": "West", "东北": "Northeast"}
+    prov = regions[(regions["level"] == "province") & regions["nbs_region"].isin(list(en))]
+    nbs4 = pd.DataFrame({"code": prov["code"], "group_zh": prov["nbs_region"],
+                         "group_en": prov["nbs_region"].map(en)})
+
+    def resolve(groups: dict, level: str, parent: str) -> pd.DataFrame:
+        rows = []
+        for (zh, english), names in groups.items():
+            names = names.split()
+            codes = match_codes(names, level, parents=[parent] * len(names))
+            rows += [(c, zh, english) for c in codes]
+        return pd.DataFrame(rows, columns=["code", "group_zh", "group_en"])
+
+    index = [
+        ("nbs_four_regions", "国家统计局四大地区", "NBS four regions", "province", nbs4),
+        ("guangdong_regions", "广东四区域（珠三角、粤东、粤西、粤北）",
+         "Guangdong regions (PRD, east, west, north)", "city",
+         resolve(GUANGDONG_REGIONS, "city", "440000")),
+        ("chongqing_zones", "重庆五大功能区（2013）", "Chongqing five functional zones (2013)",
+         "county", resolve(CHONGQING_ZONES, "county", "500000")),
+    ]
+    rows = []
+    for gid, zh, english, level, table in index:
+        table.sort_values("code").to_csv(out / "groups" / f"{gid}.csv", index=False)
+        rows.append((gid, zh, english, level, f"groups/{gid}.csv"))
+    return pd.DataFrame(rows, columns=["id", "name_zh", "name_en", "level", "file"])
+
+
+# ---------------------------------------------------------------- checks
+def check_catalog(obs: pd.DataFrame, out: Path) -> None:
+    """Every observation's indicator is catalogued and every catalogued indicator has data."""
+    cat = pd.read_csv(out / "indicators.csv", dtype=str, keep_default_na=False)
+    have, listed = set(obs["indicator"]), set(cat["id"])
+    if have - listed or listed - have:
+        raise ValueError(f"catalog mismatch: uncatalogued {have - listed}, no data {listed - have}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=SHARED_DEFAULT,
+                    help="folder with the raw data (default: ../shared/data)")
+    ap.add_argument("--out", type=Path, default=BUNDLED)
+    args = ap.parse_args(argv)
+    obs = build_observations(args.shared)
+    check_catalog(obs, args.out)
+    obs.to_parquet(args.out / "observations.parquet", index=False)
+    groups = build_groups(args.out)
+    groups.to_csv(args.out / "groups.csv", index=False)
+    flagged = obs["flag"].str.split(";").explode().value_counts()
+    print(f"{len(obs)} observations, {obs['indicator'].nunique()} indicators; flags:")
+    print(flagged[flagged.index != ""].to_string())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""The indicator store: bundled observations, catalog, targets and groupings.
+
+Pure pandas (no Streamlit): pages wrap ``load_store`` in ``st.cache_resource``.
+Observations are stored long (code, level, year, indicator, value, flag, source)
+and pivoted on demand. ``level`` is stored because the registry repeats some codes
+at two levels (重庆 500000 is the province and its city-level stand-in); a user
+dataset without it gets the level from the registry (highest level of the code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from geo.regions import load_regions
+
+BUNDLED = Path(__file__).resolve().parents[1] / "data" / "bundled"
+
+OBS_COLUMNS = ["code", "level", "year", "indicator", "value", "flag", "source"]
+CATALOG_COLUMNS = ["id", "name_zh", "name_en", "domain", "unit_zh", "unit_en", "direction",
+                   "levels", "definition_zh", "definition_en", "source", "caveats_zh",
+                   "caveats_en", "agencies", "variant_of", "variant"]
+
+# Flags a value may carry (several are joined by ";"); see data/bundled/README.md.
+FLAGS = ("series_break", "suspect_jump", "suspect_value", "estimate", "imputed")
+
+
+@dataclass(frozen=True, eq=False)
+class Store:
+    """All tables of the atlas."""
+
+    observations: pd.DataFrame
+    catalog: pd.DataFrame   # indexed by id
+    domains: pd.DataFrame
+    targets: pd.DataFrame
+    groups: pd.DataFrame    # index of groupings: id, name_zh, name_en, level, file
+    sources: pd.DataFrame
+    root: Path = BUNDLED
+
+    def _rows(self, indicator: str, level: str) -> pd.DataFrame:
+        o = self.observations
+        return o[(o["indicator"] == indicator) & (o["level"] == level)]
+
+    def values(self, indicator: str, level: str, year: int) -> pd.DataFrame:
+        """code, value, flag, source for the regions of ``level`` in ``year``."""
+        r = self._rows(indicator, level)
+        r = r[r["year"] == year]
+        return r[["code", "value", "flag", "source"]].sort_values("code").reset_index(drop=True)
+
+    def panel(self, indicator: str, level: str) -> pd.DataFrame:
+        """Regions x years table of values (index code, columns years)."""
+        r = self._rows(indicator, level)
+        p = r.pivot(index="code", columns="year", values="value")
+        p.columns.name = None
+        return p.sort_index()
+
+    def flags(self, indicator: str, level: str) -> pd.DataFrame:
+        """Regions x years table of flags ('' where none), aligned with ``panel``."""
+        r = self._rows(indicator, level)
+        p = r.pivot(index="code", columns="year", values="flag")
+        p.columns.name = None
+        return p.sort_index().fillna("")
+
+    def years(self, indicator: str, level: str) -> list[int]:
+        return sorted(int(y) for y in self._rows(indicator, level)["year"].unique())
+
+    def indicators(self, level: str | None = None, domain: str | None = None) -> pd.DataFrame:
+        """Catalog rows available at ``level`` and/or in ``domain``, in domain order."""
+        c = self.catalog
+        if level is not None:
+            c = c[c["levels"].str.split(";").apply(lambda ls: level in ls)]
+        if domain is not None:
+            c = c[c["domain"] == domain]
+        order = self.domains.set_index("id")["order"]
+        return c.assign(_o=c["domain"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")
+
+    def grouping(self, group_id: str) -> pd.Series:
+        """code -> group label (Chinese), from groups/<id>.csv."""
+        row = self.groups.set_index("id").loc[group_id]
+        g = pd.read_csv(self.root / row["file"], dtype={"code": str})
+        return g.set_index("code")["group_zh"].rename(group_id)
+
+    def population(self, level: str, year: int) -> pd.Series:
+        """code -> persons, from the nearest year with data (earlier year on a tie)."""
+        r = self._rows("population", level)
+        r = r.assign(_d=(r["year"] - year).abs()).sort_values(["code", "_d", "year"])
+        first = r.drop_duplicates("code")
+        return (first.set_index("code")["value"] * 1e4).rename("population")
+
+    def coverage(self) -> pd.DataFrame:
+        """Per indicator x level: regions, first/last year, years, share of the panel missing."""
+        o = self.observations
+        g = o.groupby(["indicator", "level"])
+        cov = pd.DataFrame({
+            "regions": g["code"].nunique(),
+            "first_year": g["year"].min(),
+            "last_year": g["year"].max(),
+            "years": g["year"].nunique(),
+            "values": g.size(),
+            "flagged": g["flag"].apply(lambda f: int((f != "").sum())),
+        })
+        cov["share_missing"] = 1 - cov["values"] / (cov["regions"] * cov["years"])
+        return cov.reset_index()
+
+
+def _read_catalog(path: Path) -> pd.DataFrame:
+    cat = pd.read_csv(path, dtype=str, keep_default_na=False)
+    cat["direction"] = cat["direction"].astype(int)
+    return cat
+
+
+def _with_levels(obs: pd.DataFrame) -> pd.DataFrame:
+    """Fill a missing ``level`` from the registry: a code's highest level."""
+    if "level" in obs.columns and obs["level"].notna().all():
+        return obs
+    rank = {"province": 0, "city": 1, "county": 2}
+    regions = load_regions()
+    regions = regions.assign(_r=regions["level"].map(rank)).sort_values("_r")
+    level = regions.drop_duplicates("code").set_index("code")["level"]
+    guess = obs["code"].map(level)
+    return obs.assign(level=obs["level"].fillna(guess) if "level" in obs.columns else guess)
+
+
+def load_store(extra: list[tuple[pd.DataFrame, pd.DataFrame]] | None = None,
+               root: Path = BUNDLED) -> Store:
+    """Load the bundled dataset, plus user datasets given as (observations, catalog rows).
+
+    User catalog ids must not reuse a bundled id: a saved dataset never silently
+    replaces official figures.
+    """
+    obs = pd.read_parquet(root / "observations.parquet")
+    cat = _read_catalog(root / "indicators.csv")
+    if extra:
+        obs_parts, cat_parts = [obs], [cat]
+        for o, c in extra:
+            c = c.reset_index() if "id" not in c.columns else c
+            clash = set(c["id"]) & set(pd.concat(cat_parts)["id"])
+            if clash:
+                raise ValueError(f"indicator ids already in the store: {sorted(clash)}")
+            c = c.reindex(columns=CATALOG_COLUMNS).fillna("")
+            c["direction"] = pd.to_numeric(c["direction"], errors="coerce").fillna(0).astype(int)
+            o = _with_levels(o.astype({"code": str}))
+            o = o[OBS_COLUMNS].astype({"year": "int64", "value": "float64"})
+            obs_parts.append(o.assign(flag=o["flag"].fillna("").astype(str)))
+            cat_parts.append(c)
+        obs = pd.concat(obs_parts, ignore_index=True)
+        cat = pd.concat(cat_parts, ignore_index=True)
+    targets = pd.read_csv(root / "targets.csv", dtype={"scope_code": str, "indicator": str},
+                          keep_default_na=False, na_values={"value": [""], "target_year": [""]})
+    targets["target_year"] = targets["target_year"].astype("Int64")
+    return Store(
+        observations=obs,
+        catalog=cat.set_index("id", drop=False).rename_axis(None),
+        domains=pd.read_csv(root / "domains.csv"),
+        targets=targets,
+        groups=pd.read_csv(root / "groups.csv"),
+        sources=pd.read_csv(root / "sources.csv", dtype=str, keep_default_na=False),
+        root=root,
+    )

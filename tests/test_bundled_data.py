@@ -1,0 +1,304 @@
+"""The bundled dataset: schema, plausible ranges, hand cross-checks, flags, targets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geo.regions import load_regions
+from store.model import BUNDLED, FLAGS
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+needs_shared = pytest.mark.skipif(not (SHARED / "data").is_dir(),
+                                  reason="raw data folder ../shared is not next to the repo")
+
+
+@pytest.fixture(scope="module")
+def obs() -> pd.DataFrame:
+    return pd.read_parquet(BUNDLED / "observations.parquet")
+
+
+@pytest.fixture(scope="module")
+def catalog() -> pd.DataFrame:
+    return pd.read_csv(BUNDLED / "indicators.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def registry() -> set[tuple[str, str]]:
+    r = load_regions()
+    return set(zip(r["code"], r["level"]))
+
+
+def value(obs, indicator, code, year):
+    r = obs[(obs.indicator == indicator) & (obs.code == code) & (obs.year == year)]
+    assert len(r) == 1, (indicator, code, year)
+    return r.iloc[0]
+
+
+# ---------------------------------------------------------------- schema
+def test_observation_schema(obs):
+    assert list(obs.columns) == ["code", "level", "year", "indicator", "value", "flag", "source"]
+    assert obs["value"].dtype == "float64"
+    assert pd.api.types.is_integer_dtype(obs["year"])
+    assert obs["code"].str.fullmatch(r"\d{6}").all()
+    assert not obs.duplicated(["code", "level", "year", "indicator"]).any()
+    assert obs["value"].notna().all()
+
+
+def test_flags_are_documented(obs):
+    used = set(obs["flag"].str.split(";").explode()) - {""}
+    assert used <= set(FLAGS)
+
+
+def test_every_observation_is_catalogued_and_every_indicator_has_data(obs, catalog):
+    assert set(obs["indicator"]) == set(catalog["id"])
+    lev = obs
+    for row in catalog.itertuples():
+        for level in row.levels.split(";"):
+            n = ((lev.indicator == row.id) & (lev.level == level)).sum()
+            assert n > 0, f"{row.id} declares {level} but has no data there"
+        declared = set(row.levels.split(";"))
+        present = set(lev.loc[lev.indicator == row.id, "level"])
+        assert present <= declared, (row.id, present)
+
+
+def test_every_code_is_in_the_registry_at_its_level_and_no_county_figures(obs, registry):
+    pairs = set(zip(obs["code"], obs["level"]))
+    assert pairs <= registry, sorted(pairs - registry)[:10]
+    assert set(obs["level"]) == {"province", "city"}
+    assert obs.loc[obs.level == "province", "code"].str.endswith("0000").all()
+
+
+def test_catalog_references_resolve(catalog):
+    sources = set(pd.read_csv(BUNDLED / "sources.csv")["id"])
+    domains = pd.read_csv(BUNDLED / "domains.csv")
+    assert set(catalog["domain"]) <= set(domains["id"])
+    assert domains["id"].size == 11 and domains["order"].is_unique
+    for s in catalog["source"]:
+        assert set(s.split(";")) <= sources, s
+    assert set(catalog["direction"]) <= {"-1", "0", "1"}
+    variants = catalog[catalog["variant_of"] != ""]
+    assert set(variants["variant_of"]) <= set(catalog["id"])
+    assert set(variants["variant"]) <= {"urban", "rural"}
+    assert (catalog.loc[catalog.id.str.startswith("stu_teacher"), "direction"] == "-1").all()
+    assert catalog.set_index("id").loc["population", "direction"] == "0"
+
+
+def test_observation_sources_are_listed(obs):
+    sources = set(pd.read_csv(BUNDLED / "sources.csv")["id"])
+    assert set(obs["source"]) <= sources
+
+
+# ---------------------------------------------------------------- plausibility
+RANGES = {  # unit of the catalog; bounds any real province/city value must respect
+    "stu_teacher_primary": (5, 30), "stu_teacher_junior": (5, 25),
+    "stu_teacher_senior": (5, 25), "stu_teacher_college": (10, 25),
+    "beds_per_1000": (1.5, 10), "beds_per_1000_urban": (2, 20), "beds_per_1000_rural": (1, 8),
+    "tap_water_coverage": (40, 100), "gas_coverage": (20, 100),
+    "road_area_pc": (3, 30), "buses_per_10k": (3, 30), "toilets_per_10k": (0.5, 25),
+    "park_green_pc": (3, 25),
+    "pension_insured_per100": (2, 80), "medical_insured_per100": (5, 110),
+    "gen_exp_pc": (1000, 80000), "edu_exp_pc": (30, 12000), "health_exp_pc": (5, 8000),
+    "population": (0.2, 13000), "urban_share": (5, 100),  # 三沙 has about 2,300 people
+}
+
+
+def test_ranges_cover_the_catalog(catalog):
+    assert set(RANGES) == set(catalog["id"])
+
+
+@pytest.mark.parametrize("indicator", sorted(RANGES))
+def test_values_within_plausible_range_or_flagged(obs, indicator):
+    """Out-of-range values may stay only if a suspect_* flag says so."""
+    lo, hi = RANGES[indicator]
+    v = obs.loc[obs.indicator == indicator, "value"]
+    bad = obs.loc[(obs.indicator == indicator) & ~v.between(lo, hi)]
+    assert bad["flag"].str.contains("suspect_").all(), bad
+    assert len(bad) <= 2, bad
+
+
+def test_known_defects_are_flagged_not_fixed(obs):
+    # 曲靖 2008 health spending: 0.86 yuan per person between 115 and 204 (a unit slip)
+    r = value(obs, "health_exp_pc", "530300", 2008)
+    assert r.value < 1 and "suspect_jump" in r.flag
+    # 四川/重庆 2000 spending columns look swapped in the source
+    for code in ("510000", "500000"):
+        assert "suspect_value" in value(obs, "edu_exp_pc", code, 2000).flag
+    # zero cells mean missing: 毕节 has no health spending, but has education spending
+    assert obs[(obs.code == "520500") & (obs.indicator == "health_exp_pc")].empty
+    assert len(obs[(obs.code == "520500") & (obs.indicator == "edu_exp_pc")]) == 13
+
+
+def test_percentages_do_not_exceed_100(obs):
+    for ind in ("tap_water_coverage", "gas_coverage", "urban_share"):
+        assert obs.loc[obs.indicator == ind, "value"].max() <= 100.0001
+
+
+# ---------------------------------------------------------------- hand cross-checks
+def test_beijing_beds_2016_converted_to_per_1000(obs):
+    # raw per_bed.csv: 北京市 2016 = 53.86 per 10,000
+    assert value(obs, "beds_per_1000", "110000", 2016).value == pytest.approx(5.386)
+
+
+def test_general_expenditure_per_capita_by_hand(obs):
+    # xls: 北京 2016 = 6406.77 亿元; resident population 北京市 2016 = 2195 万人
+    assert value(obs, "gen_exp_pc", "110000", 2016).value == pytest.approx(
+        6406.77 * 1e8 / (2195 * 1e4))
+    # 2005 uses the 财政支出 rows: 北京 1058.31 亿元, population 2005 from the same NBS file
+    assert value(obs, "gen_exp_pc", "110000", 2005).source == "nbs_budget_expenditure"
+
+
+def test_health_expenditure_per_capita_by_hand(obs):
+    # provincial workbook: Guangdong 2016 health 1121.83 亿元 (2 d.p.); population 11908 万人
+    assert value(obs, "health_exp_pc", "440000", 2016).value == pytest.approx(
+        1121.83e8 / 11908e4, rel=1e-4)
+
+
+def test_city_education_per_capita_by_hand(obs):
+    # prefectural workbook: Shijiazhuang 2010 education 70.0086 亿元, population 1017.5231 万人
+    r = value(obs, "edu_exp_pc", "130100", 2010)
+    assert r.value == pytest.approx(70.0086e8 / 1017.5231e4, rel=1e-6)
+    assert "estimate" in r.flag.split(";")
+
+
+def test_insured_per_100_by_hand(obs):
+    # medicare.csv 河北省 2016 = 6672.1 万人; resident population 7375 万人
+    r = value(obs, "medical_insured_per100", "130000", 2016)
+    assert r.value == pytest.approx(6672.1 / 7375 * 100)
+
+
+def test_city_census_population(obs):
+    # census: 广州市 2010 = 12,700,800 persons
+    assert value(obs, "population", "440100", 2010).value == pytest.approx(1270.08)
+
+
+def test_provincial_spending_starts_in_2000(obs):
+    years = obs.loc[(obs.indicator == "edu_exp_pc") & (obs.source == "gpi_provincial_components"),
+                    "year"]
+    assert years.min() == 2000 and years.max() == 2018
+
+
+# ---------------------------------------------------------------- flags where the README says
+def test_beds_break_flagged_on_2012(obs):
+    beds = obs[obs.indicator == "beds_per_1000"]
+    y2012 = beds[beds.year == 2012]
+    assert len(y2012) == 31
+    assert y2012["flag"].str.contains("series_break").all()
+    assert not beds.loc[beds.year != 2012, "flag"].str.contains("series_break").any()
+
+
+def test_hebei_2016_medical_jump_flagged_and_kept(obs):
+    r = value(obs, "medical_insured_per100", "130000", 2016)
+    assert "suspect_jump" in r.flag.split(";")
+    assert r.value > 80  # kept as published, not "fixed"
+    assert value(obs, "medical_insured_per100", "130000", 2015).flag == ""
+
+
+def test_jump_rule_is_applied_both_ways(obs):
+    # per_mill_bus.csv 北京市: 2009 24.75, 2010 14.24, 2011 22.38
+    assert "suspect_jump" in value(obs, "buses_per_10k", "110000", 2010).flag
+    assert "suspect_jump" in value(obs, "buses_per_10k", "110000", 2011).flag
+    assert value(obs, "buses_per_10k", "110000", 2016).flag == ""
+
+
+def test_budget_reform_breaks_flagged(obs):
+    for ind in ("gen_exp_pc", "edu_exp_pc", "health_exp_pc"):
+        r = obs[(obs.indicator == ind) & (obs.year == 2007)]
+        assert r["flag"].str.contains("series_break").all(), ind
+
+
+def test_all_city_spending_is_estimate(obs):
+    city = obs[obs.level.eq("city") & obs.indicator.isin(["edu_exp_pc", "health_exp_pc"])]
+    assert len(city) > 287 * 12
+    assert city["flag"].str.contains("estimate").all()
+    assert not obs.loc[obs.source != "gpi_prefectural_components", "flag"].str.contains(
+        "estimate").any()
+
+
+# ---------------------------------------------------------------- targets
+SEED_OF_SCOPE = {"宁德市": "000_", "宝鸡市": "001_", "广东省": "002_", "厦门市": "003_",
+                 "重庆市": "004_"}
+
+
+@pytest.fixture(scope="module")
+def targets() -> pd.DataFrame:
+    return pd.read_csv(BUNDLED / "targets.csv", dtype=str, keep_default_na=False)
+
+
+def test_targets_schema(targets, catalog):
+    assert list(targets.columns) == ["id", "indicator", "indicator_text", "comparator", "value",
+                                     "unit", "target_year", "scope", "scope_code", "scope_name",
+                                     "document", "quote"]
+    assert targets["id"].is_unique
+    assert set(targets["comparator"]) <= {">=", "<=", "="}
+    assert set(targets["scope"]) <= {"national", "province", "city"}
+    assert targets["scope_code"].str.fullmatch(r"\d{6}").all()
+    assert pd.to_numeric(targets["value"]).notna().all()
+    assert set(targets["indicator"]) - {""} <= set(catalog["id"])
+    years = pd.to_numeric(targets["target_year"].replace("", None))
+    assert years.dropna().between(2013, 2025).all()
+
+
+def test_targets_include_the_known_examples(targets):
+    t = targets.assign(value=pd.to_numeric(targets["value"]))
+
+    def one(scope, text, year):
+        r = t[(t.scope_name == scope) & (t.indicator_text == text) & (t.target_year == year)]
+        assert len(r) == 1, (scope, text)
+        return r.iloc[0]
+
+    assert one("宁德市", "每千名老年人拥有养老床位数", "2015").value == 30
+    assert one("宁德市", "城镇登记失业率", "2015").comparator == "<="
+    assert one("宁德市", "人均体育场地面积", "2015").value == 1.8
+    assert one("宝鸡市", "农村卫生厕所普及率", "2020").value == 85
+    assert one("宝鸡市", "每万人口全科医生数", "2020").value == 2.5
+    beds = one("厦门市", "千人医疗床位数", "2020")
+    assert (beds.value, beds.indicator) == (6, "beds_per_1000")
+    assert one("厦门市", "每千名老年人拥有养老床位数", "2020").value == 40
+    gd = one("广东省", "区域间人均基本公共服务支出差距", "2020")
+    assert (gd.comparator, gd.value) == ("<=", 30)
+    assert (t.scope == "national").sum() == 19
+
+
+@needs_shared
+def test_every_quote_occurs_in_its_seed_document(targets):
+    import opencc
+
+    t2s = opencc.OpenCC("t2s")
+
+    def norm(s: str) -> str:
+        return re.sub(r"\s+", "", t2s.convert(s))
+
+    seeds = SHARED / "seeds"
+    local = targets[targets.scope != "national"]
+    assert len(local) > 40
+    for r in local.itertuples():
+        (path,) = seeds.glob(SEED_OF_SCOPE[r.scope_name] + "*.txt")
+        assert r.quote and norm(r.quote) in norm(path.read_text(encoding="utf-8")), r.id
+
+
+@needs_shared
+def test_national_targets_match_the_raw_file_and_have_no_baseline(targets):
+    raw = pd.read_csv(SHARED / "data" / "targets" / "national_14th_fyp_2025_targets.csv")
+    assert (raw["value_2020_baseline"] == "NOT FOUND").all()
+    nat = targets[targets.scope == "national"]
+    assert set(nat["indicator_text"]) <= set(raw["indicator_zh"])
+    assert "baseline" not in " ".join(targets.columns)
+
+
+# ---------------------------------------------------------------- rebuild
+@needs_shared
+def test_build_reproduces_the_committed_observations(tmp_path):
+    from store import build
+
+    for name in ("indicators.csv",):
+        (tmp_path / name).write_bytes((BUNDLED / name).read_bytes())
+    build.main(["--shared", str(SHARED / "data"), "--out", str(tmp_path)])
+    fresh = pd.read_parquet(tmp_path / "observations.parquet")
+    pd.testing.assert_frame_equal(fresh, pd.read_parquet(BUNDLED / "observations.parquet"))
+    for gid in ("nbs_four_regions", "guangdong_regions", "chongqing_zones"):
+        assert (tmp_path / "groups" / f"{gid}.csv").read_text() == \
+            (BUNDLED / "groups" / f"{gid}.csv").read_text()
