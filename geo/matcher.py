@@ -1,0 +1,542 @@
+"""Match region names or codes as users write them to registry codes.
+
+``RegionMatcher(level).match(values, parents=None, year=None)`` returns one row
+per input with columns input, parent, code, name, level, status, candidates, note.
+
+Statuses
+--------
+exact       the input is the unit's full Chinese name (e.g. 广东省) or its 6-digit code.
+normalized  found after normalising: NFKC (full-width, stray spaces), traditional ->
+            simplified (OpenCC t2s), short names / other suffixes (广东, 延边州),
+            English or pinyin (Guangdong Province, Xizang, guangzhoushi), codes of
+            2/4/12 digits, a province code given to a city matcher for a municipality.
+remapped    an old name or code, carried to today's unit by data/geo/crosswalk.csv;
+            the note says what changed and when (襄樊市 renamed 襄阳市 in 2010).
+ambiguous   several units fit (朝阳区 without a parent, Suzhou, 巢湖市 split in
+            2011); ``candidates`` lists them, ``code`` stays empty.
+unmatched   nothing fits; ``candidates`` holds close names (same parent and level
+            first), ``code`` stays empty. Nothing is ever guessed silently.
+summary     a total or grouping row, not a region (全国, 合计, 东部地区, 其中…);
+            importers should skip these rows, the note says why.
+
+data/geo/crosswalk.csv columns: old_code (empty for new units), old_name, new_code,
+new_name, level, year (effective year; empty for pure code aliases), change
+(地区改市, 盟改市, 更名, 撤销合并, 撤销拆分, 升格, 县改区, 新设, 代码别名), note
+(what happened, source). Several rows with one old unit mean a split: such inputs
+come back ambiguous with every successor as a candidate.
+
+``parents`` (names or codes of the province or prefecture, any style) resolve
+duplicates; ``year`` (one int or one per row) only adds notes, e.g. when a
+figure predates the unit's creation. Unique inputs are matched once and cached.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo.regions import LEVELS, load_regions
+
+CROSSWALK_CSV = Path(__file__).resolve().parents[1] / "data" / "geo" / "crosswalk.csv"
+STATUSES = ("exact", "normalized", "remapped", "ambiguous", "unmatched", "summary")
+OUTPUT_COLUMNS = ["input", "parent", "code", "name", "level", "status", "candidates", "note"]
+
+PROVINCE_SHORT = {
+    "内蒙古自治区": "内蒙古", "广西壮族自治区": "广西", "西藏自治区": "西藏",
+    "宁夏回族自治区": "宁夏", "新疆维吾尔自治区": "新疆",
+    "香港特别行政区": "香港", "澳门特别行政区": "澳门",
+}
+ETHNIC = (
+    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 "
+    "高山 拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 "
+    "普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
+).split()
+_ETHNIC_RE = re.compile("(?:" + "|".join(sorted(ETHNIC, key=len, reverse=True)) + ")族?$")
+SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "新区", "林区", "特区",
+            "地区", "省", "市", "盟", "县", "区", "旗")
+# Tried only when nothing matched: colloquial short forms (延边州, 湘西州).
+FALLBACK_SUFFIXES = ("州",)
+
+# English words that only say what kind of unit it is; dropped from the end.
+EN_SUFFIX_WORDS = set("""
+province municipality city autonomous region prefecture league county district
+special administrative sar area banner shi sheng zizhiqu diqu zizhizhou zizhixian xian
+qu meng qi of the uygur uyghur uighur zhuang hui tibetan korean mongol mongolian
+kazak kazakh kirgiz qiang yi miao tujia bouyei buyei dong hani dai bai jingpo lisu li
+she yao and new forest
+""".split())
+PINYIN_SUFFIXES = ("tebiexingzhengqu", "zizhiqu", "zizhizhou", "zizhixian", "diqu",
+                   "sheng", "shi", "meng", "xian", "qu", "qi")
+# Extra English spellings seen in real tables (keys are normalised, values short names).
+EN_ALIASES = {
+    "xizang": "西藏", "neimongol": "内蒙古", "neimenggu": "内蒙古", "macau": "澳门",
+    "hongkong": "香港", "erdos": "鄂尔多斯", "liuan": "六安", "peking": "北京",
+    "canton": "广州", "amoy": "厦门",
+}
+
+SUMMARY = set("""
+全国 全国合计 全国总计 中国 中华人民共和国 合计 总计 小计 共计 总数 全省 全市 全区 全州 全盟 全县
+东部 中部 西部 东北 东部地区 中部地区 西部地区 东北地区 东部合计 中部合计 西部合计 东北合计
+港澳台 港澳台地区 其他 其它 不详 未知 其中 中央 中央本级 地方 地方合计 全国平均 平均 省平均
+""".split())
+SUMMARY_EN = {"total", "china", "national", "nationwide", "all", "sum", "subtotal",
+              "average", "mean", "east", "eastern", "central", "west", "western",
+              "northeast", "northeastern", "easternregion", "centralregion",
+              "westernregion", "northeastregion", "other", "others", "unknown"}
+
+CHANGE_EN = {
+    "地区改市": "became", "盟改市": "became", "更名": "renamed", "撤销合并": "merged into",
+    "撤销拆分": "was split, partly into", "升格": "upgraded to prefecture-level",
+    "县改区": "became", "新设": "created as", "代码别名": "is coded here as",
+}
+
+_CODE_RE = re.compile(r"^\d+(?:\.0+)?$")
+_NON_NAME = re.compile(r"[\s\u3000*＊·•・（）()\[\]【】<>《》\"'“”‘’:：,，;；、.。!?！？#&+_/\\|~-]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    from opencc import OpenCC
+
+    return OpenCC("t2s").convert
+
+
+def strip_suffix(name: str, suffixes=SUFFIXES) -> str:
+    """Drop one administrative suffix (and minority names before 自治…), keeping
+    at least two characters; the same rule that made regions.csv short names."""
+    if name in PROVINCE_SHORT:
+        return PROVINCE_SHORT[name]
+    for suffix in suffixes:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            stem = name[: -len(suffix)]
+            if suffix.startswith("自治"):
+                while True:
+                    shorter = _ETHNIC_RE.sub("", stem)
+                    if shorter == stem or len(shorter) < 2:
+                        break
+                    stem = shorter
+            return stem
+    return name
+
+
+def clean_text(value) -> str:
+    """NFKC (full-width -> ASCII), trimmed; internal blanks kept for English."""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def zh_key(text: str) -> str:
+    """Simplified Chinese with spaces and punctuation removed."""
+    return _t2s()(_NON_NAME.sub("", text))
+
+
+def en_key(text: str) -> str:
+    """Lower-case Latin letters only, unit words dropped from the end (keeps one)."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"['’`]", "", text)
+    tokens = re.findall(r"[a-z]+", text)
+    while len(tokens) > 1 and tokens[-1] in EN_SUFFIX_WORDS:
+        tokens.pop()
+    return "".join(tokens)
+
+
+def _is_latin(text: str) -> bool:
+    return bool(re.search(r"[A-Za-z]", text)) and not re.search(r"[\u3400-\u9fff]", text)
+
+
+class RegionMatcher:
+    """Index of one level (or all levels) of the registry for fast repeated matching."""
+
+    def __init__(self, level: str | None = None):
+        if level is not None and level not in LEVELS:
+            raise ValueError(f"level must be one of {LEVELS} or None, not {level!r}")
+        self.level = level
+        regions = load_regions()
+        self._all = {(r["code"], r["level"]): r for r in regions.to_dict("records")}
+        self._units = {k: r for k, r in self._all.items() if level is None or k[1] == level}
+        self._by_code: dict[str, list] = defaultdict(list)
+        self._full: dict[str, list] = defaultdict(list)     # full names, simplified
+        self._short: dict[str, list] = defaultdict(list)    # short / stripped names
+        self._en: dict[str, list] = defaultdict(list)       # English / pinyin keys
+        self._all_full: dict[str, list] = defaultdict(list)  # for "is a province" notes
+        for key, r in self._all.items():
+            self._all_full[zh_key(r["name"])].append(key)
+            self._all_full[r["short_name"]].append(key)
+        for key, r in self._units.items():
+            self._by_code[r["code"]].append(key)
+            for name in {r["name"], zh_key(r["name_tc"])}:
+                self._full[name].append(key)
+                self._short[strip_suffix(name)].append(key)
+            self._short[r["short_name"]].append(key)
+            for en in {en_key(r["name_en"]), r["name_pinyin"]}:
+                self._en[en].append(key)
+        by_short = defaultdict(list)
+        for key, r in self._units.items():
+            by_short[r["short_name"]].append(key)
+        for alias, short in EN_ALIASES.items():
+            self._en[alias].extend(k for k in by_short.get(short, []) if k not in self._en[alias])
+        for index in (self._full, self._short, self._en):
+            for k in list(index):
+                index[k] = list(dict.fromkeys(index[k]))
+        self._load_crosswalk()
+        self._parent_matcher = None if level == "province" else None
+        self._cache: dict = {}
+        self._char_index: dict[str, set] | None = None
+
+    # ------------------------------------------------------------------ crosswalk
+    def _load_crosswalk(self) -> None:
+        cw = pd.read_csv(CROSSWALK_CSV, dtype=str, keep_default_na=False, encoding="utf-8")
+        if self.level is not None:
+            cw = cw[cw["level"] == self.level]
+        self._cw_name: dict[str, list] = defaultdict(list)
+        self._cw_short: dict[str, list] = defaultdict(list)
+        self._cw_code: dict[str, list] = defaultdict(list)
+        self._cw_new: dict[tuple, list] = defaultdict(list)
+        for r in cw.to_dict("records"):
+            self._cw_new[(r["new_code"], r["level"])].append(r)
+            if r["old_code"]:
+                self._cw_code[r["old_code"]].append(r)
+            if r["old_name"]:
+                self._cw_name[r["old_name"]].append(r)
+                short = strip_suffix(r["old_name"])
+                if short != strip_suffix(r["new_name"]):  # 毕节地区 -> 毕节: not a new key
+                    self._cw_short[short].append(r)
+
+    # ------------------------------------------------------------------ public
+    def match(self, values, parents=None, year=None) -> pd.DataFrame:
+        """One output row per input value (see module docstring)."""
+        values = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
+        n = len(values)
+        parent_s = (pd.Series([None] * n, dtype=object) if parents is None
+                    else pd.Series(list(parents), dtype=object))
+        if len(parent_s) != n:
+            raise ValueError("parents must have one entry per value")
+        if year is None or np.isscalar(year):
+            year_s = pd.Series([year] * n, dtype=object)
+        else:
+            year_s = pd.Series(list(year), dtype=object)
+            if len(year_s) != n:
+                raise ValueError("year must be one value or one per value")
+        vi, vu = pd.factorize(pd.Series(list(values), dtype=object).map(_hashable), use_na_sentinel=False)
+        pi, pu = pd.factorize(parent_s.map(_hashable), use_na_sentinel=False)
+        yi, yu = pd.factorize(year_s.map(_hashable), use_na_sentinel=False)
+        combo = (vi.astype(np.int64) * (len(pu) + 1) + pi) * (len(yu) + 1) + yi
+        ci, cu = pd.factorize(combo)
+        first = pd.Series(np.arange(n)).groupby(ci).first().to_numpy()
+        results = [self._match_one(vu[vi[j]], pu[pi[j]], yu[yi[j]]) for j in first]
+        out = {}
+        for pos, col in enumerate(OUTPUT_COLUMNS):
+            arr = np.empty(len(results), dtype=object)
+            arr[:] = [r[pos] for r in results]
+            out[col] = pd.Series(arr[ci], dtype=object)
+        df = pd.DataFrame(out)
+        df.index = values.index if isinstance(values, pd.Series) else range(n)
+        return df
+
+    # ------------------------------------------------------------------ one value
+    def _match_one(self, value, parent, year):
+        key = (value, parent, year)
+        if key not in self._cache:
+            self._cache[key] = self._compute(value, parent, year)
+        return self._cache[key]
+
+    def _compute(self, value, parent, year):
+        parent_text = None if _is_blank(parent) else str(parent)
+        parents = self._resolve_parent(parent) if parent_text else None
+        found = self._find(value, parents)
+        status, keys, note, cands = found
+        code = name = level = None
+        if status in ("exact", "normalized", "remapped") and len(keys) == 1:
+            r = self._all[keys[0]]
+            code, name, level = r["code"], r["name"], r["level"]
+            note = _join(note, self._year_note(keys[0], year))
+            cands = []
+        elif status in ("exact", "normalized", "remapped"):
+            status = "ambiguous"
+            cands = keys
+        if parent_text and parents == set():
+            note = _join(note, f"parent {parent_text!r} not recognised, ignored")
+        cand_pairs = [(self._all[k]["code"], self._all[k]["name"]) for k in cands]
+        return (value, parent_text, code, name, level, status, cand_pairs, note or "")
+
+    def _find(self, value, parents):
+        if _is_blank(value):
+            return "unmatched", [], "empty value", []
+        if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer()):
+            return self._find_code(str(int(value)), parents, from_number=True)
+        text = clean_text(value)
+        if _CODE_RE.match(text):
+            return self._find_code(text.split(".")[0], parents, from_number=False)
+        if _is_latin(text):
+            return self._find_en(text, parents)
+        return self._find_zh(text, parents)
+
+    # codes -----------------------------------------------------------------
+    def _find_code(self, digits: str, parents, from_number: bool):
+        if len(digits) in (9, 12):
+            code6, how = digits[:6], f"{len(digits)}-digit statistical code, first 6 digits used"
+        elif len(digits) == 6:
+            code6, how = digits, ""
+        elif len(digits) in (2, 4):
+            code6, how = digits.ljust(6, "0"), f"code {digits} read as {digits.ljust(6, '0')}"
+        else:
+            return "unmatched", [], f"{digits}: not a 2/4/6/12-digit region code", []
+        keys = self._by_code.get(code6, [])
+        keys = self._pick_level(keys)
+        exact = len(digits) == 6
+        if keys:
+            return ("exact" if exact else "normalized"), keys, how, []
+        if self.level == "city" and code6.endswith("0000"):
+            # a municipality's province code asked for at the city level
+            sub = [k for k in self._units if self._units[k]["province_code"] == code6]
+            if len(sub) == 1 and self._units[sub[0]]["is_city_level_proxy"]:
+                return "normalized", sub, _join(how, f"province code {code6} -> its city-level unit"), []
+        if code6 in self._cw_code:
+            return self._from_crosswalk(self._cw_code[code6], f"code {code6}")
+        other = [k for k in self._all if k[0] == code6]
+        if other:
+            lv = self._all[other[0]]["level"]
+            return "unmatched", [], _join(how, f"{code6} is a {lv}-level code, not {self.level}"), \
+                self._code_neighbours(code6)
+        return "unmatched", [], _join(how, f"no region has code {code6}"), self._code_neighbours(code6)
+
+    def _code_neighbours(self, code6: str) -> list:
+        for width in (4, 2):
+            near = [k for k in self._units if k[0][:width] == code6[:width]]
+            if near:
+                return sorted(near)[:5]
+        return []
+
+    # Chinese ---------------------------------------------------------------
+    def _find_zh(self, text: str, parents):
+        key = zh_key(text)
+        if not key:
+            return "unmatched", [], "no name", []
+        if key in SUMMARY or key.startswith("其中"):
+            return "summary", [], f"{text}: summary row (total or grouping), not a region", []
+        raw = str(text).strip()
+        exact = [k for k in self._full.get(raw, []) if self._all[k]["name"] == raw]
+        if exact:
+            return self._narrow(exact, parents, "exact", "")
+        if key in self._cw_name:
+            return self._from_crosswalk(self._cw_name[key], key, parents)
+        if key in self._full:
+            return self._narrow(self._full[key], parents, "normalized", "")
+        short = strip_suffix(key)
+        if short in self._short:
+            return self._narrow(self._short[short], parents, "normalized", "")
+        if short in self._cw_short:
+            return self._from_crosswalk(self._cw_short[short], key, parents)
+        # path written as one string: 广东省广州市, 湖北仙桃
+        split = self._split_path(key)
+        if split:
+            return split
+        fallback = strip_suffix(short, FALLBACK_SUFFIXES)
+        if fallback != short and fallback in self._short:
+            return self._narrow(self._short[fallback], parents, "normalized", "")
+        if re.fullmatch(r"(东部|中部|西部|东北|华东|华北|华中|华南|西南|西北)\w{0,6}", key):
+            return "summary", [], f"{text}: summary row (regional grouping), not a region", []
+        return self._unmatched(key, parents, zh=True)
+
+    def _split_path(self, key: str):
+        for prefix_len in range(2, min(len(key) - 1, 9)):
+            head, tail = key[:prefix_len], key[prefix_len:]
+            heads = [k for k in self._all_full.get(head, []) if k[1] in ("province", "city")]
+            if not heads or len(tail) < 2:
+                continue
+            parents = {k[0] for k in heads}
+            for index, tkey in ((self._full, tail), (self._short, strip_suffix(tail))):
+                if tkey in index:
+                    status, keys, note, cands = self._narrow(index[tkey], parents, "normalized", "")
+                    if status == "normalized" and len(keys) == 1:
+                        return status, keys, f"read as {head} / {tail}", []
+        return None
+
+    # English ---------------------------------------------------------------
+    def _find_en(self, text: str, parents):
+        key = en_key(text)
+        if not key:
+            return "unmatched", [], "no name", []
+        if key in SUMMARY_EN or key.replace("region", "") in SUMMARY_EN:
+            return "summary", [], f"{text}: summary row (total or grouping), not a region", []
+        if key in self._en:
+            return self._narrow(self._en[key], parents, "normalized", "")
+        for suffix in PINYIN_SUFFIXES:
+            if key.endswith(suffix) and key[: -len(suffix)] in self._en:
+                return self._narrow(self._en[key[: -len(suffix)]], parents, "normalized", "")
+        if key in self._cw_en:
+            return self._from_crosswalk(self._cw_en[key], text, parents)
+        return self._unmatched(key, parents, zh=False)
+
+    @property
+    def _cw_en(self) -> dict:
+        if not hasattr(self, "_cw_en_cache"):
+            by_name = {r["short_name"]: r["name_pinyin"] for r in self._all.values()}
+            out = defaultdict(list)
+            for short, rows in self._cw_short.items():
+                from_pinyin = _OLD_PINYIN.get(short) or by_name.get(short)
+                if from_pinyin:
+                    out[from_pinyin].extend(rows)
+            self._cw_en_cache = out
+        return self._cw_en_cache
+
+    # shared ------------------------------------------------------------------
+    def _pick_level(self, keys: list) -> list:
+        """Same code at several levels (level=None): keep the real unit, not its stand-in."""
+        if len(keys) <= 1:
+            return keys
+        real = [k for k in keys if not self._is_proxy(k)]
+        return (real or keys)[:1]
+
+    def _is_proxy(self, key) -> bool:
+        r = self._all[key]
+        return bool(r["is_city_level_proxy"] or r["is_county_level_proxy"])
+
+    def _narrow(self, keys: list, parents, status: str, note: str):
+        keys = list(keys)
+        if parents:
+            inside = [k for k in keys if self._under(k, parents)]
+            if not inside:
+                return "unmatched", [], _join(note, "no unit of that name under the given parent"), keys
+            keys = inside
+        if len(keys) > 1 and self.level is None:
+            real = [k for k in keys if not self._is_proxy(k)]
+            keys = real or keys
+            codes = {k[0] for k in keys}
+            if len(codes) == 1:
+                keys = self._pick_level(keys)
+        if len(keys) > 1:
+            return "ambiguous", keys, _join(note, f"{len(keys)} units share this name; give a parent"), keys
+        return status, keys, note, []
+
+    def _under(self, key, parents: set) -> bool:
+        r = self._all[key]
+        return bool({r["code"], r["parent_code"], r["province_code"]} & parents)
+
+    def _from_crosswalk(self, rows: list, what: str, parents=None):
+        targets = list(dict.fromkeys((r["new_code"], r["level"]) for r in rows))
+        targets = [t for t in targets if t in self._units]
+        r0 = rows[0]
+        year = f" in {r0['year']}" if r0["year"] else ""
+        if len(targets) > 1:
+            names = "、".join(self._all[t]["name"] for t in targets)
+            return "ambiguous", targets, (f"{r0['old_name']} was abolished{year} and split among "
+                                          f"{names} (crosswalk); choose one or aggregate"), targets
+        if not targets:
+            return "unmatched", [], f"{what}: crosswalk target not in registry", []
+        verb = CHANGE_EN.get(r0["change"], r0["change"])
+        old = r0["old_name"] or what
+        return "remapped", targets, f"{old} {verb} {r0['new_name']}{year} (crosswalk: {r0['change']})", []
+
+    def _year_note(self, key, year) -> str:
+        if _is_blank(year):
+            return ""
+        try:
+            y = int(year)
+        except (TypeError, ValueError):
+            return ""
+        notes = []
+        for r in self._cw_new.get(key, []):
+            if r["year"] and y < int(r["year"]):
+                if r["change"] == "新设":
+                    notes.append(f"{r['new_name']} was created in {r['year']}; a {y} figure predates it")
+                elif r["change"] != "代码别名":
+                    notes.append(f"in {y} this was {r['old_name']} (changed {r['year']})")
+        return "; ".join(dict.fromkeys(notes))
+
+    def _resolve_parent(self, parent) -> set:
+        """Codes the parent may stand for (empty set when unrecognised)."""
+        if self._parent_matcher is None:
+            self._parent_matcher = _parent_matcher()
+        status, keys, _, cands = self._parent_matcher._find(parent, None)
+        if status in ("exact", "normalized", "remapped"):
+            return {k[0] for k in keys}
+        if status == "ambiguous":
+            return {k[0] for k in cands}
+        return set()
+
+    def _unmatched(self, key: str, parents, zh: bool):
+        other = [k for k in self._all_full.get(key, []) + self._all_full.get(strip_suffix(key), [])
+                 if k not in self._units]
+        if other and zh:
+            lv = self._all[other[0]]["level"]
+            note = f"{self._all[other[0]]['name']} is a {lv}-level unit, not {self.level}"
+        else:
+            note = "no region of that name"
+        return "unmatched", [], note, self._suggest(key, parents, zh)
+
+    def _suggest(self, key: str, parents, zh: bool, limit: int = 5) -> list:
+        """Close names: same parent first, then the whole level (difflib ratio)."""
+        index = self._short if zh else self._en
+        if self._char_index is None:
+            self._char_index = {"zh": _gram_index(self._short, 1), "en": _gram_index(self._en, 2)}
+        grams = _grams(key, 1 if zh else 2)
+        counts = Counter()
+        for g in grams:
+            for name in self._char_index["zh" if zh else "en"].get(g, ()):
+                counts[name] += 1
+        pool = [name for name, _ in counts.most_common(60)]
+        scored = sorted(pool, key=lambda s: -difflib.SequenceMatcher(None, key, s).ratio())
+        out = []
+        for name in scored:
+            if difflib.SequenceMatcher(None, key, name).ratio() < 0.5:
+                break
+            for k in index[name]:
+                if k not in out:
+                    out.append(k)
+        if parents:
+            out.sort(key=lambda k: not self._under(k, parents))
+        return out[:limit]
+
+
+@lru_cache(maxsize=1)
+def _parent_matcher() -> RegionMatcher:
+    return RegionMatcher(None)
+
+
+_OLD_PINYIN = {"襄樊": "xiangfan", "思茅": "simao", "巢湖": "chaohu", "莱芜": "laiwu",
+               "伊克昭": "yikezhao", "崇文": "chongwen", "宣武": "xuanwu", "卢湾": "luwan",
+               "闸北": "zhabei", "南汇": "nanhui", "塘沽": "tanggu", "汉沽": "hangu",
+               "大港": "dagang"}
+
+
+def _grams(text: str, n: int) -> set:
+    return {text[i:i + n] for i in range(max(len(text) - n + 1, 1))}
+
+
+def _gram_index(index: dict, n: int) -> dict:
+    out: dict[str, set] = defaultdict(set)
+    for name in index:
+        for g in _grams(name, n):
+            out[g].add(name)
+    return out
+
+
+def _hashable(v):
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+        return None
+    try:
+        hash(v)
+        return v
+    except TypeError:
+        return str(v)
+
+
+def _is_blank(v) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    return isinstance(v, str) and not v.strip()
+
+
+def _join(a: str, b: str) -> str:
+    return "; ".join(x for x in (a, b) if x)
