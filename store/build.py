@@ -102,12 +102,32 @@ CHONGQING_ZONES = {
 # ---------------------------------------------------------------- matching
 def match_codes(names, level: str, parents=None, year=None, allow_missing=False) -> pd.Series:
     """Map names to 6-digit codes with the registry matcher; fail loudly on misses
-    unless ``allow_missing`` (then the miss is printed and its code is None)."""
+    unless ``allow_missing`` (then the miss is printed and its code is None).
+
+    Two extra rules: an 'ambiguous' English name is settled when exactly one
+    candidate's registry ``name_en`` is that very spelling (Shanxi 山西 vs Shaanxi
+    陕西 differ only in that convention); a unit 'remapped' into a unit that is also
+    in the list (莱芜 merged into 济南 in 2019) is dropped, not added to it.
+    """
     names = list(names)
     res = RegionMatcher(level).match(names, parents=parents, year=year)
-    codes = [c if isinstance(c, str) and c else None for c in res["code"]]
-    missing = [(n, s, c) for n, s, c, code in
-               zip(names, res["status"], res["candidates"], codes) if code is None]
+    name_en = load_regions(level).set_index("code")["name_en"].str.lower()
+    codes = []
+    for n, status, cands, code in zip(names, res["status"], res["candidates"], res["code"]):
+        if status == "ambiguous" and isinstance(cands, list | tuple):
+            same = [c[0] if isinstance(c, list | tuple) else c for c in cands]
+            same = [c for c in same if name_en.get(c) == str(n).strip().lower()]
+            code = same[0] if len(same) == 1 else None
+        codes.append(code if isinstance(code, str) and code else None)
+    status = res["status"].tolist()
+    exact = {c for c, s in zip(codes, status) if c and s != "remapped"}
+    missing = []
+    for i, (n, s, c) in enumerate(zip(names, status, res["candidates"])):
+        if codes[i] is None:
+            missing.append((n, s, c))
+        elif s == "remapped" and codes[i] in exact:
+            print(f"dropped, merged into a unit that is also listed: {n} -> {codes[i]}")
+            codes[i] = None
     if missing and not allow_missing:
         raise ValueError(f"unmatched {level} names: {missing}")
     for m in missing:
@@ -157,9 +177,9 @@ def read_budget_expenditure(shared: Path) -> pd.DataFrame:
 SPELLING = {"Yunan": "Yunnan"}
 
 
-def read_components_sheet(path: Path, sheet: str) -> pd.DataFrame:
+def read_components_sheet(book: pd.ExcelFile, sheet: str) -> pd.DataFrame:
     """A sheet of the GPI component workbooks: first column names, then years."""
-    x = pd.read_excel(path, sheet_name=sheet, header=0, index_col=0)
+    x = book.parse(sheet, header=0, index_col=0)
     x.columns = [int(c) for c in x.columns]
     x.index = x.index.astype(str).str.strip()
     return x
@@ -224,7 +244,8 @@ def province_tables(shared: Path) -> list[pd.DataFrame]:
     frames.append(d.assign(indicator="gen_exp_pc", value=d["raw"] * 1e8 / (d["pop"] * 1e4),
                            source="nbs_budget_expenditure"))
 
-    wb = shared / "fiscal" / "provincial_components_1985_2018.xlsx"
+    # Opened once: each sheet read of these 70-sheet workbooks would reparse them.
+    wb = pd.ExcelFile(shared / "fiscal" / "provincial_components_1985_2018.xlsx")
     for ind, sheet in (("edu_exp_pc", "pub. exps. on education-local"),
                        ("health_exp_pc", "pub. exps. on health-local")):
         x = read_components_sheet(wb, sheet)
@@ -265,8 +286,8 @@ def city_tables(shared: Path) -> list[pd.DataFrame]:
         frames.append(base.assign(indicator="urban_share",
                                   value=census[f"popu_urban_{year}"] / pop * 100))
 
-    wb = shared / "fiscal" / "prefectural_components_2006_2018.xlsx"
-    listing = pd.read_excel(wb, sheet_name="list of prefectures included", header=0).iloc[:, :4]
+    wb = pd.ExcelFile(shared / "fiscal" / "prefectural_components_2006_2018.xlsx")
+    listing = wb.parse("list of prefectures included", header=0).iloc[:, :4]
     listing.columns = ["en", "zh", "prov_en", "prov_zh"]
     listing = listing.dropna(subset=["zh"])
     prov_codes = match_codes(listing["prov_zh"].unique(), "province")
