@@ -76,11 +76,11 @@ class Store:
         order = self.domains.set_index("id")["order"]
         return c.assign(_o=c["domain"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")
 
-    def grouping(self, group_id: str) -> pd.Series:
-        """code -> group label (Chinese), from groups/<id>.csv."""
+    def grouping(self, group_id: str, lang: str = "zh") -> pd.Series:
+        """code -> group label (``lang`` 'zh' or 'en'), from groups/<id>.csv."""
         row = self.groups.set_index("id").loc[group_id]
         g = pd.read_csv(self.root / row["file"], dtype={"code": str})
-        return g.set_index("code")["group_zh"].rename(group_id)
+        return g.set_index("code")[f"group_{lang}"].rename(group_id)
 
     def population(self, level: str, year: int) -> pd.Series:
         """code -> persons, from the nearest year with data (earlier year on a tie)."""

@@ -70,6 +70,7 @@ def test_groupings(store):
     gd = store.grouping("guangdong_regions")
     assert gd.value_counts().to_dict() == {"珠三角": 9, "粤北": 5, "粤东": 4, "粤西": 3}
     assert gd["440100"] == "珠三角" and gd["440500"] == "粤东"
+    assert store.grouping("guangdong_regions", "en")["440100"] == "Pearl River Delta"
     cq = store.grouping("chongqing_zones")
     assert len(cq) == 38 and cq.index.str.startswith("50").all()
     assert cq["500103"] == "都市功能核心区"  # 渝中区
