@@ -111,15 +111,19 @@ def _read_catalog(path: Path) -> pd.DataFrame:
     return cat
 
 
-def _with_levels(obs: pd.DataFrame) -> pd.DataFrame:
-    """Fill a missing ``level`` from the registry: a code's highest level."""
+def _with_levels(obs: pd.DataFrame, catalog: pd.DataFrame) -> pd.DataFrame:
+    """Fill a missing ``level``: the catalog's level when the indicator has only one,
+    else the code's highest level in the registry."""
     if "level" in obs.columns and obs["level"].notna().all():
         return obs
+    single = catalog.set_index("id")["levels"].astype(str)
+    single = single[~single.str.contains(";") & single.ne("")]
+    guess = obs["indicator"].map(single)
     rank = {"province": 0, "city": 1, "county": 2}
     regions = load_regions()
     regions = regions.assign(_r=regions["level"].map(rank)).sort_values("_r")
-    level = regions.drop_duplicates("code").set_index("code")["level"]
-    guess = obs["code"].map(level)
+    highest = regions.drop_duplicates("code").set_index("code")["level"]
+    guess = guess.fillna(obs["code"].map(highest))
     return obs.assign(level=obs["level"].fillna(guess) if "level" in obs.columns else guess)
 
 
@@ -141,7 +145,7 @@ def load_store(extra: list[tuple[pd.DataFrame, pd.DataFrame]] | None = None,
                 raise ValueError(f"indicator ids already in the store: {sorted(clash)}")
             c = c.reindex(columns=CATALOG_COLUMNS).fillna("")
             c["direction"] = pd.to_numeric(c["direction"], errors="coerce").fillna(0).astype(int)
-            o = _with_levels(o.astype({"code": str}))
+            o = _with_levels(o.astype({"code": str}), c)
             o = o[OBS_COLUMNS].astype({"year": "int64", "value": "float64"})
             obs_parts.append(o.assign(flag=o["flag"].fillna("").astype(str)))
             cat_parts.append(c)
