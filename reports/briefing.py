@@ -9,7 +9,7 @@ once per trace. The PDF is the same HTML printed by the system Chromium
 
     briefing = build_briefing(store, view, regions, geometry, grouping=..., progress=cb)
     html = briefing_html(briefing)          # str, ~5 MB (plotly.js is most of it)
-    pdf = html_to_pdf(html)                 # bytes, A4 portrait, 4 pages
+    pdf = briefing_pdf(html)                # bytes, A4 portrait, 4 pages
 
 Statistics come only from the metrics engine (``metrics.summary.summarise``,
 ``figures.map_view.region_table``); no streamlit import.
@@ -35,9 +35,9 @@ from figures.style import FONT_FAMILY
 from i18n import t
 from metrics.summary import summarise
 from reports import charts
+from reports.render import html_to_pdf
 from state import ViewState
 
-CHROMIUM = "/usr/bin/chromium"
 GEO_PLACEHOLDER = "__GEO__"
 # Plotly asks for its world base layer even when every layer is hidden; the app serves empty
 # stand-ins (static/topojson), and the report carries the same stand-ins inline.
@@ -73,23 +73,16 @@ class Briefing:
 
 # ── geometry ─────────────────────────────────────────────────────────────────
 
-def geojson_for(geometry, codes) -> dict:
-    """A FeatureCollection (feature id = region code) of the regions in `codes`, coordinates rounded
-    to ~100 m, from a GeoDataFrame with a `code` column or an already-built GeoJSON dict."""
+def geojson_for(geometry, codes, decimals: int = 3) -> dict:
+    """A FeatureCollection (feature id = region code) of the regions in `codes`, from a GeoDataFrame
+    with a `code` column (coordinates rounded: 1e-3° ≈ 100 m, far below a printed pixel) or an
+    already-built GeoJSON dict."""
     wanted = set(codes)
     if isinstance(geometry, dict):
-        features = [f for f in geometry.get("features", [])
-                    if str(f.get("id", f.get("properties", {}).get("code"))) in wanted]
-        features = [{"type": "Feature", "id": str(f.get("id", f.get("properties", {}).get("code"))),
-                     "properties": {}, "geometry": f["geometry"]} for f in features]
-    else:
-        import shapely
-        frame = geometry[geometry["code"].isin(wanted)]
-        features = [{"type": "Feature", "id": str(code), "properties": {},
-                     "geometry": json.loads(shapely.to_geojson(geom))}
-                    for code, geom in zip(frame["code"], frame.geometry) if geom is not None]
-    collection = {"type": "FeatureCollection", "features": features}
-    return json.loads(json.dumps(collection), parse_float=lambda s: round(float(s), 3))
+        return {"type": "FeatureCollection",
+                "features": [f for f in geometry.get("features", []) if str(f.get("id")) in wanted]}
+    from geo.boundaries import feature_collection
+    return feature_collection(geometry[geometry["code"].isin(wanted)], decimals)
 
 
 def _bounds_lon(geojson: dict) -> tuple[float, float]:
@@ -154,6 +147,12 @@ def _trend(store, meta, view, regions, grouping, target, until: int) -> pd.DataF
     return pd.DataFrame(rows, columns=["year", "n", "mean", "min", "max", "cv", "gini", "theil_t", "between",
                                        "within", "between_share", "share_meeting"]).astype(float)\
         .astype({"year": int, "n": int})
+
+
+def _break_years(store, indicator: str, level: str, codes, years) -> list[int]:
+    """Years in the trend whose change from the year before is a definition change, not a real one."""
+    flags = store.flags(indicator, level).reindex(index=list(codes)).fillna("")
+    return [int(y) for y in years if y in flags.columns and flags[y].str.contains("series_break").any()]
 
 
 def _documents(targets: pd.DataFrame, indicator: str) -> pd.DataFrame:
@@ -229,7 +228,11 @@ def build_briefing(store, view: ViewState, regions: pd.DataFrame, geometry=None,
     say(0.2, t("brief.p_trend", lang, n=len(years)))
     trend = _trend(store, meta, view, regions, grouping, target, year)
     findings = _findings(table, trend, meta, year, where, grouping_name, target, lang)
-    source_line = _source_line(store, meta, lang)
+    breaks = _break_years(store, meta.name, view.level, regions["code"], trend["year"])
+    if breaks:
+        findings["trend"] += t("brief.f_break", lang, years="、".join(map(str, breaks)) if lang == "zh"
+                               else ", ".join(map(str, breaks)))
+    line = source_line(store, meta, lang)
     figures: dict[str, tuple[go.Figure, str]] = {}
     geojson = None
     if geometry is not None:
@@ -254,10 +257,11 @@ def build_briefing(store, view: ViewState, regions: pd.DataFrame, geometry=None,
     return Briefing(view=view, meta=meta, where=where, year=year, table=table, trend=trend, target=target,
                     documents=_documents(store.targets, indicator), grouping_name=grouping_name,
                     findings=[findings[k] for k in ("map", "trend", "decomposition", "targets")],
-                    figures=figures, geojson=geojson, source_line=source_line)
+                    figures=figures, geojson=geojson, source_line=line)
 
 
-def _source_line(store, meta: pd.Series, lang: str) -> str:
+def source_line(store, meta: pd.Series, lang: str) -> str:
+    """"Source: … Unit: …" for the bottom of a figure: every source of the indicator, cited."""
     cites = []
     for sid in str(meta["source"]).split(";"):
         if sid in set(store.sources["id"]):
@@ -410,25 +414,7 @@ def briefing_html(b: Briefing) -> str:
 
 # ── PDF ──────────────────────────────────────────────────────────────────────
 
-def html_to_pdf(html: str, chromium: str = CHROMIUM, timeout_ms: int = 60_000) -> bytes:
-    """Print the report with the system Chromium (headless, via Playwright); every request that
-    would leave the file is refused, so the PDF shows exactly what an offline reader sees."""
-    import tempfile
-
-    from playwright.sync_api import sync_playwright
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "briefing.html"
-        path.write_text(html, encoding="utf-8")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
-            try:
-                page = browser.new_page(viewport={"width": FIG_WIDTH + 40, "height": 1000})
-                page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:", "blob:"))
-                           else r.abort())
-                page.goto(path.as_uri(), wait_until="load", timeout=timeout_ms)
-                n_plots = html.count('class="plot"')
-                page.wait_for_function(f"(window.__plotsDone||0) >= {n_plots}", timeout=timeout_ms)
-                page.emulate_media(media="print")
-                return page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
-            finally:
-                browser.close()
+def briefing_pdf(html: str, timeout_ms: int = 60_000) -> bytes:
+    """The report printed to A4 by the system Chromium, once every figure has been drawn."""
+    n_plots = html.count('class="plot"')
+    return html_to_pdf(html, f"(window.__plotsDone||0) >= {n_plots}", timeout_ms, FIG_WIDTH + 40)
