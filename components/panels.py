@@ -66,10 +66,11 @@ def summary_cards(table: pd.DataFrame, store, meta: pd.Series, view: ViewState, 
     c = st.columns(3)
     c[0].metric(t("card.gini", lang), fmt(_safe(gini, y), 3), help=t("card.gini_help", lang))
     theil = decomposition.total if decomposition else _safe(theil_t, y)
-    between = f"{decomposition.between_share:.0%}" if decomposition else None
     c[1].metric(t("card.theil", lang), fmt(theil, 3),
-                delta=t("card.between", lang, share=between) if between else None, delta_color="off",
                 help=t("card.theil_help", lang, grouping=data.grouping_label(store, view.group, lang)))
+    if decomposition:
+        c[1].caption(t("card.between", lang, share=f"{decomposition.between_share:.0%}",
+                       grouping=data.grouping_label(store, view.group, lang)))
     if "target" in table.attrs:
         met = int(table["meets"].fillna(False).sum())
         c[2].metric(t("card.target", lang), f"{met} / {table.attrs['n_with_data']}",
