@@ -20,6 +20,8 @@ def clusters(level: str, codes: tuple, y: tuple):
     """Moran's I and LISA (999 permutations) for one indicator-year; cached, the permutations take a while."""
     from geo import boundaries
     neighbors = boundaries.neighbors(level)
+    if isinstance(neighbors, pd.DataFrame):            # edge list code, neighbor
+        neighbors = neighbors.groupby("code")["neighbor"].apply(list).to_dict()
     return moran_global(np.array(y), list(codes), neighbors), local_moran(np.array(y), list(codes), neighbors)
 
 

@@ -148,6 +148,14 @@ def test_lisa_layer_puts_each_region_in_its_engine_cluster():
 
 # ── the page in AppTest, against the bundled store ───────────────────────────
 
+def _arr(value) -> np.ndarray:
+    """A figure array from its JSON: a list, or Plotly's base64 typed array {dtype, bdata}."""
+    if isinstance(value, dict) and "bdata" in value:
+        import base64
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value)
+
+
 needs_bundle = pytest.mark.skipif(not (ROOT / "data" / "bundled" / "observations.parquet").exists(),
                                   reason="bundled observations not built yet (python -m store.build)")
 APP = str(ROOT / "app.py")
@@ -157,10 +165,9 @@ def _page(params: dict, tab: str | None = None):
     from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params.update(params)
-    at.run()
     if tab is not None:
         at.session_state["gaps-tab"] = tab
-    at.switch_page("pages/gaps.py").run()
+    at.switch_page("pages/gaps.py").run()         # straight to the page: the link a presenter shares
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -185,7 +192,7 @@ def test_gaps_page_trend_carries_the_engines_cv_for_bundled_beds():
     store, _, panel = _view_panel("beds_per_1000")
     trend = fg.inequality_by_year(panel, pd.DataFrame({y: store.population("province", int(y)) for y in panel.columns}))
     figure = _figures(at)[0]
-    assert figure["data"][0]["y"] == pytest.approx(trend["cv"].tolist())
+    assert _arr(figure["data"][0]["y"]) == pytest.approx(trend["cv"].to_numpy())
     assert fg.change_sentence(trend["cv"], trend["year"], "变异系数", "zh") in figure["layout"]["title"]["text"]
     assert len(trend) >= 8 and trend["n_regions"].max() == 31
 
@@ -198,7 +205,7 @@ def test_gaps_page_group_tab_stacks_the_theil_split_of_the_four_regions():
     theil = fg.theil_by_year(panel, grouping(store, "nbs_four_regions", "province").reindex(panel.index))
     figures = _figures(at)
     between = theil[theil["part"] == "between"]
-    assert figures[0]["data"][0]["y"] == pytest.approx(between["value"].tolist())
+    assert _arr(figures[0]["data"][0]["y"]) == pytest.approx(between["value"].to_numpy())
     assert len(figures[0]["data"]) == 5                      # between + 东部 中部 西部 东北
     assert any(f["data"][0]["type"] == "heatmap" for f in figures)
 

@@ -126,6 +126,14 @@ def test_spending_gap_line_over_real_per_capita_spending():
 
 # ── the page in AppTest, against the bundled store ───────────────────────────
 
+def _arr(value) -> np.ndarray:
+    """A figure array from its JSON: a list, or Plotly's base64 typed array {dtype, bdata}."""
+    if isinstance(value, dict) and "bdata" in value:
+        import base64
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value)
+
+
 needs_bundle = pytest.mark.skipif(not (BUNDLED / "observations.parquet").exists(),
                                   reason="bundled observations not built yet (python -m store.build)")
 APP = str(ROOT / "app.py")
@@ -135,10 +143,9 @@ def _page(params: dict, tab: str | None = None):
     from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params.update(params)
-    at.run()
     if tab is not None:
         at.session_state["targets-tab"] = tab
-    at.switch_page("pages/targets.py").run()
+    at.switch_page("pages/targets.py").run()         # straight to the page: the link a presenter shares
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -162,7 +169,7 @@ def test_targets_page_states_the_pace_for_the_first_target_with_data():
     assert any(sentence in m.value for m in at.markdown)
     assert any(str(row["quote"]) in m.value for m in at.markdown)
     pace = json.loads(at.get("plotly_chart")[1].proto.spec)
-    xs = [x for trace in pace["data"] for x in trace["x"]]
+    xs = [x for trace in pace["data"] for x in _arr(trace["x"])]
     assert max(xs) >= reach["reach_year"].max()
 
 
@@ -177,7 +184,7 @@ def test_targets_page_spending_gap_is_the_engines_and_missing_targets_are_listed
     panel = store.panel("gen_exp_pc", "province").reindex(regions["code"]).dropna(how="all")
     frame = ft.spending_gap_by_year(panel, "range_over_mean", 0.30)
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert fig["data"][0]["y"] == pytest.approx(frame["gap"].tolist())
+    assert _arr(fig["data"][0]["y"]) == pytest.approx(frame["gap"].to_numpy())
     assert "（最大值 − 最小值）÷ 平均值" in fig["layout"]["title"]["text"]
     with_data, without = ft.split_targets(store.targets, store.catalog, store.coverage())
     at = _page({"lang": "en"}, tab=f"Targets without data ({len(without)})")
