@@ -56,6 +56,7 @@ NBS_DIRECT = {
     "buses_per_10k": ("per_mill_bus", 1.0),
     "toilets_per_10k": ("per_WC", 1.0),
     "park_green_pc": ("per_greenarea", 1.0),
+    "disposable_income_pc": ("disposable_per", 1.0),  # 2013-2016 only (new survey)
 }
 # Persons insured (万人) per 100 residents (resident population, 万人).
 NBS_PER100 = {
@@ -139,7 +140,7 @@ def match_codes(names, level: str, parents=None, year=None, allow_missing=False)
 def read_nbs_wide(shared: Path, stem: str) -> pd.DataFrame:
     """One NBS provincial CSV (wide, 地区 x 2016年..2007年) -> long: name, year, raw."""
     df = pd.read_csv(shared / "nbs_province_2007_2016" / f"{stem}.csv", dtype=str)
-    df = df[~df["地区"].str.startswith("数据来源")]
+    df = df[~df["地区"].str.startswith(("数据来源", "注"))]
     long = df.melt(id_vars="地区", var_name="year", value_name="raw")
     long["year"] = long["year"].str.rstrip("年").astype(int)
     long["raw"] = pd.to_numeric(long["raw"], errors="coerce")

@@ -102,6 +102,7 @@ RANGES = {  # unit of the catalog; bounds any real province/city value must resp
     "park_green_pc": (3, 25),
     "pension_insured_per100": (2, 80), "medical_insured_per100": (5, 110),
     "gen_exp_pc": (1000, 80000), "edu_exp_pc": (30, 12000), "health_exp_pc": (5, 8000),
+    "disposable_income_pc": (8000, 70000),
     "population": (0.2, 13000), "urban_share": (5, 100),  # 三沙 has about 2,300 people
 }
 
