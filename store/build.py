@@ -86,8 +86,9 @@ GUANGDONG_REGIONS = {
     ("粤西", "Western Guangdong"): "湛江 茂名 阳江",
     ("粤北", "Northern Guangdong"): "韶关 河源 梅州 清远 云浮",
 }
-# 重庆五大功能区 (渝委发〔2013〕23号). The five districts that straddle the inner ring
-# are counted whole in the core zone, as the city's statistics do at county level.
+# 重庆五大功能区, set out by the city party committee in 2013 (四届三次全会). The core
+# zone proper is 渝中 plus the parts of five districts inside the inner ring; at county
+# level those five are counted whole in the core zone (a simplification).
 CHONGQING_ZONES = {
     ("都市功能核心区", "Urban core functional zone"): "渝中 大渡口 江北 沙坪坝 九龙坡 南岸",
     ("都市功能拓展区", "Urban expansion functional zone"): "北碚 渝北 巴南",
