@@ -137,15 +137,22 @@ def zh_key(text: str) -> str:
     return _t2s()(_NON_NAME.sub("", text))
 
 
-def en_key(text: str) -> str:
-    """Lower-case Latin letters only, unit words dropped from the end (keeps one)."""
+def en_keys(text: str) -> list[str]:
+    """Lower-case Latin letters only: as written, then with unit words dropped
+    from the end (keeping one word): 'Guangdong Province' -> guangdong."""
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"['’`]", "", text)
     tokens = re.findall(r"[a-z]+", text)
+    whole = "".join(tokens)
     while len(tokens) > 1 and tokens[-1] in EN_SUFFIX_WORDS:
         tokens.pop()
-    return "".join(tokens)
+    return list(dict.fromkeys([whole, "".join(tokens)]))
+
+
+def en_key(text: str) -> str:
+    """The shortened key of :func:`en_keys` (used for the registry's names)."""
+    return en_keys(text)[-1]
 
 
 def _is_latin(text: str) -> bool:
@@ -155,45 +162,46 @@ def _is_latin(text: str) -> bool:
 class RegionMatcher:
     """Index of one level (or all levels) of the registry for fast repeated matching."""
 
-    def __init__(self, level: str | None = None):
+    def __init__(self, level: str | None = None, *, _levels: tuple = LEVELS):
         if level is not None and level not in LEVELS:
             raise ValueError(f"level must be one of {LEVELS} or None, not {level!r}")
         self.level = level
-        regions = load_regions()
-        self._all = {(r["code"], r["level"]): r for r in regions.to_dict("records")}
-        self._units = {k: r for k, r in self._all.items() if level is None or k[1] == level}
+        self._all = _registry()
+        self._units = {k: r for k, r in self._all.items()
+                       if (k[1] == level if level else k[1] in _levels)}
         self._by_code: dict[str, list] = defaultdict(list)
         self._full: dict[str, list] = defaultdict(list)     # full names, simplified
         self._short: dict[str, list] = defaultdict(list)    # short / stripped names
-        self._en: dict[str, list] = defaultdict(list)       # English / pinyin keys
+        self._en: dict[str, list] = defaultdict(list)       # English names (+ aliases)
+        self._pinyin: dict[str, list] = defaultdict(list)   # toneless pinyin (陕西 shanxi)
         self._all_full: dict[str, list] = defaultdict(list)  # for "is a province" notes
         for key, r in self._all.items():
-            self._all_full[zh_key(r["name"])].append(key)
+            self._all_full[r["name"]].append(key)
             self._all_full[r["short_name"]].append(key)
         for key, r in self._units.items():
             self._by_code[r["code"]].append(key)
-            for name in {r["name"], zh_key(r["name_tc"])}:
+            for name in {r["name"], r["tc_key"]}:
                 self._full[name].append(key)
                 self._short[strip_suffix(name)].append(key)
             self._short[r["short_name"]].append(key)
-            for en in {en_key(r["name_en"]), r["name_pinyin"]}:
-                self._en[en].append(key)
+            self._en[en_key(r["name_en"])].append(key)
+            self._pinyin[r["name_pinyin"]].append(key)
         by_short = defaultdict(list)
         for key, r in self._units.items():
             by_short[r["short_name"]].append(key)
         for alias, short in EN_ALIASES.items():
             self._en[alias].extend(k for k in by_short.get(short, []) if k not in self._en[alias])
-        for index in (self._full, self._short, self._en):
+        for index in (self._full, self._short, self._en, self._pinyin):
             for k in list(index):
                 index[k] = list(dict.fromkeys(index[k]))
         self._load_crosswalk()
-        self._parent_matcher = None if level == "province" else None
+        self._parent_matcher = None
         self._cache: dict = {}
         self._char_index: dict[str, set] | None = None
 
     # ------------------------------------------------------------------ crosswalk
     def _load_crosswalk(self) -> None:
-        cw = pd.read_csv(CROSSWALK_CSV, dtype=str, keep_default_na=False, encoding="utf-8")
+        cw = load_crosswalk()
         if self.level is not None:
             cw = cw[cw["level"] == self.level]
         self._cw_name: dict[str, list] = defaultdict(list)
@@ -213,24 +221,13 @@ class RegionMatcher:
     # ------------------------------------------------------------------ public
     def match(self, values, parents=None, year=None) -> pd.DataFrame:
         """One output row per input value (see module docstring)."""
-        values = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
         n = len(values)
-        parent_s = (pd.Series([None] * n, dtype=object) if parents is None
-                    else pd.Series(list(parents), dtype=object))
-        if len(parent_s) != n:
-            raise ValueError("parents must have one entry per value")
-        if year is None or np.isscalar(year):
-            year_s = pd.Series([year] * n, dtype=object)
-        else:
-            year_s = pd.Series(list(year), dtype=object)
-            if len(year_s) != n:
-                raise ValueError("year must be one value or one per value")
-        vi, vu = pd.factorize(pd.Series(list(values), dtype=object).map(_hashable), use_na_sentinel=False)
-        pi, pu = pd.factorize(parent_s.map(_hashable), use_na_sentinel=False)
-        yi, yu = pd.factorize(year_s.map(_hashable), use_na_sentinel=False)
+        vi, vu = _factorize(values, n)
+        pi, pu = _factorize(parents, n, "parents")
+        yi, yu = _factorize(year if (year is None or np.isscalar(year)) else year, n, "year")
         combo = (vi.astype(np.int64) * (len(pu) + 1) + pi) * (len(yu) + 1) + yi
         ci, cu = pd.factorize(combo)
-        first = pd.Series(np.arange(n)).groupby(ci).first().to_numpy()
+        _, first = np.unique(ci, return_index=True)
         results = [self._match_one(vu[vi[j]], pu[pi[j]], yu[yi[j]]) for j in first]
         out = {}
         for pos, col in enumerate(OUTPUT_COLUMNS):
@@ -238,7 +235,8 @@ class RegionMatcher:
             arr[:] = [r[pos] for r in results]
             out[col] = pd.Series(arr[ci], dtype=object)
         df = pd.DataFrame(out)
-        df.index = values.index if isinstance(values, pd.Series) else range(n)
+        if isinstance(values, pd.Series):
+            df.index = values.index
         return df
 
     # ------------------------------------------------------------------ one value
@@ -257,7 +255,8 @@ class RegionMatcher:
         if status in ("exact", "normalized", "remapped") and len(keys) == 1:
             r = self._all[keys[0]]
             code, name, level = r["code"], r["name"], r["level"]
-            note = _join(note, self._year_note(keys[0], year))
+            if status != "remapped":  # the remap note already says what changed when
+                note = _join(note, self._year_note(keys[0], year))
             cands = []
         elif status in ("exact", "normalized", "remapped"):
             status = "ambiguous"
@@ -322,6 +321,8 @@ class RegionMatcher:
             return "unmatched", [], "no name", []
         if key in SUMMARY or key.startswith("其中"):
             return "summary", [], f"{text}: summary row (total or grouping), not a region", []
+        if re.match(r"(注|数据来源|资料来源|来源|说明|备注)", key) or len(key) > 20:
+            return "summary", [], f"{text[:12]}…: note or source line, not a region", []
         raw = str(text).strip()
         exact = [k for k in self._full.get(raw, []) if self._all[k]["name"] == raw]
         if exact:
@@ -346,32 +347,48 @@ class RegionMatcher:
             return "summary", [], f"{text}: summary row (regional grouping), not a region", []
         return self._unmatched(key, parents, zh=True)
 
-    def _split_path(self, key: str):
-        for prefix_len in range(2, min(len(key) - 1, 9)):
-            head, tail = key[:prefix_len], key[prefix_len:]
-            heads = [k for k in self._all_full.get(head, []) if k[1] in ("province", "city")]
+    def _split_path(self, key: str, parents=None, depth: int = 0):
+        """A path written as one string (广东省广州市天河区, 湖北仙桃): peel off a
+        province or prefecture name and match the rest below it."""
+        if depth > 1:
+            return None
+        for cut in range(2, min(len(key) - 1, 9)):
+            head, tail = key[:cut], key[cut:]
+            heads = {k[0] for k in self._all_full.get(head, []) if k[1] in ("province", "city")}
+            if parents:
+                heads = {c for c in heads if c in parents or c[:2] + "0000" in parents}
             if not heads or len(tail) < 2:
                 continue
-            parents = {k[0] for k in heads}
             for index, tkey in ((self._full, tail), (self._short, strip_suffix(tail))):
                 if tkey in index:
-                    status, keys, note, cands = self._narrow(index[tkey], parents, "normalized", "")
+                    status, keys, _, _ = self._narrow(index[tkey], heads, "normalized", "")
                     if status == "normalized" and len(keys) == 1:
                         return status, keys, f"read as {head} / {tail}", []
+            deeper = self._split_path(tail, heads, depth + 1)
+            if deeper:
+                return deeper[0], deeper[1], f"read as {head} / {deeper[2][len('read as '):]}", []
         return None
 
     # English ---------------------------------------------------------------
     def _find_en(self, text: str, parents):
-        key = en_key(text)
+        keys = en_keys(text)
+        key = keys[-1]
         if not key:
             return "unmatched", [], "no name", []
+        if re.match(r"\s*(note|source|data source)s?\b", text, re.I):
+            return "summary", [], f"{text[:12]}…: note or source line, not a region", []
         if key in SUMMARY_EN or key.replace("region", "") in SUMMARY_EN:
             return "summary", [], f"{text}: summary row (total or grouping), not a region", []
-        if key in self._en:
-            return self._narrow(self._en[key], parents, "normalized", "")
-        for suffix in PINYIN_SUFFIXES:
-            if key.endswith(suffix) and key[: -len(suffix)] in self._en:
-                return self._narrow(self._en[key[: -len(suffix)]], parents, "normalized", "")
+        # English names first, so Shanxi is 山西 and not also 陕西 (pinyin shanxi);
+        # the words as written before the shortened key (Nei Mongol, not nei)
+        for index in (self._en, self._pinyin):
+            for k in keys:
+                if k in index:
+                    return self._narrow(index[k], parents, "normalized", "")
+        for index in (self._en, self._pinyin):
+            for suffix in PINYIN_SUFFIXES:
+                if key.endswith(suffix) and key[: -len(suffix)] in index:
+                    return self._narrow(index[key[: -len(suffix)]], parents, "normalized", "")
         if key in self._cw_en:
             return self._from_crosswalk(self._cw_en[key], text, parents)
         return self._unmatched(key, parents, zh=False)
@@ -449,7 +466,8 @@ class RegionMatcher:
                 if r["change"] == "新设":
                     notes.append(f"{r['new_name']} was created in {r['year']}; a {y} figure predates it")
                 elif r["change"] != "代码别名":
-                    notes.append(f"in {y} this was {r['old_name']} (changed {r['year']})")
+                    notes.append(f"a {y} figure predates the {r['year']} change "
+                                 f"({r['old_name']} -> {r['new_name']}: {r['change']})")
         return "; ".join(dict.fromkeys(notes))
 
     def _resolve_parent(self, parent) -> set:
@@ -499,7 +517,25 @@ class RegionMatcher:
 
 @lru_cache(maxsize=1)
 def _parent_matcher() -> RegionMatcher:
-    return RegionMatcher(None)
+    """Parents are provinces or prefectures, never counties (Yunan is not 云安区)."""
+    return RegionMatcher(None, _levels=("province", "city"))
+
+
+@lru_cache(maxsize=1)
+def _registry() -> dict:
+    """(code, level) -> row, plus the simplified form of the traditional name
+    (s2tw then t2s does not always round-trip: 浚县 -> 濬縣 -> 濬县)."""
+    regions = load_regions()
+    rows = {(r["code"], r["level"]): r for r in regions.to_dict("records")}
+    for r in rows.values():
+        r["tc_key"] = zh_key(r["name_tc"])
+    return rows
+
+
+@lru_cache(maxsize=1)
+def load_crosswalk() -> pd.DataFrame:
+    """data/geo/crosswalk.csv as strings (empty, not NaN, for missing cells)."""
+    return pd.read_csv(CROSSWALK_CSV, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
 _OLD_PINYIN = {"襄樊": "xiangfan", "思茅": "simao", "巢湖": "chaohu", "莱芜": "laiwu",
@@ -518,6 +554,22 @@ def _gram_index(index: dict, n: int) -> dict:
         for g in _grams(name, n):
             out[g].add(name)
     return out
+
+
+def _factorize(seq, n: int, what: str = "values"):
+    """Integer codes and unique values (None for missing) without a Python loop per row."""
+    if seq is None or np.isscalar(seq):
+        return np.zeros(n, dtype=np.int64), [_hashable(seq)]
+    s = seq if isinstance(seq, pd.Series) else pd.Series(list(seq) if not hasattr(seq, "__len__") else seq)
+    if len(s) != n:
+        raise ValueError(f"{what} must have one entry per value ({len(s)} != {n})")
+    try:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError:  # unhashable entries (lists): compare their text
+        codes, uniques = pd.factorize(s.map(_hashable), use_na_sentinel=True)
+    uniques = [_hashable(u) for u in uniques] + [None]
+    codes = np.where(codes < 0, len(uniques) - 1, codes).astype(np.int64)
+    return codes, uniques
 
 
 def _hashable(v):
