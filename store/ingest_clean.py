@@ -82,26 +82,60 @@ def clean_cell(text: str) -> tuple[float, str, str]:
     return value, "number", "; ".join(steps) or "number"
 
 
+_PLAIN_RE2 = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+
+
+def _arrow_strings(cells: pd.Series):
+    import pyarrow as pa
+    s = cells if isinstance(cells.dtype, pd.StringDtype) else cells.astype("str")
+    arr = pa.array(s.array) if not isinstance(s.array, pa.ChunkedArray) else s.array
+    return arr.cast(pa.string()) if arr.type != pa.string() else arr
+
+
+OUTCOMES = ["number", "missing", "rejected"]
+
+
 def parse_numbers(cells: pd.Series) -> pd.DataFrame:
     """Vectorised :func:`clean_cell` over a column of strings.
 
     Returns a frame on the same index with ``value`` (float), ``outcome``
-    (number|missing|rejected) and ``how`` ("" for plain numbers).
+    (categorical number|missing|rejected) and ``how`` (categorical; "" for
+    plain numbers). Plain numbers are recognised and converted inside Arrow
+    (regex + cast); the Python rules run once per distinct leftover string.
     """
-    s = cells.astype("str") if len(cells) else cells.astype(object)
-    value = pd.to_numeric(s, errors="coerce").astype("float64")
-    # to_numeric accepts 'inf' and hex-ish oddities; only finite plain numbers pass fast.
-    fast = np.isfinite(value.to_numpy())
-    out = pd.DataFrame({"value": value.where(fast), "outcome": "number", "how": ""}, index=cells.index)
-    rest = ~fast
-    if rest.any():
-        leftovers = s[rest]
-        readings = {u: clean_cell(u) for u in pd.unique(leftovers)}
-        read = leftovers.map(lambda u: readings[u])
-        out.loc[rest, "value"] = [r[0] for r in read]
-        out.loc[rest, "outcome"] = [r[1] for r in read]
-        out.loc[rest, "how"] = [r[2] for r in read]
-    return out
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    n = len(cells)
+    value = np.full(n, np.nan)
+    outcome = np.zeros(n, dtype=np.int8)
+    how = np.zeros(n, dtype=np.int32)
+    how_labels = [""]
+    if n:
+        arr = _arrow_strings(cells)
+        plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_RE2), False)
+        mask = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)
+        if mask.any():
+            picked = pc.utf8_trim_whitespace(arr.filter(plain))
+            try:
+                value[mask] = np.asarray(pc.cast(picked, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+            except (pa.ArrowInvalid, ValueError):
+                value[mask] = pd.to_numeric(pd.Series(picked.to_pylist(), dtype=object),
+                                            errors="coerce").to_numpy(dtype=float)
+        fast = mask & np.isfinite(value)
+        rest = np.flatnonzero(~fast)
+        if len(rest):
+            leftovers = pd.Series(arr.take(pa.array(rest)).to_pylist(), dtype=object).fillna("")
+            codes, uniques = pd.factorize(leftovers)
+            readings = [clean_cell(u) for u in uniques]
+            how_labels += sorted({r[2] for r in readings} - {"", "number"})
+            how_index = {h: i for i, h in enumerate(how_labels)} | {"number": 0}
+            value[rest] = np.array([r[0] for r in readings], dtype=float)[codes]
+            outcome[rest] = np.array([OUTCOMES.index(r[1]) for r in readings], dtype=np.int8)[codes]
+            how[rest] = np.array([how_index[r[2]] for r in readings], dtype=np.int32)[codes]
+    return pd.DataFrame({"value": value,
+                         "outcome": pd.Categorical.from_codes(outcome, categories=OUTCOMES),
+                         "how": pd.Categorical.from_codes(how, categories=pd.Index(how_labels, dtype=object))},
+                        index=cells.index)
 
 
 def parse_year(text) -> int | None:
@@ -121,17 +155,10 @@ def parse_year(text) -> int | None:
 
 
 def parse_years(cells: pd.Series) -> pd.Series:
-    """Vectorised :func:`parse_year` (on unique values); nullable Int64."""
-    s = cells.astype("str")
-    fast = pd.to_numeric(s, errors="coerce")
-    ok = fast.notna() & (fast % 1 == 0) & fast.between(YEAR_MIN, YEAR_MAX)
-    years = pd.Series(pd.NA, index=cells.index, dtype="Int64")
-    years[ok] = fast[ok].astype("int64")
-    rest = ~ok
-    if rest.any():
-        uniq = {u: parse_year(u) for u in pd.unique(s[rest])}
-        years[rest] = s[rest].map(uniq).astype("Int64")
-    return years
+    """Vectorised :func:`parse_year` (once per distinct value); nullable Int64."""
+    codes, uniques = pd.factorize(cells.astype("str").fillna(""))
+    years = np.array([parse_year(u) or -1 for u in uniques] + [-1], dtype="int64")[codes]
+    return pd.Series(pd.array(years, dtype="Int64"), index=cells.index).where(years >= 0, pd.NA)
 
 
 def clean_label(text) -> str:

@@ -123,31 +123,96 @@ def _sniff_separator(sample_lines: list[str], filename: str) -> str:
 
 def _text_grid(data: bytes, filename: str, limits: Limits) -> tuple[pd.DataFrame, str]:
     text, enc = _decode(data)
-    if not text.strip():
+    if not text[:100_000].strip() and not text.strip():
         raise IngestError("empty", "文件是空的。 / The file is empty.")
     head = text[:200_000].splitlines()[:200]
-    tail = text[-50_000:].splitlines()[-50:]
+    tail = text[-50_000:].rstrip("\r\n").splitlines()[-50:]
     sep = _sniff_separator(head, filename)
     width = max(len(r) for r in csv.reader(head + tail, delimiter=sep))
     est_rows = text.count("\n") + 1
     if est_rows * width > limits.max_cells:
         raise IngestError("too_many_cells", _cells_message(est_rows * width, limits))
-    try:
-        # The C parser is ~20x faster than csv.reader; names=range(width) lets
-        # short metadata lines above the table parse as ragged rows.
-        grid = pd.read_csv(io.StringIO(text), sep=sep, header=None, names=range(width), dtype=str,
-                           keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                           engine="c", quoting=csv.QUOTE_MINIMAL)
-    except Exception:  # ragged rows wider than the sample, odd quoting: slow but tolerant path
-        rows = list(csv.reader(io.StringIO(text), delimiter=sep))
-        width = max((len(r) for r in rows), default=0)
-        if len(rows) * max(width, 1) > limits.max_cells:
-            raise IngestError("too_many_cells", _cells_message(len(rows) * width, limits))
-        grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
+    grid = _arrow_grid(text, sep, head, tail)
+    if grid is None:
+        try:
+            # names=range(width) lets short metadata lines above the table parse as ragged rows.
+            grid = pd.read_csv(io.StringIO(text), sep=sep, header=None, names=range(width), dtype=str,
+                               keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                               engine="c", quoting=csv.QUOTE_MINIMAL)
+        except Exception:  # ragged rows wider than the sample, odd quoting: slow but tolerant path
+            rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+            width = max((len(r) for r in rows), default=0)
+            if len(rows) * max(width, 1) > limits.max_cells:
+                raise IngestError("too_many_cells", _cells_message(len(rows) * width, limits))
+            grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
     grid = grid.fillna("")
     grid.columns = range(grid.shape[1])
     grid.index = range(1, len(grid) + 1)
     return grid, enc
+
+
+def _arrow_grid(text: str, sep: str, head: list[str], tail: list[str]) -> pd.DataFrame | None:
+    """Fast path for big, regular files: pyarrow's CSV reader (~8x the C parser here).
+
+    Lines above and below the table whose field count differs from the table's
+    (NBS header/footer lines) are cut off first and put back as rows, because
+    pyarrow needs every row to have the same width. Anything irregular inside
+    the table (blank or ragged lines) returns None: the tolerant path takes over.
+    """
+    if len(text) < 1_000_000:
+        return None  # small files: the tolerant path is fast enough
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:
+        return None
+    counts = [len(next(csv.reader([ln], delimiter=sep))) if ln.strip() else 0 for ln in head]
+    nonzero = [c for c in counts if c]
+    if not nonzero:
+        return None
+    width = max(set(nonzero), key=nonzero.count)
+    n_top = 0
+    while n_top < len(counts) and counts[n_top] != width:
+        n_top += 1
+    tcounts = [len(next(csv.reader([ln], delimiter=sep))) if ln.strip() else 0 for ln in tail]
+    n_bottom = 0
+    while n_bottom < len(tcounts) and tcounts[-1 - n_bottom] != width:
+        n_bottom += 1
+    if n_top > 40 or n_bottom >= len(tcounts) or width < 2:
+        return None
+    start = 0
+    for _ in range(n_top):
+        start = text.index("\n", start) + 1
+    end = len(text.rstrip("\r\n"))
+    for _ in range(n_bottom):
+        end = text.rfind("\n", 0, end)
+    if end <= start:
+        return None
+
+    def refuse(row):
+        raise ValueError("irregular row")
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text[start:end].encode("utf-8")),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
+                                             ignore_empty_lines=False, invalid_row_handler=refuse),
+            convert_options=pacsv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(width)},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except Exception:
+        return None
+    dtype = pd.StringDtype("pyarrow", na_value=float("nan"))
+    middle = table.to_pandas(types_mapper=lambda t: dtype if pa.types.is_string(t) or pa.types.is_large_string(t)
+                             else None)
+    middle.columns = range(width)
+    top_lines = text[:start].splitlines()
+    bottom_lines = text[end:].strip("\r\n").splitlines()
+
+    def rows_of(lines):
+        rows = [(next(csv.reader([ln], delimiter=sep)) if ln.strip() else [])[:width] for ln in lines]
+        return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], columns=range(width), dtype=dtype)
+    parts = [p for p in (rows_of(top_lines), middle, rows_of(bottom_lines)) if len(p)]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else middle
 
 
 def _cells_message(n: int, limits: Limits) -> str:
@@ -288,9 +353,6 @@ UNIT_WORDS = frozenset({
 })
 
 
-def _row_cells(grid: pd.DataFrame, i) -> list[str]:
-    return [str(v).strip() for v in grid.loc[i].tolist()]
-
 
 def _is_number(text: str) -> bool:
     return clean_cell(text)[1] == "number"
@@ -339,30 +401,37 @@ def _continues_header(cells: list[str], first: str) -> bool:
 
 
 def _split_grid(grid: pd.DataFrame) -> dict:
-    """Find metadata lines, header rows, body rows and footer lines."""
-    idx = list(grid.index)
-    width = grid.shape[1]
-    nonempty = (grid != "").sum(axis=1)
+    """Find metadata lines, header rows, body rows and footer lines (positions).
+
+    Only the first and last rows are inspected, so a 1.7 M-row table costs no more than a small one.
+    """
+    n, width = grid.shape
+    edge = min(n, 10_000)
+    top = (grid.iloc[:edge] != "").sum(axis=1).to_numpy()
+    bottom = (grid.iloc[n - edge:] != "").sum(axis=1).to_numpy()
+
+    def filled(p: int) -> int:
+        return int(top[p]) if p < edge else (int(bottom[p - (n - edge)]) if p >= n - edge else width)
+
+    def cells_at(p: int) -> list[str]:
+        return [str(v).strip() for v in grid.iloc[p].tolist()]
     meta, notes = [], []
     # metadata / title lines above the table: a single filled cell in a wider grid
     start = 0
-    while start < len(idx) and (nonempty[idx[start]] == 0 or (nonempty[idx[start]] == 1 and width > 1)):
-        if nonempty[idx[start]] == 1:
-            cells = _row_cells(grid, idx[start])
-            meta.append(next(c for c in cells if c))
+    while start < n and (filled(start) == 0 or (filled(start) == 1 and width > 1)):
+        if filled(start) == 1:
+            meta.append(next(c for c in cells_at(start) if c))
         start += 1
         if start > 40:  # a one-column grid: no header block to find
-            start = 0
-            meta = []
+            start, meta = 0, []
             break
     # footer lines below the table: single cells that read as notes or long sentences
-    end = len(idx)
+    end = n
     while end > start + 1:
-        i = idx[end - 1]
-        if nonempty[i] == 0:
+        if filled(end - 1) == 0:
             end -= 1
             continue
-        cells = [c for c in _row_cells(grid, i) if c]
+        cells = [c for c in cells_at(end - 1) if c]
         if len(cells) == 1 and (_NOTE.match(cells[0]) or len(cells[0]) > 20) and not _is_number(cells[0]):
             notes.insert(0, cells[0])
             end -= 1
@@ -371,11 +440,11 @@ def _split_grid(grid: pd.DataFrame) -> dict:
     if start >= end:
         raise IngestError("empty", "没有找到表格数据。 / No table found in the file.")
     # header block: first table row, plus following rows that hold no figures (max 6)
-    header = [idx[start]]
+    header = [start]
     j = start + 1
-    first = _row_cells(grid, idx[start])[0]
-    while j < end and len(header) < 6 and _continues_header(_row_cells(grid, idx[j]), first):
-        header.append(idx[j])
+    first = cells_at(start)[0]
+    while j < end and len(header) < 6 and _continues_header(cells_at(j), first):
+        header.append(j)
         j += 1
     if j >= end and len(header) > 1:  # every row looked like a header: keep one
         header, j = header[:1], start + 1
@@ -383,7 +452,7 @@ def _split_grid(grid: pd.DataFrame) -> dict:
 
 
 def _header_labels(grid: pd.DataFrame, header_rows: list) -> tuple[list[str], list[tuple[str, ...]], dict]:
-    rows = [_row_cells(grid, i) for i in header_rows]
+    rows = [[str(v).strip() for v in grid.iloc[p].tolist()] for p in header_rows]
     units_by_col: dict[int, str] = {}
     # a units row: every filled cell (after the first column) is a unit
     kept = []
@@ -485,7 +554,7 @@ def _read_table(data: bytes, filename: str, sheet: str | None, limits: Limits) -
         raise IngestError("unreadable", "需要文件内容（bytes）。 / File content (bytes) expected.")
     data = bytes(data)
     _refuse_size(data, limits)
-    if not data.strip():
+    if not data[:100_000].strip() and not data.strip():
         raise IngestError("empty", "文件是空的。 / The file is empty.")
     encoding = None
     if _is_xlsx(data):
@@ -496,13 +565,15 @@ def _read_table(data: bytes, filename: str, sheet: str | None, limits: Limits) -
         grid, encoding = _text_grid(data, filename, limits)
         sheet = None
     # drop columns that are empty everywhere (trailing commas, spacer columns)
-    grid = grid.loc[:, (grid != "").any(axis=0)]
-    grid.columns = range(grid.shape[1])
+    filled = (grid != "").any(axis=0)
+    if not filled.all():
+        grid = grid.loc[:, filled]
+        grid.columns = range(grid.shape[1])
     if grid.shape[1] == 0:
         raise IngestError("empty", "没有找到表格数据。 / No table found in the file.")
     parts = _split_grid(grid)
     columns, header_parts, units = _header_labels(grid, parts["header"])
-    body = grid.iloc[parts["body"][0]:parts["body"][1]].copy()
+    body = grid.iloc[parts["body"][0]:parts["body"][1]]
     body.columns = columns
     hints, caveats = _hints(parts["meta"], parts["notes"])
     return RawTable(filename=filename, body=body, columns=columns, header_parts=header_parts, units=units,
