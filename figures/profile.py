@@ -67,9 +67,13 @@ def standing(store, level: str, codes: list[str], year: int, regions: pd.DataFra
         used = max(years)
         direction = int(meta["direction"])
         values = store.values(ind, level, used)
+        tables: dict = {}                   # one table per distinct target (most codes share one)
         for code in codes:
             target = applicable_target(store.targets, ind, province_of(code)) if direction else None
-            table = region_table(values, regions, direction, population, target, lang)
+            key = None if target is None else target.name
+            if key not in tables:
+                tables[key] = region_table(values, regions, direction, population, target, lang)
+            table = tables[key]
             hit = table[table["code"] == code]
             if hit.empty:
                 continue
@@ -261,19 +265,22 @@ def rank_history(store, level: str, code: str, regions: pd.DataFrame, lang: str)
     cat = cat[cat["direction"].isin([1, -1])]
     ranks, counts = {}, {}
     for ind, meta in cat.iterrows():
-        for year in store.years(ind, level):
-            table = region_table(store.values(ind, level, year), regions, int(meta["direction"]))
-            hit = table[table["code"] == code]
-            if hit.empty or np.isnan(hit.iloc[0]["rank"]):
-                continue
-            ranks[(meta[f"name_{lang}"], year)] = hit.iloc[0]["rank"]
-            counts[(meta[f"name_{lang}"], year)] = table.attrs["n_with_data"]
-    if not ranks:
+        # Same rule as the map's region_table: rank of direction * value, 1 = best, ties share the best.
+        panel = store.panel(ind, level).reindex(regions["code"]) * int(meta["direction"])
+        if code not in panel.index:
+            continue
+        ranked = panel.rank(ascending=False, method="min")
+        ranks[meta[f"name_{lang}"]] = ranked.loc[code]
+        counts[meta[f"name_{lang}"]] = panel.notna().sum()
+    out = pd.DataFrame(ranks).T.dropna(how="all")
+    if out.empty:
         return pd.DataFrame()
-    s = pd.Series(ranks)
-    out = s.unstack()
-    out = out.reindex([n for n in cat[f"name_{lang}"] if n in out.index])
-    out.attrs["n"] = pd.Series(counts).unstack().reindex(index=out.index, columns=out.columns)
+    out = out.dropna(axis=1, how="all")
+    out.columns = [int(c) for c in out.columns]
+    out = out[sorted(out.columns)]
+    n = pd.DataFrame(counts).T.reindex(index=out.index)
+    n.columns = [int(c) for c in n.columns]
+    out.attrs["n"] = n.reindex(columns=out.columns)
     return out
 
 
@@ -294,3 +301,14 @@ def rank_history_figure(history: pd.DataFrame, lang: str, title: str) -> go.Figu
                       margin={"l": 10, "r": 10, "t": 60, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
                       plot_bgcolor="white")
     return fig
+
+
+def sources_text(store, indicators, lang: str) -> str:
+    """One caption line citing every source behind `indicators` (catalog ids), each once."""
+    ids: list[str] = []
+    for ind in indicators:
+        if ind in store.catalog.index:
+            ids += [s for s in str(store.catalog.loc[ind, "source"]).split(";") if s and s not in ids]
+    src = store.sources.set_index("id") if "id" in store.sources.columns else store.sources
+    cited = [str(src.loc[s, f"citation_{lang}"]) if s in src.index else s for s in ids]
+    return f"**{t('common.source', lang)}**: " + "; ".join(escape(c) for c in cited)

@@ -6,6 +6,7 @@ from components import controls, data
 from components.downloads import download_buttons
 from figures import composite as cf
 from figures.china_map import PLOTLY_CONFIG, china_map
+from figures.profile import sources_text
 from i18n import t
 
 # ── filters ──────────────────────────────────────────────────────────────────
@@ -101,5 +102,6 @@ st.plotly_chart(cf.weights_figure(result, store.catalog, domain_names, lang, t("
 
 # ── caption ──────────────────────────────────────────────────────────────────
 st.markdown("  \n".join(cf.choice_lines(result, store.catalog, lang)))
+st.caption(sources_text(store, choice.indicators, lang))
 download_buttons(cf.index_frame(result, band, lang), f"composite_{view.level}_{choice.year}",
                  cf.choice_notes(result, store.catalog, lang), lang, key="cmp-dl")

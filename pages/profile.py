@@ -2,9 +2,10 @@
 over time against the averages, its rank history and composite index — beside up to five peers."""
 from html import escape
 
+import pandas as pd
 import streamlit as st
 
-from components import controls, data
+from components import controls, data, panels
 from components.downloads import download_buttons
 from figures import composite as cf
 from figures import profile as pf
@@ -55,7 +56,7 @@ left, right = st.columns([3, 2], gap="medium")
 with left:
     st.plotly_chart(pf.standing_figure(rows, lang, t("profile.standing_title", lang)), config=PLOTLY_CONFIG,
                     key="profile-standing", width="stretch")
-    st.caption(t("profile.standing_caption", lang))
+    st.caption(t("profile.standing_caption", lang) + "  \n" + pf.sources_text(store, rows["indicator"].unique(), lang))
 with right:
     st.markdown(f"#### {t('profile.composite_header', lang)}")
     choice = cf.default_choice(store, view.level, year)
@@ -109,6 +110,8 @@ if meta is not None:
     fig = pf.trend_figure(trend, unit, lang, pf.trend_title(trend, label, name, lang),
                           group_label=trend.attrs.get("group", ""))
     st.plotly_chart(fig, config=PLOTLY_CONFIG, key="profile-trend", width="stretch")
+    flags = store.flags(meta.name, view.level).reindex(codes).stack()
+    panels.source_note(store, meta, None, pd.DataFrame({"flag": flags.to_numpy(str)}), lang)
     download_buttons(trend, f"profile_trend_{view.region}_{meta.name}", {t("common.unit", lang): unit}, lang,
                      key="profile-trend-dl")
 

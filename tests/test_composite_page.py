@@ -12,7 +12,7 @@ from figures import composite as cf
 from metrics.composite import composite_index, entropy_weights, normalise, rank_sensitivity, topsis
 from state import ViewState
 from store.model import BUNDLED, load_store
-from tests.test_profile_page import CODES, NBS, tiny_store
+from tests.test_profile_page import CODES, NBS, array, tiny_store
 
 INDICATORS = ("beds_per_1000", "stu_teacher_primary", "toilets_per_10k")
 DIRECTIONS = [1, -1, 1]
@@ -172,8 +172,8 @@ def test_composite_page_ranks_and_weights_are_the_engines():
     figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     ranking = figs[1]
     chosen = [tr for tr in ranking["data"] if tr.get("name") == "所选权重下的排名"][0]
-    assert chosen["x"] == sorted(result.table["rank"].dropna().tolist())
-    weights = figs[2]["data"][0]["x"]
+    assert array(chosen["x"]) == sorted(result.table["rank"].dropna().tolist())
+    weights = array(figs[2]["data"][0]["x"])
     assert weights == pytest.approx([100 / len(choice.indicators)] * len(choice.indicators))
     # Switch to entropy weights: the weights chart shows the engine's entropy weights.
     at.sidebar.radio(key="cmp-weighting").set_value("entropy").run()
@@ -181,4 +181,4 @@ def test_composite_page_ranks_and_weights_are_the_engines():
     entropy = cf.build_index(store, cf.IndexChoice(choice.indicators, choice.year, weighting="entropy"),
                              "province", regions, "zh")
     figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert figs[2]["data"][0]["x"] == pytest.approx((entropy.weights * 100).tolist())
+    assert array(figs[2]["data"][0]["x"]) == pytest.approx((entropy.weights * 100).tolist())

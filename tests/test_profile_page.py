@@ -3,6 +3,7 @@ rank history — checked on a four-province store with NBS 2015–2016 figures, 
 in AppTest against the bundled store."""
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -160,6 +161,13 @@ def _figures(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
+def array(value) -> list:
+    """A figure array from the chart's JSON: plotly writes numeric arrays as base64 typed arrays."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return list(value)
+
+
 @needs_bundle
 def test_profile_page_shows_the_engines_numbers_for_beijing():
     from streamlit.testing.v1 import AppTest
@@ -178,7 +186,7 @@ def test_profile_page_shows_the_engines_numbers_for_beijing():
     assert at.markdown[0].value == "### " + pf.headline(rows, "北京市", 2016, "zh")
     standing = _figures(at)[0]
     scored = rows.dropna(subset=["percentile"])
-    assert standing["data"][0]["x"] == pytest.approx(scored["percentile"].tolist())
+    assert array(standing["data"][0]["x"]) == pytest.approx(scored["percentile"].tolist())
     choice = cf.default_choice(store, "province", 2016)
     result = cf.build_index(store, choice, "province", regions, "zh")
     rank = int(result.table.set_index("code").loc["110000", "rank"])
