@@ -105,7 +105,8 @@ def moran_global(values, codes, neighbors, permutations=999, seed=12345) -> Mora
     state = np.random.get_state()
     try:
         np.random.seed(seed)
-        m = esda.Moran(y[sw.kept], sw.w, transformation="r", permutations=permutations)
+        with np.errstate(invalid="ignore", divide="ignore"):  # randomisation variance needs n > 3
+            m = esda.Moran(y[sw.kept], sw.w, transformation="r", permutations=permutations)
     finally:
         np.random.set_state(state)
     p_sim = float(m.p_sim) if permutations else None
@@ -119,7 +120,8 @@ class LocalMoranResult:
     quadrant: np.ndarray  # "HH", "LH", "LL", "HL", or "" for dropped regions
     p_sim: np.ndarray  # permutation pseudo p-value, NaN for dropped regions
     z_sim: np.ndarray  # I_i standardised by its permutation mean and sd, NaN for dropped regions
-    cluster: np.ndarray  # quadrant if p_sim <= significance, "ns" if not, "no_data" / "no_neighbours"
+    cluster: np.ndarray  # quadrant if p_sim <= significance, else "ns"; "untested" if permutations=0;
+    #                      "no_data" / "no_neighbours" for dropped regions
     significance: float
     weights: SpatialWeights
 
@@ -146,11 +148,12 @@ def local_moran(values, codes, neighbors, permutations=999, significance=0.05, s
     p = np.full(n, np.nan)
     quad = np.full(n, "", dtype=object)
     Ii[sw.kept] = lm.Is
-    p[sw.kept] = lm.p_sim
     z = np.full(n, np.nan)
-    z[sw.kept] = lm.z_sim
+    if permutations:
+        p[sw.kept] = lm.p_sim
+        z[sw.kept] = lm.z_sim
     quad[sw.kept] = [QUADRANTS[int(q)] for q in lm.q]
-    cluster = np.where(p <= significance, quad, "ns").astype(object)
+    cluster = np.where(p <= significance, quad, "ns" if permutations else "untested").astype(object)
     missing, islands = set(sw.dropped_missing), set(sw.dropped_islands)
     for i, c in enumerate(codes):
         if c in missing:

@@ -118,7 +118,7 @@ def main():
     vals = rng.lognormal(8, 0.5, len(codes))
     t3 = best_of(lambda: local_moran(vals, codes, nb, permutations=999, seed=1), 3)
     print(f"[3] LISA, 999 permutations, incl. building W:                      {t3:7.1f} ms  (budget 3000 ms)")
-    print(f"    W: {source}")
+    print(f"    W: {source}; {local_moran(vals, codes, nb, permutations=0).weights.note or 'no region dropped'}")
     t4 = best_of(lambda: moran_global(vals, codes, nb, permutations=999), 3)
     print(f"    global Moran's I, 999 permutations:                            {t4:7.1f} ms")
     t5 = best_of(lambda: composite.rank_sensitivity(X, [1, -1, 1, 1], n_draws=1000, seed=0), 3)

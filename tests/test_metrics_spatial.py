@@ -70,3 +70,27 @@ def test_weights_are_row_standardised():
     assert sw.w.transform == "R"
     for code in sw.codes:
         assert sum(sw.w.weights[code]) == pytest.approx(1.0)
+
+
+def test_lisa_on_real_county_neighbours_drops_islands():
+    boundaries = pytest.importorskip("geo.boundaries")
+    try:
+        nb = boundaries.neighbors("county")
+    except (FileNotFoundError, KeyError, OSError) as e:
+        pytest.skip(f"county boundaries not available: {e}")
+    codes = sorted(nb)
+    y = np.random.default_rng(0).lognormal(8, 0.5, len(codes))
+    y[:5] = np.nan
+    lm = local_moran(y, codes, nb, permutations=99)
+    islands = {c for c, v in nb.items() if not v}
+    assert set(lm.weights.dropped_islands) >= islands
+    assert lm.cluster.tolist()[:5] == ["no_data"] * 5
+    assert np.isfinite(lm.Ii[lm.weights.kept]).all()
+
+
+def test_without_permutations_nothing_is_called_significant():
+    nb = {"a": ["b"], "b": ["a", "c"], "c": ["b"]}
+    lm = local_moran([1.0, 2.0, 4.0], ["a", "b", "c"], nb, permutations=0)
+    assert lm.cluster.tolist() == ["untested"] * 3 and np.isnan(lm.p_sim).all()
+    assert np.isfinite(lm.Ii).all()
+    assert moran_global([1.0, 2.0, 4.0], ["a", "b", "c"], nb, permutations=0).p_sim is None
