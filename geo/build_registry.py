@@ -79,6 +79,9 @@ SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗
             "地区", "省", "市", "盟", "县", "区", "旗")
 
 
+SUFFIX_EN = {"市": "City", "县": "County", "区": "District", "旗": "Banner"}
+
+
 def strip_suffix(name: str) -> str:
     """Drop one administrative suffix (and the minority names before 自治…);
     keep the name whole if that would leave fewer than two characters."""
@@ -167,6 +170,11 @@ def build() -> pd.DataFrame:
     df["name_tc"] = df["name"].map(s2tw.convert)
     df["name_en"] = df["short_name"].map(english_name)
     df["name_pinyin"] = df["short_name"].map(plain_pinyin)
+    # 临夏市 and 临夏县 under one prefecture: keep the suffix so the pair stays distinct
+    clash = df.duplicated(["level", "parent_code", "short_name"], keep=False) & (df.level == "county")
+    df.loc[clash, "short_name"] = df.loc[clash, "name"]
+    df.loc[clash, "name_en"] = [f"{english_name(strip_suffix(n))} {SUFFIX_EN[n[-1]]}"
+                                for n in df.loc[clash, "name"]]
     short_of_province = df[df.level == "province"].set_index("code")["short_name"]
     region_of = {p: reg for reg, ps in NBS_REGION.items() for p in ps.split()}
     df["nbs_region"] = df["province_code"].map(short_of_province).map(region_of)

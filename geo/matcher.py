@@ -25,9 +25,26 @@ new_name, level, year (effective year; empty for pure code aliases), change
 (what happened, source). Several rows with one old unit mean a split: such inputs
 come back ambiguous with every successor as a candidate.
 
-``parents`` (names or codes of the province or prefecture, any style) resolve
-duplicates; ``year`` (one int or one per row) only adds notes, e.g. when a
-figure predates the unit's creation. Unique inputs are matched once and cached.
+``parents`` (names or codes of the province or prefecture, any style; never a
+county) resolve duplicates; an unrecognised parent is ignored and the note says
+so; a parent that contradicts the only candidate gives ``unmatched``. ``year``
+(one int or one per row) only adds notes, e.g. when a figure predates the unit's
+creation or a 地区->市 change. Unique (value, parent, year) triples are matched
+once and cached, so a 1.7 M-row column with a few thousand names costs about as
+much as its unique names (see scripts/report_matching.py).
+
+Order of attempts for a name (first hit wins): summary/footnote words -> the
+registry's full name as written (exact) -> crosswalk old names -> full names after
+NFKC and t2s -> short names (one suffix stripped) -> crosswalk short names ->
+"province+prefecture+county" written as one string -> colloquial 州 -> grouping
+words (东部…) -> unmatched. Each Chinese step tries the text as written before
+its t2s form, because t2s changes some place-name characters (乾安 -> 干安).
+English: conventional names before pinyin (Shanxi is 山西, Shaanxi 陕西), words
+as written before unit words are dropped (Nei Mongol; Guangdong Province).
+With ``level=None`` a unit and its stand-in at another level count once (北京 is
+the province 110000, not also 110100); a short name shared across levels
+(吉林省/吉林市) stays ambiguous. At the city or county level a short name that is
+also a province's (海南, 吉林) matches the lower unit with a note saying so.
 """
 
 from __future__ import annotations
@@ -184,7 +201,8 @@ class RegionMatcher:
                 self._full[name].append(key)
                 self._short[strip_suffix(name)].append(key)
             self._short[r["short_name"]].append(key)
-            self._en[en_key(r["name_en"])].append(key)
+            for en in en_keys(r["name_en"]):  # Hotan County and Hotan
+                self._en[en].append(key)
             self._pinyin[r["name_pinyin"]].append(key)
         by_short = defaultdict(list)
         for key, r in self._units.items():
@@ -194,6 +212,10 @@ class RegionMatcher:
         for index in (self._full, self._short, self._en, self._pinyin):
             for k in list(index):
                 index[k] = list(dict.fromkeys(index[k]))
+        self._province_short = {r["short_name"]: r["name"] for k, r in self._all.items()
+                                if k[1] == "province"}
+        # a summary word that is also a unit's name here (全州县) is that unit
+        self._summary = SUMMARY - set(self._short) - set(self._full)
         self._load_crosswalk()
         self._parent_matcher = None
         self._cache: dict = {}
@@ -221,6 +243,8 @@ class RegionMatcher:
     # ------------------------------------------------------------------ public
     def match(self, values, parents=None, year=None) -> pd.DataFrame:
         """One output row per input value (see module docstring)."""
+        if isinstance(values, (str, bytes, int, float)) or values is None:
+            values = [values]
         n = len(values)
         vi, vu = _factorize(values, n)
         pi, pu = _factorize(parents, n, "parents")
@@ -316,10 +340,11 @@ class RegionMatcher:
 
     # Chinese ---------------------------------------------------------------
     def _find_zh(self, text: str, parents):
+        compact = _NON_NAME.sub("", text)
         key = zh_key(text)
         if not key:
             return "unmatched", [], "no name", []
-        if key in SUMMARY or key.startswith("其中"):
+        if (key in self._summary or key.startswith("其中")) and key not in self._short:
             return "summary", [], f"{text}: summary row (total or grouping), not a region", []
         if re.match(r"(注|数据来源|资料来源|来源|说明|备注)", key) or len(key) > 20:
             return "summary", [], f"{text[:12]}…: note or source line, not a region", []
@@ -327,25 +352,40 @@ class RegionMatcher:
         exact = [k for k in self._full.get(raw, []) if self._all[k]["name"] == raw]
         if exact:
             return self._narrow(exact, parents, "exact", "")
-        if key in self._cw_name:
-            return self._from_crosswalk(self._cw_name[key], key, parents)
-        if key in self._full:
-            return self._narrow(self._full[key], parents, "normalized", "")
-        short = strip_suffix(key)
-        if short in self._short:
-            return self._narrow(self._short[short], parents, "normalized", "")
-        if short in self._cw_short:
-            return self._from_crosswalk(self._cw_short[short], key, parents)
+        # as written first, then converted: t2s turns 乾安 into 干安
+        forms = list(dict.fromkeys([compact, key]))
+        for form in forms:
+            if form in self._cw_name:
+                return self._from_crosswalk(self._cw_name[form], form, parents)
+        for form in forms:
+            if form in self._full:
+                return self._narrow(self._full[form], parents, "normalized", "")
+        for form in forms:
+            short = strip_suffix(form)
+            if short in self._short:
+                return self._narrow(self._short[short], parents, "normalized",
+                                    self._province_homonym(short))
+        for form in forms:
+            short = strip_suffix(form)
+            if short in self._cw_short:
+                return self._from_crosswalk(self._cw_short[short], form, parents)
         # path written as one string: 广东省广州市, 湖北仙桃
         split = self._split_path(key)
         if split:
             return split
+        short = strip_suffix(key)
         fallback = strip_suffix(short, FALLBACK_SUFFIXES)
         if fallback != short and fallback in self._short:
             return self._narrow(self._short[fallback], parents, "normalized", "")
         if re.fullmatch(r"(东部|中部|西部|东北|华东|华北|华中|华南|西南|西北)\w{0,6}", key):
             return "summary", [], f"{text}: summary row (regional grouping), not a region", []
         return self._unmatched(key, parents, zh=True)
+
+    def _province_homonym(self, short: str) -> str:
+        """Say so when a short name below province level is also a province's (海南, 吉林)."""
+        if self.level in ("city", "county") and short in self._province_short:
+            return f"{short} is also the short name of {self._province_short[short]}"
+        return ""
 
     def _split_path(self, key: str, parents=None, depth: int = 0):
         """A path written as one string (广东省广州市天河区, 湖北仙桃): peel off a

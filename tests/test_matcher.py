@@ -425,3 +425,45 @@ def test_match_never_raises_and_keeps_one_row_per_input(values, level, data):
     assert res.loc[~matched, "code"].isna().all()
     if level is not None:
         assert (res.loc[matched, "level"] == level).all()
+
+
+# ---------------------------------------------------------------- the registry's own names
+@pytest.mark.parametrize("level", ["province", "city", "county"])
+def test_every_unit_is_found_by_each_of_its_names_under_its_parent(level):
+    regions = load_regions()
+    names = regions.set_index(["code", "level"])["name"].to_dict()
+    units = regions[regions["level"] == level]
+    up = {"province": None, "city": "province", "county": "city"}[level]
+    parents = None if up is None else [names[(p, up)] for p in units["parent_code"]]
+    matcher = {"province": PROVINCE, "city": CITY, "county": COUNTY}[level]
+    for column in ("name", "short_name", "name_tc", "code", "name_en"):
+        res = matcher.match(units[column].tolist(), parents=parents)
+        wrong = res[res["code"].values != units["code"].values]
+        if column == "name_en" and level == "county":
+            # 云安区 Yun'an and 郁南县 Yunan, both under 云浮: one key once the apostrophe goes
+            assert sorted(wrong["input"]) == ["Yun'an", "Yunan"]
+            assert (wrong["status"] == "ambiguous").all()
+        else:
+            assert wrong.empty, (column, wrong.head().to_dict("records"))
+
+
+def test_names_that_simplified_conversion_would_break():
+    assert one(COUNTY, "乾安", "松原")["code"] == "220723"  # t2s writes 干安
+    assert one(COUNTY, "乾安县")["code"] == "220723"
+    r = one(COUNTY, "全州", "桂林")  # a county, though 全州 also means "the whole prefecture"
+    assert (r["code"], r["status"]) == ("450324", "normalized")
+    assert one(CITY, "全州")["status"] == "summary"
+
+
+def test_short_name_shared_with_a_province_is_flagged():
+    r = one(CITY, "海南")
+    assert r["code"] == "632500" and "海南省" in r["note"]
+    r = one(CITY, "吉林")
+    assert r["code"] == "220200" and "吉林省" in r["note"]
+
+
+def test_county_pairs_with_one_stem_keep_their_suffix():
+    assert one(COUNTY, "Hotan County")["code"] == "653221"
+    assert one(COUNTY, "Hotan City")["code"] == "653201"
+    assert one(COUNTY, "临夏县")["code"] == "622921"
+    assert one(COUNTY, "临夏")["status"] == "ambiguous"
