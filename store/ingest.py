@@ -529,7 +529,8 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
             return _error_result(raw, "地区匹配模块不可用。 / Region matcher unavailable (geo.matcher).", level)
         status_u[need] = matched["status"].to_numpy(dtype=object)
         code_u[need] = matched["code"].to_numpy(dtype=object)
-        note_u[need] = [_candidates_text(r) if r.status in ("unmatched", "ambiguous") else ""
+        note_u[need] = [_candidates_text(r) if r.status in ("unmatched", "ambiguous")
+                        else (r.note if r.status == "remapped" and isinstance(r.note, str) else "")
                         for r in matched.itertuples(index=False)]
     # per pair: reason and detail; then spread to rows by pair id
     pair_reason = np.zeros(len(pairs), dtype=np.int8)
@@ -596,7 +597,8 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
     if len(dup_rows):
         first_of = duplicates.drop_duplicates("row").set_index("row")["first_row"]
         for r in dup_rows:
-            details.append(f"duplicate of row {first_of.get(rows[r], '?')} (first one kept)")
+            why = note_u[pair_id[r]]  # e.g. 莱芜市 merged into 济南市 in 2019: both rows now mean one region
+            details.append(f"duplicate of row {first_of.get(rows[r], '?')} (first one kept)" + (f"; {why}" if why else ""))
             detail[r] = len(details) - 1
     skipped = np.isin(reason, [_R[r] for r in SKIP_REASONS])
     outcome = np.where(used, 0, np.where(skipped, 1, 2))
@@ -702,8 +704,10 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
 
 def _candidates_text(r) -> str:
     cands = r.candidates
-    if isinstance(cands, (list, tuple)) and cands:
-        cands = "、".join(str(c) for c in cands[:5])
+    if isinstance(cands, (list, tuple, np.ndarray)) and len(cands):
+        cands = "、".join(" ".join(map(str, c)) if isinstance(c, (list, tuple)) else str(c) for c in cands[:5])
+    elif not isinstance(cands, str):
+        cands = ""
     note = r.note if isinstance(r.note, str) else ""
     parts = [p for p in [str(r.status), note, f"候选/candidates: {cands}" if cands else ""] if p]
     return "; ".join(parts)
