@@ -85,6 +85,31 @@ def test_saved_data_merges_into_the_store(tmp_path):
     assert "user_m_0123456789" in store.catalog.index
 
 
+def test_real_import_saved_reloaded_and_merged(tmp_path):
+    """per_bed.csv imported, saved, listed, and merged into the app's store next to the bundled data."""
+    pytest.importorskip("geo.matcher")
+    model = pytest.importorskip("store.model")
+    nbs = ROOT.parent / "shared" / "data" / "nbs_province_2007_2016" / "per_bed.csv"
+    if not nbs.exists() or not (ROOT / "data" / "bundled" / "observations.parquet").exists():
+        pytest.skip("shared data or bundled observations not available")
+    from store.ingest import IndicatorMeta, detect_roles, import_table, read_table
+    raw = read_table(nbs.read_bytes(), nbs.name)
+    res = import_table(raw, detect_roles(raw), IndicatorMeta(name_zh="每万人床位数", unit_zh="张", domain="health"),
+                       level="province")
+    ds = save_dataset(res, "床位（自备）", "NBS 分省年度数据", root=tmp_path)
+    row = list_datasets(root=tmp_path).set_index("id").loc[ds]
+    assert (row["level"], row["regions"], row["year_min"], row["year_max"], row["observations"]) == \
+        ("province", 31, 2008, 2016, 248)
+    store = model.load_store(extra=load_all(root=tmp_path))
+    iid = res.catalog["id"].iloc[0]
+    assert store.catalog.loc[iid, "name_zh"] == "每万人床位数"
+    got = store.values(iid, "province", 2016).set_index("code")
+    assert got.loc["110000", "value"] == 53.86 and len(got) == 31
+    flags = store.observations
+    assert flags.loc[(flags["indicator"] == iid) & (flags["code"] == "110000") & (flags["year"] == 2012),
+                     "flag"].item() == "suspect_jump"
+
+
 # ----------------------------------------------------------------------------- crash safety
 
 CHILD = textwrap.dedent("""
