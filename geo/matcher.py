@@ -115,6 +115,14 @@ CHANGE_EN = {
     "县改区": "became", "新设": "created as", "代码别名": "is coded here as",
 }
 
+GROUPING = set("""
+珠三角 珠江三角洲 粤东 粤西 粤北 粤东西北 长三角 长江三角洲 京津冀 成渝 关中 陕南 陕北 苏南 苏中 苏北
+皖北 皖南 闽东 闽西 主城区 都市功能核心区 都市功能拓展区 城市发展新区 渝东北生态涵养发展区
+渝东南生态保护发展区 渝东北 渝东南 城镇 农村 乡村 城市
+""".split())
+GROUPING_RE = r"(东部|中部|西部|东北|华东|华北|华中|华南|西南|西北)\w{0,6}|\w{0,6}(功能区|发展区)"
+# pinyin glosses left in converted text: 重慶(qìng)市
+_PINYIN_GLOSS = re.compile(r"\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
 _CODE_RE = re.compile(r"^\d+(?:\.0+)?$")
 _NON_NAME = re.compile(r"[\s\u3000*＊·•・（）()\[\]【】<>《》\"'“”‘’:：,，;；、.。!?！？#&+_/\\|~-]+")
 
@@ -126,6 +134,7 @@ def _t2s():
     return OpenCC("t2s").convert
 
 
+@lru_cache(maxsize=1 << 16)
 def strip_suffix(name: str, suffixes=SUFFIXES) -> str:
     """Drop one administrative suffix (and minority names before 自治…), keeping
     at least two characters; the same rule that made regions.csv short names."""
@@ -145,8 +154,12 @@ def strip_suffix(name: str, suffixes=SUFFIXES) -> str:
 
 
 def clean_text(value) -> str:
-    """NFKC (full-width -> ASCII), trimmed; internal blanks kept for English."""
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    """NFKC (full-width -> ASCII), trimmed; internal blanks kept for English;
+    pinyin glosses after Chinese characters dropped (重慶(qìng)市)."""
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if re.search(r"[\u3400-\u9fff]", text):
+        text = _PINYIN_GLOSS.sub("", text)
+    return text
 
 
 def zh_key(text: str) -> str:
@@ -215,7 +228,7 @@ class RegionMatcher:
         self._province_short = {r["short_name"]: r["name"] for k, r in self._all.items()
                                 if k[1] == "province"}
         # a summary word that is also a unit's name here (全州县) is that unit
-        self._summary = SUMMARY - set(self._short) - set(self._full)
+        self._summary = (SUMMARY | GROUPING) - set(self._short) - set(self._full)
         self._load_crosswalk()
         self._parent_matcher = None
         self._cache: dict = {}
@@ -349,35 +362,45 @@ class RegionMatcher:
         if re.match(r"(注|数据来源|资料来源|来源|说明|备注)", key) or len(key) > 20:
             return "summary", [], f"{text[:12]}…: note or source line, not a region", []
         raw = str(text).strip()
-        exact = [k for k in self._full.get(raw, []) if self._all[k]["name"] == raw]
-        if exact:
-            return self._narrow(exact, parents, "exact", "")
         # as written first, then converted: t2s turns 乾安 into 干安
         forms = list(dict.fromkeys([compact, key]))
-        for form in forms:
-            if form in self._cw_name:
-                return self._from_crosswalk(self._cw_name[form], form, parents)
-        for form in forms:
-            if form in self._full:
-                return self._narrow(self._full[form], parents, "normalized", "")
-        for form in forms:
-            short = strip_suffix(form)
-            if short in self._short:
-                return self._narrow(self._short[short], parents, "normalized",
-                                    self._province_homonym(short))
-        for form in forms:
-            short = strip_suffix(form)
-            if short in self._cw_short:
-                return self._from_crosswalk(self._cw_short[short], form, parents)
-        # path written as one string: 广东省广州市, 湖北仙桃
-        split = self._split_path(key)
-        if split:
-            return split
-        short = strip_suffix(key)
-        fallback = strip_suffix(short, FALLBACK_SUFFIXES)
-        if fallback != short and fallback in self._short:
-            return self._narrow(self._short[fallback], parents, "normalized", "")
-        if re.fullmatch(r"(东部|中部|西部|东北|华东|华北|华中|华南|西南|西北)\w{0,6}", key):
+        shorts = list(dict.fromkeys(strip_suffix(f) for f in forms))
+        # (is it a crosswalk look-up?, look-up)
+        stages = [
+            (False, lambda: self._narrow([k for k in self._full.get(raw, [])
+                                          if self._all[k]["name"] == raw], parents, "exact", "")),
+            *[(True, lambda f=f: self._from_crosswalk(self._cw_name.get(f, []), f, parents))
+              for f in forms],
+            *[(False, lambda f=f: self._narrow(self._full.get(f, []), parents, "normalized", ""))
+              for f in forms],
+            *[(False, lambda f=f: self._narrow(self._short.get(f, []), parents, "normalized",
+                                               self._province_homonym(f))) for f in shorts],
+            *[(True, lambda f=f: self._from_crosswalk(self._cw_short.get(f, []), f, parents))
+              for f in shorts],
+            # path written as one string: 广东省广州市, 湖北仙桃
+            (False, lambda: self._split_path(key)),
+            (False, lambda: self._narrow(self._short.get(fallback, []) if fallback != shorts[-1] else [],
+                                         parents, "normalized", "")),
+        ]
+        fallback = strip_suffix(shorts[-1], FALLBACK_SUFFIXES)
+        # A name found only outside the given parent: later, looser steps could pick
+        # a different unit of a similar name (朝阳区 under 辽宁 -> 朝阳县); only a
+        # crosswalk hit (双桥区 under 重庆 -> 大足区) may still answer.
+        outside = None
+        for is_crosswalk, stage in stages:
+            if outside and not is_crosswalk:
+                continue
+            found = stage()
+            if found is None or (found[0] == "unmatched" and not found[3]):
+                continue
+            if found[0] == "unmatched":
+                outside = outside or found
+                continue
+            return found
+        if outside:
+            near = [k for k in self._suggest(key, parents, zh=True) if self._under(k, parents)]
+            return outside[0], [], outside[2], list(dict.fromkeys(outside[3] + near))[:6]
+        if re.fullmatch(GROUPING_RE, key):
             return "summary", [], f"{text}: summary row (regional grouping), not a region", []
         return self._unmatched(key, parents, zh=True)
 
@@ -459,6 +482,8 @@ class RegionMatcher:
 
     def _narrow(self, keys: list, parents, status: str, note: str):
         keys = list(keys)
+        if not keys:
+            return None
         if parents:
             inside = [k for k in keys if self._under(k, parents)]
             if not inside:
@@ -479,8 +504,16 @@ class RegionMatcher:
         return bool({r["code"], r["parent_code"], r["province_code"]} & parents)
 
     def _from_crosswalk(self, rows: list, what: str, parents=None):
+        if not rows:
+            return None
         targets = list(dict.fromkeys((r["new_code"], r["level"]) for r in rows))
         targets = [t for t in targets if t in self._units]
+        if parents and targets:
+            inside = [t for t in targets if self._under(t, parents)]
+            if not inside:  # that former unit lay elsewhere (双桥区 of 重庆, not of 承德)
+                return None
+            if len(inside) < len(targets) and len(inside) == 1:
+                targets = inside
         r0 = rows[0]
         year = f" in {r0['year']}" if r0["year"] else ""
         if len(targets) > 1:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.matcher import OUTPUT_COLUMNS, STATUSES, RegionMatcher, load_crosswalk
+from geo.matcher import CHANGE_EN, OUTPUT_COLUMNS, STATUSES, RegionMatcher, load_crosswalk
 from geo.regions import load_regions
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -139,6 +139,12 @@ def test_traditional_names_that_do_not_round_trip():
     assert (r["code"], r["status"]) == ("410621", "normalized")
 
 
+def test_pinyin_glosses_from_damaged_conversions():
+    # the 重庆 2015 seed document reads 重慶(qìng) …: the gloss is dropped
+    assert one(PROVINCE, "重慶(qìng)市")["code"] == "500000"
+    assert one(COUNTY, "渝中區(qū)")["code"] == "500103"
+
+
 def test_path_written_as_one_string():
     assert one(CITY, "湖北仙桃")["code"] == "429004"
     assert one(COUNTY, "广东省广州市天河区")["code"] == "440106"
@@ -200,7 +206,13 @@ def test_english_collisions_need_the_province(name, province, code):
 
 def test_parent_that_contradicts_is_reported():
     r = one(CITY, "苏州", "浙江")
-    assert r["status"] == "unmatched" and r["candidates"] == [("320500", "苏州市")]
+    assert r["status"] == "unmatched" and r["candidates"][0] == ("320500", "苏州市")
+    assert "under the given parent" in r["note"]
+    # a different unit of a similar name under that parent is offered, not chosen
+    r = one(COUNTY, "朝阳区", "辽宁")
+    assert r["status"] == "unmatched" and r["code"] is None
+    assert {c for c, _ in r["candidates"]} >= {"110105", "220104", "211321"}
+    assert one(COUNTY, "朝阳", "辽宁")["code"] == "211321"  # the bare stem is fine
     r = one(CITY, "昆明", "Yunan")  # misspelt parent: ignored, and said so
     assert r["code"] == "530100" and "not recognised" in r["note"]
 
@@ -234,6 +246,13 @@ def test_chaohu_split_is_ambiguous_at_city_level():
     assert one(COUNTY, "巢湖市")["code"] == "340181"
 
 
+def test_crosswalk_respects_the_parent():
+    assert one(COUNTY, "双桥区", "重庆")["code"] == "500111"  # merged into 大足区 2011
+    assert one(COUNTY, "双桥区", "承德")["code"] == "130802"  # today's 双桥区 of 承德
+    assert one(COUNTY, "开县", "重庆")["code"] == "500154"
+    assert one(CITY, "柳州地区")["status"] == "ambiguous"  # split 2002
+
+
 def test_county_level_crosswalk_in_municipalities():
     res = COUNTY.match(["崇文区", "宣武区", "塘沽区", "蓟县", "崇明县", "闸北区"])
     assert res["code"].tolist() == ["110101", "110102", "120116", "120119", "310151", "310106"]
@@ -255,6 +274,10 @@ def test_crosswalk_targets_exist_and_old_codes_are_retired():
     regions = load_regions()
     keys = set(zip(regions["code"], regions["level"]))
     assert all((c, lv) in keys for c, lv in zip(cw["new_code"], cw["level"]))
+    # new_name is the registry's name for new_code (guards against a mistyped code)
+    names = regions.set_index(["code", "level"])["name"]
+    assert [names[(c, lv)] for c, lv in zip(cw["new_code"], cw["level"])] == cw["new_name"].tolist()
+    assert cw["change"].isin(list(CHANGE_EN)).all()
     for r in cw.itertuples():
         if r.old_code and r.old_code != r.new_code:
             assert (r.old_code, r.level) not in keys, r.old_code
@@ -264,7 +287,8 @@ def test_crosswalk_targets_exist_and_old_codes_are_retired():
 # ---------------------------------------------------------------- summary rows
 @pytest.mark.parametrize("value", ["全国", "合计", "总计", "东部地区", "中部", "西部", "东北地区",
                                    "其中：城镇", "全国合计", "Total", "China", "National",
-                                   "注：2005年起为常住人口口径", "数据来源：国家统计局"])
+                                   "注：2005年起为常住人口口径", "数据来源：国家统计局",
+                                   "珠三角", "粤东西北", "都市功能核心区", "渝东北生态涵养发展区"])
 def test_summary_rows(value):
     r = one(PROVINCE, value)
     assert r["status"] == "summary" and r["code"] is None
