@@ -13,33 +13,54 @@ from i18n import t
 MUTED = "#5f6b7a"
 
 
-def wrap(text: str, width: int = 64) -> str:
-    """Break a long headline once, at the punctuation or space nearest its middle (Plotly titles don't wrap)."""
-    if len(text) <= width:
-        return text
-    middle = len(text) // 2
-    cuts = [i for i, c in enumerate(text) if c in "，；,; " and 8 < i < len(text) - 8]
-    if not cuts:
-        return text
-    cut = min(cuts, key=lambda i: abs(i - middle))
-    return text[:cut + 1].rstrip() + "<br>" + text[cut + 1:].lstrip()
+def _width(text: str) -> float:
+    """Rough rendered width in ems: CJK and full-width characters 1, others about half."""
+    return sum(1.0 if ord(c) >= 0x2E80 else 0.55 for c in text)
 
 
-def with_caption(fig: go.Figure, headline: str, source_line: str, *, title_size: int = 18) -> go.Figure:
+def wrap(text: str, width: float = 40) -> str:
+    """Break a headline into lines of at most `width` ems, at punctuation or spaces (Plotly titles don't wrap)."""
+    if _width(text) <= width:
+        return text
+    pieces, piece = [], ""
+    for c in text:
+        piece += c
+        if c in "，；：,;: ）)":
+            pieces.append(piece)
+            piece = ""
+    pieces.append(piece)
+    lines, line = [], ""
+    for piece in pieces:
+        if line and _width(line + piece) > width:
+            lines.append(line.rstrip())
+            line = piece.lstrip()
+        else:
+            line += piece
+    lines.append(line.rstrip())
+    return "<br>".join(lines)
+
+
+def with_caption(fig: go.Figure, headline: str, source_line: str, *, title_size: int = 18,
+                 width_px: int = 720) -> go.Figure:
     """A copy of `fig` with the finding as its title and the source line at the bottom,
-    so a PNG or SVG saved from it stands on its own in a report."""
+    so a PNG or SVG saved from it stands on its own in a report. `width_px`: the width the
+    figure is drawn at, to wrap the title. (Plotly anchors a multi-line title by its first line,
+    hence the bottom padding that grows with the number of lines.)"""
     out = go.Figure(fig)
     margin = out.layout.margin
-    lines = headline.count("<br>") + (1 if len(headline) > 64 and "<br>" not in headline else 0)
-    top = max(margin.t or 0, 58 + 26 * lines)
-    bottom = (margin.b or 0) + 34
+    title = wrap(headline, max(12.0, width_px / title_size - 2))
+    lines = title.count("<br>") + 1
+    top = max(margin.t or 0, int(title_size * 1.35 * lines) + 24)
+    base = margin.b if margin.b is not None else 80      # Plotly's default bottom margin
+    bottom = base + 34
     out.update_layout(
-        title={"text": wrap(headline), "x": 0.01, "xanchor": "left", "y": 0.99, "yanchor": "top",
+        title={"text": title, "x": 0.01, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "bottom",
+               "yref": "paper", "pad": {"b": 8 + (lines - 1) * round(title_size * 1.3)}, "automargin": True,
                "font": {"size": title_size, "family": FONT_FAMILY}},
         margin={"t": top, "b": bottom})
     out.add_annotation(text=source_line, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
-                       yshift=-(bottom - 30), showarrow=False, align="left",
-                       font={"size": 11, "color": MUTED, "family": FONT_FAMILY})
+                       yshift=-(base + 6), showarrow=False, align="left",
+                       font={"size": max(11, title_size // 2), "color": MUTED, "family": FONT_FAMILY})
     return out
 
 

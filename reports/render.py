@@ -1,6 +1,6 @@
-"""Offline rendering with the system Chromium: figure images (PNG/SVG) and PDFs.
+"""Offline rendering with the system Chromium: the briefing PDF.
 
-Why a browser: Plotly's own image export draws exactly what the app shows
+Why a browser: plotly.js draws the figures exactly as the app shows them
 (fonts, legends, the map's projection), and Chromium is already on every
 machine that runs the browser tests; kaleido is not installed and nothing may
 be downloaded at run time. The page lives on a made-up host whose only
@@ -10,15 +10,9 @@ reach the internet. No streamlit import.
 """
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 from pathlib import Path
 from urllib.parse import unquote, urlparse
-
-import plotly.graph_objects as go
-from plotly.io import to_json
-from plotly.offline import get_plotlyjs
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -57,25 +51,6 @@ def offline_page(html: str, viewport: dict | None = None, refused: list | None =
             yield page
         finally:
             browser.close()
-
-
-def figure_image(fig: go.Figure, fmt: str = "png", width: int = 1600, height: int = 900, scale: float = 2,
-                 config: dict | None = None) -> bytes:
-    """`fig` as a PNG (width*scale × height*scale pixels) or SVG, drawn by plotly.js in Chromium.
-    `config` may carry `topojsonURL` (the app's PLOTLY_CONFIG); map boundaries given as
-    `/app/static/...` URLs are read from disk."""
-    if fmt not in ("png", "svg"):
-        raise ValueError("fmt must be 'png' or 'svg'")
-    html = f"<!DOCTYPE html><html><head><meta charset='utf-8'><script>{get_plotlyjs()}</script></head><body></body></html>"
-    spec = json.loads(to_json(fig, validate=False))
-    spec["config"] = {k: v for k, v in (config or {}).items() if k in ("topojsonURL",)}
-    with offline_page(html) as page:
-        url = page.evaluate("""async ([spec, opts]) => {
-            await document.fonts.ready;
-            return await Plotly.toImage(spec, opts);
-        }""", [spec, {"format": fmt, "width": width, "height": height, "scale": scale if fmt == "png" else 1}])
-    head, _, body = url.partition(",")
-    return base64.b64decode(body) if head.endswith(";base64") else unquote(body).encode("utf-8")
 
 
 def html_to_pdf(html: str, wait_for: str = "true", timeout_ms: int = 60_000, viewport_width: int = 800) -> bytes:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,6 +30,7 @@ MAX_BYTES = 1_000_000
 MAX_VIEWS = 200
 MAX_TITLE = 200
 URL_PARAMS = frozenset(_PARAM.values())
+PAGE = re.compile(r"pages/[A-Za-z0-9_]{1,40}\.py")
 
 
 class StoryError(ValueError):
@@ -39,6 +41,7 @@ class StoryError(ValueError):
 class StoryView:
     title: str
     params: dict[str, str]
+    page: str = ""      # the page's script ("pages/gaps.py"); "" = stay on the current page
 
     def view(self) -> ViewState:
         return ViewState.from_params(self.params)[0]
@@ -55,7 +58,8 @@ class Story:
     def as_dict(self) -> dict:
         return {"format": FORMAT, "version": 1, "id": self.id, "title": self.title,
                 "created_at": self.created_at,
-                "views": [{"title": v.title, "params": dict(v.params)} for v in self.views]}
+                "views": [{"title": v.title, "params": dict(v.params), **({"page": v.page} if v.page else {})}
+                          for v in self.views]}
 
 
 def view_params(view: ViewState) -> dict[str, str]:
@@ -92,16 +96,19 @@ def _clean_params(params, n: int) -> dict[str, str]:
     return view_params(view)
 
 
-def make_story(title: str, views: list[tuple[str, dict]] | list[StoryView], story_id: str = "",
+def make_story(title: str, views: list[tuple] | list[StoryView], story_id: str = "",
                created_at: str = "") -> Story:
-    """A validated story from a title and (view title, URL params) pairs."""
+    """A validated story from a title and (view title, URL params[, page]) tuples or StoryViews."""
     title = _clean_title(title, "故事", "The story")
     if len(views) > MAX_VIEWS:
         raise StoryError(f"视图过多（最多 {MAX_VIEWS} 个）。 / More than {MAX_VIEWS} views.")
     clean = []
     for n, item in enumerate(views, start=1):
-        v_title, params = (item.title, item.params) if isinstance(item, StoryView) else item
-        clean.append(StoryView(_clean_title(v_title, f"第 {n} 个视图", f"View {n}"), _clean_params(params, n)))
+        v_title, params, page = (item.title, item.params, item.page) if isinstance(item, StoryView) \
+            else (*item, "")[:3]
+        if page and not (isinstance(page, str) and PAGE.fullmatch(page)):
+            raise StoryError(f"第 {n} 个视图的页面无效：{page!r}。 / View {n} names an invalid page: {page!r}.")
+        clean.append(StoryView(_clean_title(v_title, f"第 {n} 个视图", f"View {n}"), _clean_params(params, n), page))
     return Story(title=title, views=tuple(clean), id=story_id, created_at=created_at)
 
 
@@ -118,7 +125,7 @@ def _from_dict(data: dict) -> Story:
     for n, v in enumerate(views, start=1):
         if not isinstance(v, dict):
             raise StoryError(f"第 {n} 个视图不是对象。 / View {n} is not an object.")
-        pairs.append((v.get("title"), v.get("params", {})))
+        pairs.append((v.get("title"), v.get("params", {}), v.get("page", "")))
     return make_story(data.get("title"), pairs, str(data.get("id") or ""), str(data.get("created_at") or ""))
 
 
