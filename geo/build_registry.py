@@ -6,12 +6,13 @@ the app itself only reads the committed CSV (see geo/regions.py for the rules).
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 import sqlite3
 from pathlib import Path
 
 import pandas as pd
+
+from geo.matcher import strip_suffix  # one suffix rule for the registry and the matcher
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "geo" / "regions.csv"
 
@@ -21,12 +22,6 @@ COLUMNS = [
 ]
 
 LEVELS = {"省": "province", "市": "city", "区县": "county"}
-
-PROVINCE_SHORT = {
-    "内蒙古自治区": "内蒙古", "广西壮族自治区": "广西", "西藏自治区": "西藏",
-    "宁夏回族自治区": "宁夏", "新疆维吾尔自治区": "新疆",
-    "香港特别行政区": "香港", "澳门特别行政区": "澳门",
-}
 
 # Conventional English names (provinces) and exonyms that pinyin of the Chinese
 # name would not produce (Mongolian, Uygur, Tibetan places).
@@ -68,36 +63,7 @@ NBS_REGION = {
     "港澳台": "香港 澳门 台湾",
 }
 
-# The 55 recognised minority names as they appear inside autonomous-unit names.
-ETHNIC = (
-    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 "
-    "高山 拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 "
-    "普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
-).split()
-_ETHNIC_RE = re.compile("(?:" + "|".join(sorted(ETHNIC, key=len, reverse=True)) + ")族?$")
-SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "新区", "林区", "特区",
-            "地区", "省", "市", "盟", "县", "区", "旗")
-
-
 SUFFIX_EN = {"市": "City", "县": "County", "区": "District", "旗": "Banner"}
-
-
-def strip_suffix(name: str) -> str:
-    """Drop one administrative suffix (and the minority names before 自治…);
-    keep the name whole if that would leave fewer than two characters."""
-    if name in PROVINCE_SHORT:
-        return PROVINCE_SHORT[name]
-    for suffix in SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            stem = name[: -len(suffix)]
-            if suffix.startswith("自治"):
-                while True:
-                    shorter = _ETHNIC_RE.sub("", stem)
-                    if shorter == stem or len(shorter) < 2:
-                        break
-                    stem = shorter
-            return stem
-    return name
 
 
 @lru_cache(maxsize=1)

@@ -252,6 +252,14 @@ class RegionMatcher:
                 short = strip_suffix(r["old_name"])
                 if short != strip_suffix(r["new_name"]):  # 毕节地区 -> 毕节: not a new key
                     self._cw_short[short].append(r)
+        # old names in pinyin (Xiangfan, Laiwu): a short list, or a unit that still
+        # bears the name at another level (巢湖市 the county-level city)
+        pinyin_of = {r["short_name"]: r["name_pinyin"] for r in self._all.values()}
+        self._cw_en: dict[str, list] = defaultdict(list)
+        for short, rows in self._cw_short.items():
+            pinyin = _OLD_PINYIN.get(short) or pinyin_of.get(short)
+            if pinyin:
+                self._cw_en[pinyin].extend(rows)
 
     # ------------------------------------------------------------------ public
     def match(self, values, parents=None, year=None) -> pd.DataFrame:
@@ -456,18 +464,6 @@ class RegionMatcher:
             return self._from_crosswalk(self._cw_en[key], text, parents)
         return self._unmatched(key, parents, zh=False)
 
-    @property
-    def _cw_en(self) -> dict:
-        if not hasattr(self, "_cw_en_cache"):
-            by_name = {r["short_name"]: r["name_pinyin"] for r in self._all.values()}
-            out = defaultdict(list)
-            for short, rows in self._cw_short.items():
-                from_pinyin = _OLD_PINYIN.get(short) or by_name.get(short)
-                if from_pinyin:
-                    out[from_pinyin].extend(rows)
-            self._cw_en_cache = out
-        return self._cw_en_cache
-
     # shared ------------------------------------------------------------------
     def _pick_level(self, keys: list) -> list:
         """Same code at several levels (level=None): keep the real unit, not its stand-in."""
@@ -611,7 +607,9 @@ def load_crosswalk() -> pd.DataFrame:
     return pd.read_csv(CROSSWALK_CSV, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
-_OLD_PINYIN = {"襄樊": "xiangfan", "思茅": "simao", "巢湖": "chaohu", "莱芜": "laiwu",
+_OLD_PINYIN = {"淮阴": "huaiyin", "哲里木": "zhelimu", "达川": "dachuan", "宿县": "suxian",
+               "荆沙": "jingsha", "开县": "kaixian", "双桥": "shuangqiao", "万盛": "wansheng",
+               "襄樊": "xiangfan", "思茅": "simao", "巢湖": "chaohu", "莱芜": "laiwu",
                "伊克昭": "yikezhao", "崇文": "chongwen", "宣武": "xuanwu", "卢湾": "luwan",
                "闸北": "zhabei", "南汇": "nanhui", "塘沽": "tanggu", "汉沽": "hangu",
                "大港": "dagang"}
