@@ -115,8 +115,10 @@ def run_import(path: Path) -> dict:
     t3 = time.perf_counter()
     cpu = time.process_time() - c0
     c = res.report.counts
-    return {"read_s": t1 - t0, "roles_s": t2 - t1, "import_s": t3 - t2, "total_s": t3 - t0, "cpu_s": cpu, "load": os.getloadavg()[0],
-            "peak_rss_mb": peak_rss_mb(), "rss_after_imports_mb": rss0,
+    return {"read_s": t1 - t0, "roles_s": t2 - t1, "import_s": t3 - t2, "total_s": t3 - t0,
+            "cpu_s": cpu, "load": os.getloadavg()[0],
+            "peak_rss_mb": peak_rss_mb(),
+            "rss_after_imports_mb": rss0,
             "roles": {"shape": roles.shape, "region": roles.region, "year": roles.year,
                       "indicator": roles.indicator, "value": roles.value},
             "counts": c, "errors": res.report.errors, "observations": len(res.observations)}

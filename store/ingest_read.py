@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from store.ingest_clean import FOOTNOTE, clean_cell, nfkc, parse_year
+from store.ingest_clean import clean_cell, nfkc, parse_year
 
 MB = 1024 * 1024
 
@@ -36,7 +36,7 @@ class Limits:
     """What an upload may cost. Defaults suit a laptop serving a few planners."""
     max_bytes: int = 50 * MB             # the file as uploaded
     max_cells: int = 20_000_000          # rows x columns of the chosen table
-    max_uncompressed: int = 500 * MB     # XLSX: all zip members inflated
+    max_uncompressed: int = 300 * MB     # XLSX: all zip members inflated (shared strings become Python objects)
     max_ratio: int = 200                 # XLSX: inflated/compressed per member
 
 
@@ -416,11 +416,20 @@ def _split_grid(grid: pd.DataFrame) -> dict:
     def cells_at(p: int) -> list[str]:
         return [str(v).strip() for v in grid.iloc[p].tolist()]
     meta, notes = [], []
-    # metadata / title lines above the table: a single filled cell in a wider grid
+
+    def title_row(p: int) -> list[str] | None:
+        """A title or metadata line: one filled cell in a wider grid, or a title plus '单位：万人'."""
+        if filled(p) == 0:
+            return []
+        if width > 1 and filled(p) <= 2:
+            texts = [c for c in cells_at(p) if c]
+            if len(texts) == 1 or _META_KEY.match(texts[1]) or _META_KEY.match(texts[0]):
+                return texts
+        return None
+    # metadata / title lines above the table
     start = 0
-    while start < n and (filled(start) == 0 or (filled(start) == 1 and width > 1)):
-        if filled(start) == 1:
-            meta.append(next(c for c in cells_at(start) if c))
+    while start < n and (found := title_row(start)) is not None:
+        meta.extend(found)
         start += 1
         if start > 40:  # a one-column grid: no header block to find
             start, meta = 0, []
@@ -581,4 +590,4 @@ def _read_table(data: bytes, filename: str, sheet: str | None, limits: Limits) -
                     digest=hashlib.sha1(data).hexdigest())
 
 
-__all__ = ["Limits", "IngestError", "RawTable", "read_table", "list_sheets", "FOOTNOTE"]
+__all__ = ["Limits", "IngestError", "RawTable", "read_table", "list_sheets"]

@@ -116,6 +116,15 @@ def test_merged_header_and_units_row_in_xlsx():
     assert roles.shape == "wide_year" and set(roles.year_columns.values()) == {2015, 2016}
 
 
+def test_title_row_with_unit_at_the_right():
+    csv = ("各地区年末人口,,,单位：万人\n地区,2016年,2015年,2014年\n北京市,2173,2171,2152\n"
+           "天津市,1562,1547,1517\n")
+    raw = read_table(csv.encode("gbk"), "pop.csv")
+    assert raw.columns == ["地区", "2016年", "2015年", "2014年"]
+    assert raw.hints["unit"] == "万人" and raw.hints["title"] == "各地区年末人口"
+    assert raw.n_rows == 2 and raw.body.index.tolist() == [3, 4]
+
+
 def test_long_table_roles():
     csv = "省份,年份,指标,数值,单位\n北京,2016,床位数,53.86,张/万人\n天津,2016,床位数,42.15,张/万人\n"
     roles = detect_roles(read_table(csv.encode(), "long.csv"))
