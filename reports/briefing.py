@@ -81,8 +81,8 @@ def geojson_for(geometry, codes, decimals: int = 3) -> dict:
     if isinstance(geometry, dict):
         return {"type": "FeatureCollection",
                 "features": [f for f in geometry.get("features", []) if str(f.get("id")) in wanted]}
-    from geo.boundaries import feature_collection
-    return feature_collection(geometry[geometry["code"].isin(wanted)], decimals)
+    from geo.boundaries import feature_collection_text
+    return json.loads(feature_collection_text(geometry[geometry["code"].isin(wanted)], decimals))
 
 
 def _bounds_lon(geojson: dict) -> tuple[float, float]:

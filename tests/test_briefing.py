@@ -142,6 +142,9 @@ def test_caption_travels_with_the_figure():
     fig = with_caption(go.Figure(go.Bar(x=[1], y=[2])), "A headline", "Source: NBS")
     assert fig.layout.title.text == "A headline"
     assert fig.layout.annotations[-1].text == "Source: NBS"
-    assert fig.layout.margin.t >= 58 and fig.layout.margin.b >= 34
+    assert fig.layout.margin.b == 80 + 34                    # Plotly's default bottom margin + the source line
+    long = with_caption(go.Figure(), "一二三四五六七八九十，" * 6, "s", width_px=400)
+    assert long.layout.title.text.count("<br>") >= 2
+    assert long.layout.margin.t > fig.layout.margin.t        # room for every line of a long headline
     long = "每千人口医疗卫生机构床位数最高为新疆维吾尔自治区，最低为天津市，相差 1.55 倍，共有三十一个地区有数据"
     assert wrap(long, 30).count("<br>") == 1 and wrap("short") == "short"
