@@ -31,12 +31,17 @@ Rules
 * ``short_name``: provinces by convention (内蒙古, 广西, 新疆, 宁夏, 西藏, 香港,
   澳门); other units lose one suffix (市, 地区, 盟, 县, 区, 旗, 新区, 林区, and
   自治州/自治县/自治旗 together with the minority names before it), unless that
-  leaves one character (易县, 城区 stay whole). Short names are not unique (朝阳).
+  leaves one character (易县, 城区 stay whole). Short names are not unique across
+  parents (朝阳); where two counties of one prefecture share a stem (临夏市/临夏县,
+  和田市/和田县, 伊宁市/伊宁县) both keep their full name as short name, and their
+  English names say City/County (Hotan City, Hotan County).
 * ``name_tc``: OpenCC ``s2tw``, because plain ``s2t`` writes archaic variants
   in 16 names (赤峯, 啓東, 無爲) where Taiwan and Hong Kong usage is 赤峰, 啟東, 無為.
 * ``name_en``: conventional English for provinces (Inner Mongolia, Tibet,
   Hong Kong, Macao …) and common exonyms (Hohhot, Urumqi, Lhasa …); pinyin of
-  the short name (pypinyin, build time only) for the rest.
+  the short name (pypinyin, build time only, with a few polyphones fixed: 长治
+  Changzhi, 朝阳 Chaoyang, 漯河 Luohe, 六安 Lu'an) for the rest. ``name_pinyin``:
+  toneless pinyin of the short name (shanxi for both 山西 and 陕西), for matching.
 * ``nbs_region``: NBS four regions 东部/中部/西部/东北 via the province;
   香港/澳门/台湾 get ``港澳台`` (outside the NBS scheme, kept out of its averages).
 """
