@@ -62,33 +62,28 @@ def _in_province(gdf: gpd.GeoDataFrame, province: str | None) -> gpd.GeoDataFram
     return gdf[gdf["code"].str[:2] == str(province)[:2]]
 
 
-def _rounded(coords: np.ndarray, decimals: int) -> list:
-    return np.round(coords, decimals).tolist()
+def feature_collection_text(gdf: gpd.GeoDataFrame, decimals: int) -> str:
+    """Compact FeatureCollection text, feature id = code (Plotly's featureidkey="id").
 
-
-def _geometry_json(geom: shapely.Geometry, decimals: int) -> dict:
-    """GeoJSON geometry with rounded coordinates, rings kept in their stored (clockwise) order."""
-    polygons = shapely.get_parts(geom)
-    coords = []
-    for poly in polygons:
-        rings = [poly.exterior, *poly.interiors]
-        coords.append([_rounded(shapely.get_coordinates(r), decimals) for r in rings])
-    if len(coords) == 1:
-        return {"type": "Polygon", "coordinates": coords[0]}
-    return {"type": "MultiPolygon", "coordinates": coords}
-
-
-def feature_collection(gdf: gpd.GeoDataFrame, decimals: int) -> dict:
-    """Compact FeatureCollection: feature id = code (Plotly's featureidkey="id")."""
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": code, "properties": {}, "geometry": _geometry_json(geom, decimals)}
-        for code, geom in zip(gdf["code"], gdf.geometry)
-    ]}
+    Rounds in numpy and lets GEOS write the JSON: ring order (clockwise exteriors) is kept.
+    """
+    rounded = shapely.transform(gdf.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
+    features = ",".join(f'{{"type":"Feature","id":"{code}","properties":{{}},"geometry":{geometry}}}'
+                        for code, geometry in zip(gdf["code"], shapely.to_geojson(rounded)))
+    return '{"type":"FeatureCollection","features":[' + features + "]}"
 
 
 def browser_geojson_name(level: str, resolution: str = "overview", province: str | None = None) -> str:
     _check(level, resolution)
     return f"{level}_{resolution}" + (f"_{str(province)[:2]}0000" if province else "") + ".geojson"
+
+
+def browser_geojson_text(level: str, resolution: str = "overview", province: str | None = None) -> str:
+    """The browser GeoJSON as text (what browser_geojson writes)."""
+    gdf = _in_province(_load(level, resolution), province)
+    if gdf.empty:
+        raise KeyError(f"no {level} units in province {province!r}")
+    return feature_collection_text(gdf, BROWSER_DECIMALS[resolution])
 
 
 def browser_geojson(level: str, resolution: str = "overview", province: str | None = None) -> Path:
@@ -100,11 +95,7 @@ def browser_geojson(level: str, resolution: str = "overview", province: str | No
     source = parquet_path(level, resolution)
     if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
         return target
-    gdf = _in_province(_load(level, resolution), province)
-    if gdf.empty:
-        raise KeyError(f"no {level} units in province {province!r}")
-    text = json.dumps(feature_collection(gdf, BROWSER_DECIMALS[resolution]),
-                      ensure_ascii=False, separators=(",", ":"))
+    text = browser_geojson_text(level, resolution, province)
     STATIC.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=STATIC, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -164,6 +164,8 @@ def build(out: Path = OUT) -> dict:
         for resolution in RESOLUTIONS:
             geoms, restored = simplify_level(source, TOLERANCE[level, resolution])
             measured["restored_islands"][f"{level}_{resolution}"] = restored
+            assert shapely.is_valid(geoms).all() and not shapely.is_empty(geoms).any()
+            assert shapely.coverage_is_valid(geoms), f"{level} {resolution}: overlaps or unmatched edges"
             gdf = gpd.GeoDataFrame({"code": lv["code"].to_numpy()}, geometry=geoms, crs=4326)
             gdf.to_parquet(out / f"boundaries_{level}_{resolution}.parquet", **PARQUET)
             if resolution == "detail":
