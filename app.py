@@ -4,7 +4,7 @@ import streamlit as st
 from components.controls import current_view, language_switch
 from i18n import t
 
-st.set_page_config(page_title="基本公共服务均等化地图 · Public Service Equity Atlas", page_icon=":material/map:",
+st.set_page_config(page_title="基本公共服务均等化地图 · Public Service Equity Atlas", page_icon="static/favicon.png",
                    layout="wide", initial_sidebar_state="expanded")
 
 view = current_view()

@@ -81,7 +81,7 @@ def scheme_controls(lang: str) -> None:
                 update_view(breaks=breaks)
         except ValueError:
             st.warning(t("ctl.breaks_invalid", lang))
-    select("palette", list(PALETTES), t("ctl.palette", lang))
+    select("palette", list(PALETTES), t("ctl.palette", lang), lambda v: t(f"palette.{v}", lang))
 
 
 def mode_select(lang: str) -> str:

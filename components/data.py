@@ -79,9 +79,8 @@ def has_children(code: str) -> bool:
 
 
 @st.cache_resource(show_spinner=False)
-def center_lon(province: str) -> float:
-    minx, _, maxx, _ = boundaries.bounds("province", province)
-    return (minx + maxx) / 2
+def province_bounds(province: str) -> tuple[float, float, float, float]:
+    return tuple(boundaries.bounds("province", province))
 
 
 def grouping(store, group_id: str, level: str):
@@ -99,7 +98,7 @@ def grouping(store, group_id: str, level: str):
 
 
 def grouping_label(store, group_id: str, lang: str) -> str:
-    groups = store.groups
+    groups = store.groups.set_index("id")
     if group_id in groups.index:
         return str(groups.loc[group_id, f"name_{lang}"])
     return group_id

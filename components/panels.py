@@ -68,7 +68,7 @@ def summary_cards(table: pd.DataFrame, store, meta: pd.Series, view: ViewState, 
     theil = decomposition.total if decomposition else _safe(theil_t, y)
     c[1].metric(t("card.theil", lang), fmt(theil, 3),
                 help=t("card.theil_help", lang, grouping=data.grouping_label(store, view.group, lang)))
-    if decomposition:
+    if decomposition and len(decomposition.groups) > 1:
         c[1].caption(t("card.between", lang, share=f"{decomposition.between_share:.0%}",
                        grouping=data.grouping_label(store, view.group, lang)))
     if "target" in table.attrs:

@@ -26,9 +26,11 @@ PLOTLY_CONFIG = {
     "toImageButtonOptions": {"format": "png", "scale": 3},
 }
 
-NATIONAL_LON = (73.0, 136.0)
-NATIONAL_LAT = (18.0, 54.0)
+NATIONAL_LON = (73.4, 135.2)
+NATIONAL_LAT = (18.0, 53.6)
 # The inset frames the South China Sea islands down to 曾母暗沙 (about 3.9°N).
+# Zooming past 1 clips the country at the frame: Plotly fits the lon/lat box before scaling.
+NATIONAL_ZOOM = 1.0
 INSET_LON = (106.5, 123.0)
 INSET_LAT = (2.8, 24.5)
 _PROJECTION = {"type": "conic equal area", "parallels": [25, 47], "rotation": {"lon": 105}}
@@ -53,8 +55,12 @@ class MapLayer:
 
 
 def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes: set[str] | None = None,
-              maritime: dict | None = None, center_lon: float = 105.0, height: int = 620) -> go.Figure:
-    """A choropleth of `layer` on the boundaries at `geojson_url` (feature id = region code)."""
+              maritime: dict | None = None, bounds: tuple[float, float, float, float] | None = None,
+              height: int = 620) -> go.Figure:
+    """A choropleth of `layer` on the boundaries at `geojson_url` (feature id = region code).
+
+    A national view frames the whole country with the South China Sea inset; otherwise
+    `bounds` (lon/lat of the province in view) frames the map."""
     codes = np.asarray(layer.codes, dtype=object)
     values = np.asarray(layer.values, dtype=float)
     hover = np.asarray(layer.hover, dtype=object)
@@ -64,9 +70,11 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
     for geo in subplots:
         keep = np.ones(len(codes), bool) if geo == "geo" else np.isin(codes, list(inset_codes or ()))
         data, missing = keep & has, keep & ~has
-        fig.add_trace(_value_trace(layer, geojson_url, codes[data], values[data], hover[data], geo,
-                                   showscale=geo == "geo"))
-        if missing.any() or geo == "geo":
+        # An empty choropleth trace breaks Plotly's fitbounds (the map shrinks to a dot): add only non-empty ones.
+        if data.any():
+            fig.add_trace(_value_trace(layer, geojson_url, codes[data], values[data], hover[data], geo,
+                                       showscale=geo == "geo"))
+        if missing.any():
             fig.add_trace(go.Choropleth(
                 geojson=geojson_url, featureidkey="id", locations=codes[missing], z=np.zeros(missing.sum()),
                 colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False, geo=geo,
@@ -81,21 +89,27 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
     base = {"visible": False, "projection": dict(_PROJECTION), "bgcolor": "rgba(0,0,0,0)"}
     if national:
         fig.update_layout(
-            geo={**base, "domain": {"x": [0, 1], "y": [0, 1]},
+            geo={**base, "domain": {"x": [0, 1], "y": [0, 1]}, "projection": {**_PROJECTION, "scale": NATIONAL_ZOOM},
                  "lonaxis": {"range": list(NATIONAL_LON)}, "lataxis": {"range": list(NATIONAL_LAT)}},
             geo2={**base, "visible": True, "showframe": True, "framecolor": "#8a94a6", "framewidth": 1,
                   "showland": False, "showcoastlines": False, "showcountries": False, "showocean": False,
                   "showlakes": False, "showrivers": False, "showsubunits": False,
-                  "domain": {"x": [0.86, 0.995], "y": [0.0, 0.27]},
+                  "domain": {"x": [0.84, 0.995], "y": [0.0, 0.32]},
                   "lonaxis": {"range": list(INSET_LON)}, "lataxis": {"range": list(INSET_LAT)}},
         )
     else:
-        projection = {**_PROJECTION, "rotation": {"lon": center_lon}}
-        fig.update_layout(geo={**base, "projection": projection, "fitbounds": "locations"})
+        # Plotly's fitbounds ignores the rotation (the map shrinks to a dot), so frame the province by its bounds.
+        minx, miny, maxx, maxy = bounds
+        pad_x, pad_y = (maxx - minx) * 0.03, (maxy - miny) * 0.03
+        projection = {**_PROJECTION, "rotation": {"lon": (minx + maxx) / 2}}
+        fig.update_layout(geo={**base, "projection": projection,
+                               "lonaxis": {"range": [minx - pad_x, maxx + pad_x]},
+                               "lataxis": {"range": [miny - pad_y, maxy + pad_y]}})
+        fig.update_traces(colorbar={"x": 1.0, "xanchor": "right"}, selector={"type": "choropleth"})
     fig.update_layout(
         height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0},
         font={"family": FONT_FAMILY, "size": 14},
-        legend={"x": 0.01, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.7)"},
+        legend={"x": 0.99, "y": 0.99, "xanchor": "right", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.7)"},
         dragmode=False, uirevision="map",
     )
     return fig
@@ -111,12 +125,12 @@ def _value_trace(layer: MapLayer, url: str, codes, values, hover, geo: str, show
         for i, color in enumerate(layer.colors[:k]):
             scale += [[i / k, color], [(i + 1) / k, color]]
         colorbar = {"title": {"text": layer.legend_title}, "tickvals": list(range(k)),
-                    "ticktext": layer.class_labels, "len": 0.55, "y": 0.62, "x": 0.0, "xanchor": "left",
-                    "thickness": 16, "bgcolor": "rgba(255,255,255,0.7)"}
+                    "ticktext": layer.class_labels, "len": 0.45, "y": 0.02, "yanchor": "bottom", "x": 0.0, "xanchor": "left",
+                    "thickness": 16}
         return go.Choropleth(**common, colorscale=scale, zmin=-0.5, zmax=k - 0.5, showscale=showscale,
                              colorbar=colorbar)
-    colorbar = {"title": {"text": layer.legend_title}, "len": 0.55, "y": 0.62, "x": 0.0, "xanchor": "left",
-                "thickness": 16, "bgcolor": "rgba(255,255,255,0.7)"}
+    colorbar = {"title": {"text": layer.legend_title}, "len": 0.45, "y": 0.02, "yanchor": "bottom", "x": 0.0, "xanchor": "left",
+                "thickness": 16}
     extra = {"zmid": layer.midpoint} if layer.midpoint is not None else {}
     return go.Choropleth(**common, colorscale=layer.colors, showscale=showscale, colorbar=colorbar, **extra)
 

@@ -148,10 +148,20 @@ def _classed(shown, view: ViewState, palette, common: dict, symmetric: float | N
     return MapLayer(values=index, classes=classes, class_labels=labels, colors=colors, **common)
 
 
+MAX_BARS = 40
+
+
 def ranking_bar(table: pd.DataFrame, unit: str, direction: int, lang: str, title: str,
                 group_of: pd.Series | None = None, height: int | None = None) -> go.Figure:
-    """All regions in view, best at the top, with the average and target as lines."""
+    """Regions in view, best at the top, with the average and target as lines.
+
+    Beyond `MAX_BARS` regions the labels would be unreadable: the best and the worst
+    `MAX_BARS // 2` are shown, with a gap between them (the title says so)."""
     data = table.dropna(subset=["value"]).sort_values("value", ascending=direction < 0)
+    if len(data) > MAX_BARS:
+        half = MAX_BARS // 2
+        gap = pd.DataFrame({"label": ["⋯"], "value": [np.nan], "code": [""]})
+        data = pd.concat([data.head(half), gap, data.tail(half)], ignore_index=True)
     fig = go.Figure(go.Bar(
         x=data["value"], y=data["label"], orientation="h", marker_color="#4a78b0",
         customdata=data["code"], hovertemplate="%{y}: %{x:,.4g} " + escape(unit) + "<extra></extra>"))

@@ -5,7 +5,7 @@ import streamlit as st
 
 from components import controls, data, panels
 from figures.china_map import PLOTLY_CONFIG, china_map
-from figures.map_view import applicable_target, fmt, map_layer, ranking_bar, region_table
+from figures.map_view import MAX_BARS, applicable_target, map_layer, ranking_bar, region_table
 from i18n import t
 
 # ── filters ──────────────────────────────────────────────────────────────────
@@ -22,26 +22,29 @@ with st.sidebar:
 view = controls.current_view()
 controls.sync_url()
 
-if meta is None:
-    st.info(t("map.no_indicator", lang, level=t(f"level.{view.level}", lang)))
-    st.stop()
-
 # ── data ─────────────────────────────────────────────────────────────────────
-name = meta[f"name_{lang}"]
-unit = meta[f"unit_{lang}"]
-direction = int(meta["direction"])
 regions = data.regions_in_view(view.level, view.scope)
-values = store.values(meta.name, view.level, year)
-target = applicable_target(store.targets, meta.name, view.scope)
-table = region_table(values, regions, direction, store.population(view.level, year), target, lang)
+if meta is None:
+    # No indicator at this level yet: draw the boundaries, every region "no data", and say why.
+    st.info(t("map.no_indicator", lang, level=t(f"level.{view.level}", lang)))
+    name, unit, direction, target, year = t("map.boundaries_only", lang), "", 1, None, None
+    table = region_table(regions[["code"]].assign(value=float("nan"), flag=""), regions, 1, lang=lang)
+else:
+    name = meta[f"name_{lang}"]
+    unit = meta[f"unit_{lang}"]
+    direction = int(meta["direction"])
+    target = applicable_target(store.targets, meta.name, view.scope)
+    table = region_table(store.values(meta.name, view.level, year), regions, direction,
+                         store.population(view.level, year), target, lang)
 if view.mode == "gap_target" and target is None:
     st.caption(t("map.no_target", lang))
     view = controls.update_view(mode="value")
 
 # ── figure ───────────────────────────────────────────────────────────────────
 panels.breadcrumbs(view, lang)
-st.markdown(f"### {panels.headline(table, name, unit, year, view, lang)}")
-left, right = st.columns([3, 2], gap="medium")
+if meta is not None:
+    st.markdown(f"### {panels.headline(table, name, unit, year, view, lang)}")
+left, right = st.columns([8, 5], gap="medium") if meta is not None else (st.container(), None)
 with left:
     national = not view.scope
     resolution = "overview" if national else "detail"
@@ -49,17 +52,21 @@ with left:
     fig = china_map(layer, data.geojson_url(view.level, resolution, view.scope or None), national=national,
                     inset_codes=data.inset_codes(view.level) if national else None,
                     maritime=data.maritime() if national else None,
-                    center_lon=data.center_lon(view.scope) if view.scope else 105.0)
+                    bounds=data.province_bounds(view.scope) if view.scope else None)
     event = st.plotly_chart(fig, config=PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
                             key=f"map-{view.level}-{view.scope}", width="stretch")
     clicked = panels.clicked_location(event)
     if clicked and clicked != view.region:
         view = controls.update_view(region=clicked)
         controls.sync_url()
+if meta is None:
+    st.stop()
 with right:
     panels.summary_cards(table, store, meta, view, year, lang)
-    st.plotly_chart(ranking_bar(table, unit, direction, lang, t("map.bar_title", lang, name=name, year=year),
-                                height=560), config=PLOTLY_CONFIG, width="stretch", key="bar")
+    many = table.attrs["n_with_data"] > MAX_BARS
+    title = t("map.bar_title_top" if many else "map.bar_title", lang, name=name, year=year, n=MAX_BARS // 2)
+    st.plotly_chart(ranking_bar(table, unit, direction, lang, title, height=560), config=PLOTLY_CONFIG,
+                    width="stretch", key="bar")
 
 # ── caption ──────────────────────────────────────────────────────────────────
 if view.region:

@@ -75,8 +75,9 @@ def test_figure_carries_codes_not_geometry_and_inset_only_for_national_view():
     inset = [tr for tr in fig.data if tr.geo == "geo2" and tr.type == "choropleth"]
     assert [list(tr.locations) for tr in inset] == [["130000"]]
     assert len(fig.to_json()) < 20_000
-    province = china_map(layer, "/x", national=False, center_lon=113.0)
-    assert "geo2" not in province.layout and province.layout.geo.fitbounds == "locations"
+    province = china_map(layer, "/x", national=False, bounds=(109.6, 20.2, 117.3, 25.5))
+    assert "geo2" not in province.layout and province.layout.geo.projection.rotation.lon == (109.6 + 117.3) / 2
+    assert province.layout.geo.lonaxis.range[0] < 109.6 and province.layout.geo.lataxis.range[1] > 25.5
 
 
 def test_ranking_bar_sorts_best_first_with_reference_lines():
