@@ -70,6 +70,8 @@ CATALOG_COLUMNS = ["id", "name_zh", "name_en", "domain", "unit_zh", "unit_en", "
                    "definition_zh", "definition_en", "source", "caveats_zh", "caveats_en", "agencies",
                    "variant_of", "variant"]
 LEVELS = ("province", "city", "county")
+LEVEL_ALIASES = {"prefecture": "city", "省": "province", "省级": "province", "市": "city", "地级": "city",
+                 "地级市": "city", "县": "county", "县级": "county", "区县": "county"}
 ROW_OUTCOME_COLUMNS = ["row", "region", "outcome", "reason", "detail", "values", "missing", "rejected_cells"]
 
 JUMP_RATIO = 1.5      # a change to >=150 % or <=1/1.5 of the previous figure is reported
@@ -379,6 +381,10 @@ def import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta | None = None,
     default ``geo.matcher.RegionMatcher``. Problems come back in
     ``result.report.errors`` (whole table) or ``row_outcomes`` (per row).
     """
+    level = LEVEL_ALIASES.get(level, level) if level else None
+    if level is not None and level not in LEVELS:
+        return _error_result(raw if isinstance(raw, RawTable) else None,
+                             f"未知层级 {level!r}。 / Unknown level {level!r} (province, city or county).")
     try:
         return _import_table(raw, roles, meta or IndicatorMeta(), level, matcher or _matcher)
     except MemoryError:
@@ -813,6 +819,7 @@ def template(level: str) -> bytes:
     (region = the code column, so no name matching is needed).
     """
     from geo.regions import load_regions
+    level = LEVEL_ALIASES.get(level, level)
     if level not in LEVELS:
         raise IngestError("unknown_level", f"未知层级 {level!r}。 / Unknown level {level!r}.")
     reg = load_regions(level)

@@ -304,6 +304,9 @@ def _xlsx_grid(data: bytes, sheet: str | None, limits: Limits) -> tuple[pd.DataF
         declared = (ws.max_row or 0) * (ws.max_column or 0)
         if declared > limits.max_cells:
             raise IngestError("too_many_cells", _cells_message(declared, limits))
+        # read_only mode stops at the declared <dimension>, which some writers get wrong:
+        # forget it and stream every row, counting cells as they come.
+        ws.reset_dimensions()
         rows, cells = [], 0
         for row in ws.iter_rows(values_only=True):
             cells += len(row)

@@ -195,6 +195,29 @@ def test_cell_limit_text_and_xlsx():
     assert e.value.code == "too_many_cells"
 
 
+def test_xlsx_whose_declared_size_lies_is_still_capped():
+    """read_only mode trusts <dimension>; the cell count is enforced while streaming anyway."""
+    wb = openpyxl.Workbook()
+    for i in range(300):
+        wb.active.append(["北京", i, i, i])
+    buf = io.BytesIO()
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b'<dimension ref="A1:D300" />' in data
+                data = data.replace(b'<dimension ref="A1:D300" />', b'<dimension ref="A1" />')
+            dst.writestr(item, data)
+    lying = out.getvalue()
+    assert read_table(lying, "x.xlsx").n_rows == 299  # within limits it reads fine
+    with pytest.raises(IngestError) as e:
+        read_table(lying, "x.xlsx", limits=Limits(max_cells=1000))
+    assert e.value.code == "too_many_cells"
+
+
 def _bomb(inflated_mb: int) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:

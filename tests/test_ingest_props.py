@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 import pandas as pd
 import pytest
@@ -108,6 +112,22 @@ def test_any_roles_chosen_by_the_user(grid, data):
                   indicator_columns=data.draw(st.lists(st.sampled_from(cols), unique=True, max_size=3)))
     result = import_table(raw, roles, level=data.draw(st.sampled_from(["province", None])), matcher=stand_in)
     check_accounting(raw, result)
+
+
+XLSX_CELLS = st.one_of(st.none(), CELLS, st.integers(-10**9, 10**9), st.floats(allow_nan=False, allow_infinity=False),
+                       st.booleans(), st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2050, 1, 1)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(XLSX_CELLS, max_size=6), max_size=15))
+def test_malformed_workbooks(grid):
+    """Typed cells (numbers, dates, booleans, blanks) through the XLSX path: same guarantees."""
+    wb = openpyxl.Workbook()
+    for r in grid:
+        wb.active.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in r])
+    buf = io.BytesIO()
+    wb.save(buf)
+    run_pipeline(buf.getvalue(), "t.xlsx")
 
 
 @settings(max_examples=150, deadline=None)
