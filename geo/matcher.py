@@ -243,14 +243,19 @@ class RegionMatcher:
         self._cw_short: dict[str, list] = defaultdict(list)
         self._cw_code: dict[str, list] = defaultdict(list)
         self._cw_new: dict[tuple, list] = defaultdict(list)
+        short_today = defaultdict(set)
+        for (_, level), r in self._all.items():
+            short_today[level].update({r["short_name"], strip_suffix(r["name"])})
         for r in cw.to_dict("records"):
             self._cw_new[(r["new_code"], r["level"])].append(r)
             if r["old_code"]:
                 self._cw_code[r["old_code"]].append(r)
-            if r["old_name"]:
+            if r["old_name"] and r["change"] != "代码别名":
                 self._cw_name[r["old_name"]].append(r)
+                # the stem alone is an old name only if no unit of that level bears
+                # it today (毕节 is 毕节市, 南宁 is 南宁市; 莱芜 and 襄樊 are former cities)
                 short = strip_suffix(r["old_name"])
-                if short != strip_suffix(r["new_name"]):  # 毕节地区 -> 毕节: not a new key
+                if short not in short_today[r["level"]]:
                     self._cw_short[short].append(r)
         # old names in pinyin (Xiangfan, Laiwu): a short list, or a unit that still
         # bears the name at another level (巢湖市 the county-level city)
@@ -377,9 +382,9 @@ class RegionMatcher:
         stages = [
             (False, lambda: self._narrow([k for k in self._full.get(raw, [])
                                           if self._all[k]["name"] == raw], parents, "exact", "")),
-            *[(True, lambda f=f: self._from_crosswalk(self._cw_name.get(f, []), f, parents))
-              for f in forms],
             *[(False, lambda f=f: self._narrow(self._full.get(f, []), parents, "normalized", ""))
+              for f in forms],
+            *[(True, lambda f=f: self._from_crosswalk(self._cw_name.get(f, []), f, parents))
               for f in forms],
             *[(False, lambda f=f: self._narrow(self._short.get(f, []), parents, "normalized",
                                                self._province_homonym(f))) for f in shorts],
@@ -404,6 +409,8 @@ class RegionMatcher:
             if found[0] == "unmatched":
                 outside = outside or found
                 continue
+            if not is_crosswalk and found[0] in ("exact", "normalized"):
+                return self._also_former(found, forms + shorts, parents)
             return found
         if outside:
             near = [k for k in self._suggest(key, parents, zh=True) if self._under(k, parents)]
@@ -411,6 +418,23 @@ class RegionMatcher:
         if re.fullmatch(GROUPING_RE, key):
             return "summary", [], f"{text}: summary row (regional grouping), not a region", []
         return self._unmatched(key, parents, zh=True)
+
+    def _also_former(self, found, forms: list, parents, index=None):
+        """A name of a unit today that is also a former unit's name elsewhere
+        (双桥区 of 承德 today; 双桥区 of 重庆 merged into 大足区 in 2011): without a
+        parent to decide, offer both instead of picking one."""
+        for f in forms:
+            rows = (index.get(f) if index is not None
+                    else self._cw_name.get(f) or self._cw_short.get(f))
+            former = self._from_crosswalk(rows or [], f, parents)
+            if former and former[0] in ("remapped", "ambiguous"):
+                codes = {k[0] for k in found[1]}
+                others = [k for k in (former[1] or former[3]) if k[0] not in codes]
+                if others:
+                    keys = list(dict.fromkeys(found[1] + others))
+                    return ("ambiguous", keys, f"{f} is a unit today and also a former one: "
+                            f"{former[2]}; give a parent or a level", keys)
+        return found
 
     def _province_homonym(self, short: str) -> str:
         """Say so when a short name below province level is also a province's (海南, 吉林)."""
@@ -455,7 +479,10 @@ class RegionMatcher:
         for index in (self._en, self._pinyin):
             for k in keys:
                 if k in index:
-                    return self._narrow(index[k], parents, "normalized", "")
+                    found = self._narrow(index[k], parents, "normalized", "")
+                    if found[0] == "normalized":
+                        return self._also_former(found, [key], parents, self._cw_en)
+                    return found
         for index in (self._en, self._pinyin):
             for suffix in PINYIN_SUFFIXES:
                 if key.endswith(suffix) and key[: -len(suffix)] in index:

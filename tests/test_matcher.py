@@ -253,6 +253,22 @@ def test_crosswalk_respects_the_parent():
     assert one(CITY, "柳州地区")["status"] == "ambiguous"  # split 2002
 
 
+def test_a_name_of_today_and_of_a_former_unit_needs_a_parent_or_level():
+    # 双桥区: 承德's district today, and 重庆's district merged into 大足区 in 2011
+    for value in ("双桥区", "雙橋區"):
+        r = one(COUNTY, value)
+        assert r["status"] == "ambiguous" and r["code"] is None
+        assert [c for c, _ in r["candidates"]] == ["130802", "500111"]
+    # 莱芜: a district of 济南 today, a prefecture until 2019
+    assert [c for c, _ in one(ANY, "莱芜")["candidates"]] == ["370116", "370100"]
+    assert [c for c, _ in one(ANY, "Laiwu")["candidates"]] == ["370116", "370100"]
+    assert one(COUNTY, "莱芜")["code"] == "370116"
+    assert one(CITY, "莱芜")["code"] == "370100"
+    # a stem that a unit of that level bears today is that unit (南宁地区 was split in 2002)
+    assert (one(CITY, "南宁")["code"], one(CITY, "南宁")["status"]) == ("450100", "normalized")
+    assert one(PROVINCE, "重慶市")["status"] == "normalized"  # code aliases add no names
+
+
 def test_county_level_crosswalk_in_municipalities():
     res = COUNTY.match(["崇文区", "宣武区", "塘沽区", "蓟县", "崇明县", "闸北区"])
     assert res["code"].tolist() == ["110101", "110102", "120116", "120119", "310151", "310106"]
