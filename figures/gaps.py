@@ -85,14 +85,29 @@ def change_sentence(series: pd.Series, years: pd.Series, label: str, lang: str, 
              y0=y[0], y1=y[-1])
 
 
-def trend_figure(trend: pd.DataFrame, measure: str, name: str, lang: str) -> go.Figure:
-    """The chosen measure by year; the title says whether it fell (σ-convergence) or rose."""
+def break_years(flags: pd.DataFrame) -> list[int]:
+    """Years in which any region's series changes definition (flag ``series_break``)."""
+    hit = flags.apply(lambda col: col.astype(str).str.contains("series_break")).any(axis=0)
+    return sorted(int(y) for y in hit[hit].index)
+
+
+def trend_figure(trend: pd.DataFrame, measure: str, name: str, lang: str, breaks: list[int] = ()) -> go.Figure:
+    """The chosen measure by year; the title says whether it fell (σ-convergence) or rose.
+
+    With a series break the title compares only the years since the last break (the earlier
+    values measure something else), and the break is drawn as a dashed line.
+    """
     label = t(f"gaps.m.{measure}", lang)
     fig = go.Figure(go.Scatter(
         x=trend["year"], y=trend[measure], mode="lines+markers", name=label, line={"color": "#0072B2", "width": 3},
         customdata=trend["n_regions"],
         hovertemplate="%{x}: %{y:.4f}<br>" + t("gaps.n_regions", lang) + " %{customdata}<extra></extra>"))
-    title = f"{escape(name)} · {change_sentence(trend[measure], trend['year'], label, lang)}"
+    since = _since_break(trend["year"], breaks)
+    comparable = trend[trend["year"] >= since] if since is not None else trend
+    title = f"{escape(name)} · {change_sentence(comparable[measure], comparable['year'], label, lang)}"
+    if since is not None:
+        title += "<br><sub>" + t("gaps.trend_break", lang, year=since) + "</sub>"
+    _mark_breaks(fig, trend["year"], breaks, lang)
     _layout(fig, title, xaxis={"title": t("gaps.axis_year", lang), "tickformat": "d", "dtick": 1},
             yaxis={"title": f"{label}（{t('gaps.unitless', lang)}）" if lang == "zh"
                    else f"{label} ({t('gaps.unitless', lang)})", "rangemode": "tozero"}, showlegend=False)
@@ -142,8 +157,24 @@ def theil_by_year(panel: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "part", "value", "total", "group_theil"])
 
 
-def theil_figure(theil: pd.DataFrame, group_names: dict, lang: str) -> go.Figure:
-    """Stacked areas: between groups at the bottom, then each group's within-group contribution."""
+def _since_break(years, breaks) -> int | None:
+    """The last series-break year inside the span of `years`, if any."""
+    years = list(years)
+    inside = [b for b in breaks if years and min(years) < b <= max(years)]
+    return inside[-1] if inside else None
+
+
+def _mark_breaks(fig: go.Figure, years, breaks, lang: str) -> None:
+    years = list(years)
+    for b in breaks:
+        if years and min(years) < b <= max(years):
+            fig.add_vline(x=b - 0.5, line_color="#8a94a6", line_dash="dash",
+                          annotation_text=t("gaps.break", lang, year=b), annotation_position="top left")
+
+
+def theil_figure(theil: pd.DataFrame, group_names: dict, lang: str, breaks: list[int] = ()) -> go.Figure:
+    """Stacked areas: between groups at the bottom, then each group's within-group contribution;
+    the title compares the between-group share over the years since the last series break."""
     fig = go.Figure()
     parts = ["between"] + [p for p in dict.fromkeys(theil["part"]) if p != "between"]
     for i, part in enumerate(parts):
@@ -155,6 +186,10 @@ def theil_figure(theil: pd.DataFrame, group_names: dict, lang: str) -> go.Figure
                                  line={"width": 0.5, "color": color},
                                  hovertemplate=label + " %{x}: %{y:.4f}<extra></extra>"))
     between = theil[theil["part"] == "between"]
+    since = _since_break(between["year"], breaks)
+    _mark_breaks(fig, between["year"], breaks, lang)
+    if since is not None:
+        between = between[between["year"] >= since]
     if len(between):
         share = (between["value"] / between["total"]).to_numpy(float)
         years = between["year"].to_numpy(int)
@@ -184,7 +219,7 @@ def dagum_by_year(panel: pd.DataFrame, groups: pd.Series):
     return pd.DataFrame(rows), results
 
 
-def dagum_figure(table: pd.DataFrame, lang: str) -> go.Figure:
+def dagum_figure(table: pd.DataFrame, lang: str, breaks: list[int] = ()) -> go.Figure:
     """G = within + net between + transvariation, stacked by year."""
     fig = go.Figure()
     for part in DAGUM_PARTS:
@@ -193,6 +228,7 @@ def dagum_figure(table: pd.DataFrame, lang: str) -> go.Figure:
                                  line={"width": 0.5, "color": DAGUM_COLORS[part]},
                                  hovertemplate=label + " %{x}: %{y:.4f}<extra></extra>"))
     if len(table):
+        _mark_breaks(fig, table["year"], breaks, lang)
         last = table.iloc[-1]
         title = t("gaps.dagum_title", lang, year=int(last["year"]), g=f"{last['gini']:.3f}",
                   nb=f"{last['net_between_share']:.0%}", w=f"{last['within_share']:.0%}",
@@ -251,13 +287,18 @@ def pair_gini_figure(d, group_names: dict, year: int, lang: str) -> go.Figure:
 
 # ── β-convergence ─────────────────────────────────────────────────────────────
 
-def beta_frame(panel: pd.DataFrame, labels: pd.Series, direction: int = 1):
+def beta_frame(panel: pd.DataFrame, labels: pd.Series, direction: int = 1, breaks: list[int] = ()):
     """The engine's β-convergence over the panel's first and last year, and one point per region to plot.
 
-    Each point is the region's start (ln y0) and annualised log growth, the regression's own
-    variables; a laggard started on the worse side of the mean and grew less well than the line predicts.
+    After a series break only the years since the last break are used (growth across a change of
+    definition is not growth). Each point is the region's start (ln y0) and annualised log growth,
+    the regression's own variables; a laggard started on the worse side of the mean and grew less
+    well than the line predicts.
     """
     panel = panel.dropna(axis=1, how="all")
+    since = _since_break(panel.columns, breaks)
+    if since is not None:
+        panel = panel[[y for y in panel.columns if y >= since]]
     result = beta_convergence(panel.to_numpy(float), panel.columns.to_numpy(float))
     first, last = panel.columns[0], panel.columns[-1]
     pts = panel[[first, last]].dropna()

@@ -25,6 +25,15 @@ def clusters(level: str, codes: tuple, y: tuple):
     return moran_global(np.array(y), list(codes), neighbors), local_moran(np.array(y), list(codes), neighbors)
 
 
+def region_map(layer, level: str, scope: str, height: int = 560):
+    """The layer on the national map (with the South China Sea inset) or framed on one province."""
+    national = not scope
+    return china_map(layer, data.geojson_url(level, "overview" if national else "detail", scope or None),
+                     national=national, inset_codes=data.inset_codes(level) if national else None,
+                     maritime=data.maritime() if national else None,
+                     bounds=data.province_bounds(scope) if scope else None, height=height)
+
+
 # ── filters ──────────────────────────────────────────────────────────────────
 view = controls.current_view()
 lang = view.lang
@@ -35,8 +44,9 @@ with st.sidebar:
     meta = controls.indicator_select(store, lang)
     year = controls.year_select(store, lang)
     groups_here = store.groups[store.groups["level"].isin(["province", view.level])]
+    group_labels = dict(zip(groups_here["id"], groups_here[f"name_{lang}"]))
     controls.select("group", list(groups_here["id"]), t("gaps.grouping", lang),
-                    lambda g: data.grouping_label(store, g, lang), help=t("gaps.grouping_help", lang))
+                    lambda g: group_labels.get(g, g), help=t("gaps.grouping_help", lang))
 view = controls.current_view()
 controls.sync_url()
 
@@ -60,7 +70,8 @@ if view.group in set(store.groups["id"]):
     file = store.groups.set_index("id").loc[view.group, "file"]
     names = pd.read_csv(store.root / file, dtype=str).drop_duplicates("group_zh")
     group_names = dict(zip(names["group_zh"], names["group_zh" if lang == "zh" else "group_en"]))
-grouping_name = data.grouping_label(store, view.group, lang)
+grouping_name = group_labels.get(view.group, view.group)
+breaks = fg.break_years(store.flags(meta.name, view.level).reindex(index=panel.index).fillna(""))
 values = store.values(meta.name, view.level, year)
 target = applicable_target(store.targets, meta.name, view.scope)
 table = region_table(values, regions, direction, store.population(view.level, year), target, lang)
@@ -86,8 +97,8 @@ with tabs[0]:
         if trend[measure].notna().sum() == 0:
             st.info(t("gaps.measure_undefined", lang, measure=t(f"gaps.m.{measure}", lang)))
         else:
-            st.plotly_chart(fg.trend_figure(trend, measure, name, lang), config=PLOTLY_CONFIG, width="stretch",
-                            key="gaps-trend")
+            st.plotly_chart(fg.trend_figure(trend, measure, name, lang, breaks), config=PLOTLY_CONFIG,
+                            width="stretch", key="gaps-trend")
         download_buttons(trend, f"inequality_{meta.name}_{view.level}", notes(), lang, "dl-trend")
         st.plotly_chart(fg.distribution_figure(panel, labels, name, unit, lang), config=PLOTLY_CONFIG,
                         width="stretch", key="gaps-dist")
@@ -102,10 +113,9 @@ with tabs[1]:
                        (" " + t("gaps.groups_outside", lang, n=outside) if outside else ""))
             theil = fg.theil_by_year(panel, group_of)
             dagum, results = fg.dagum_by_year(panel, group_of)
-            left, right = st.columns(2)
-            left.plotly_chart(fg.theil_figure(theil, group_names, lang), config=PLOTLY_CONFIG, width="stretch",
-                              key="gaps-theil")
-            right.plotly_chart(fg.dagum_figure(dagum, lang), config=PLOTLY_CONFIG, width="stretch", key="gaps-dagum")
+            st.plotly_chart(fg.theil_figure(theil, group_names, lang, breaks), config=PLOTLY_CONFIG, width="stretch",
+                            key="gaps-theil")
+            st.plotly_chart(fg.dagum_figure(dagum, lang, breaks), config=PLOTLY_CONFIG, width="stretch", key="gaps-dagum")
             shown = year if year in results else (max(results) if results else None)
             if shown is not None:
                 d = results[shown]
@@ -130,7 +140,7 @@ with tabs[1]:
 with tabs[2]:
     if tabs[2].open:
         try:
-            result, points = fg.beta_frame(panel, labels, direction)
+            result, points = fg.beta_frame(panel, labels, direction, breaks)
         except UndefinedMeasure as e:
             st.info(t("gaps.beta_undefined", lang, reason=str(e)))
         else:
@@ -159,17 +169,11 @@ with tabs[3]:
                 st.info(t("gaps.no_variants", lang, name=escape(name)))
             else:
                 left, right = st.columns([3, 2])
-                national = not view.scope
                 layer = fg.ratio_layer(ratio[shown], regions, lang, t("gaps.ratio_legend", lang))
                 with left:
                     st.markdown(f"**{t('gaps.ratio_map_title', lang, name=escape(name), year=int(shown))}**")
-                    st.plotly_chart(china_map(layer, data.geojson_url(view.level, "overview" if national else "detail",
-                                                                      view.scope or None), national=national,
-                                              inset_codes=data.inset_codes(view.level) if national else None,
-                                              maritime=data.maritime() if national else None,
-                                              center_lon=data.center_lon(view.scope) if view.scope else 105.0,
-                                              height=520),
-                                    config=PLOTLY_CONFIG, width="stretch", key="gaps-ratio-map")
+                    st.plotly_chart(region_map(layer, view.level, view.scope, 520), config=PLOTLY_CONFIG,
+                                    width="stretch", key="gaps-ratio-map")
                 right.plotly_chart(fg.ratio_trend_figure(ratio, labels, name, lang), config=PLOTLY_CONFIG,
                                    width="stretch", key="gaps-ratio-trend")
                 st.caption(t("gaps.ratio_caption", lang, urban=escape(base),
@@ -205,14 +209,9 @@ with tabs[5]:
             except (UndefinedMeasure, ValueError) as e:
                 st.info(t("gaps.lisa_undefined", lang, reason=str(e)))
             else:
-                national = not view.scope
                 st.markdown(f"**{fg.moran_title(name, year, moran, lang)}**")
-                fig = china_map(fg.lisa_layer(lisa, regions, lang),
-                                data.geojson_url(view.level, "overview" if national else "detail", view.scope or None),
-                                national=national, inset_codes=data.inset_codes(view.level) if national else None,
-                                maritime=data.maritime() if national else None,
-                                center_lon=data.center_lon(view.scope) if view.scope else 105.0)
-                st.plotly_chart(fig, config=PLOTLY_CONFIG, width="stretch", key="gaps-lisa")
+                st.plotly_chart(region_map(fg.lisa_layer(lisa, regions, lang), view.level, view.scope, 620),
+                                config=PLOTLY_CONFIG, width="stretch", key="gaps-lisa")
                 note = lisa.weights.note
                 st.caption(t("gaps.lisa_caption", lang) + (f" · {note}" if note else ""))
                 download_buttons(pd.DataFrame({"code": lisa.codes, "local_i": lisa.Ii, "quadrant": lisa.quadrant,

@@ -13,6 +13,15 @@ from figures.map_view import fmt
 from i18n import t
 from metrics.gaps import SPENDING_GAP_DEFINITIONS
 
+def region_map(layer, level: str, scope: str, height: int = 560):
+    """The layer on the national map (with the South China Sea inset) or framed on one province."""
+    national = not scope
+    return china_map(layer, data.geojson_url(level, "overview" if national else "detail", scope or None),
+                     national=national, inset_codes=data.inset_codes(level) if national else None,
+                     maritime=data.maritime() if national else None,
+                     bounds=data.province_bounds(scope) if scope else None, height=height)
+
+
 # ── filters ──────────────────────────────────────────────────────────────────
 view = controls.current_view()
 lang = view.lang
@@ -78,15 +87,11 @@ def target_tab(row: pd.Series, key: str) -> None:
     never = int((reach["status"] == "never").sum())
     c[3].metric(t("targets.card.never", lang), str(never), help=t("targets.card.never_help", lang))
     left, right = st.columns([3, 2])
-    national = not scope
     layer = ft.attainment_layer(table, reach, unit, lang)
     with left:
         st.markdown(f"**{t('targets.map_title', lang, name=escape(name), year=year, goal=escape(ft.goal_text(row, unit)))}**")
-        st.plotly_chart(china_map(layer, data.geojson_url(level, "overview" if national else "detail", scope or None),
-                                  national=national, inset_codes=data.inset_codes(level) if national else None,
-                                  maritime=data.maritime() if national else None,
-                                  center_lon=data.center_lon(scope) if scope else 105.0, height=520),
-                        config=PLOTLY_CONFIG, width="stretch", key=f"{key}-map")
+        st.plotly_chart(region_map(layer, level, scope, 520), config=PLOTLY_CONFIG, width="stretch",
+                        key=f"{key}-map")
     right.plotly_chart(ft.pace_figure(reach, labels, target_year, lang, t("targets.pace_title", lang)),
                        config=PLOTLY_CONFIG, width="stretch", key=f"{key}-pace")
     quote(row)

@@ -55,6 +55,23 @@ def test_inequality_by_year_is_the_engine_per_year_and_the_title_states_the_chan
     assert f"{trend['gini'].iloc[0]:.3f}" in en and "between 2012 and 2016" in en
 
 
+def test_a_series_break_limits_the_title_to_comparable_years():
+    # 2011 per_bed.csv ÷ 10, before NBS changed the denominator in 2012 (北京 7.396 → 4.841)
+    y2011 = pd.Series([7.396, 4.940, 3.628, 4.490, 4.081, 5.072, 4.447, 4.310], index=CODES)
+    panel = pd.concat([y2011.rename(2011), BEDS], axis=1)
+    flags = pd.DataFrame("", index=CODES, columns=panel.columns)
+    flags.loc["110000", 2012] = "series_break"
+    assert fg.break_years(flags) == [2012]
+    trend = fg.inequality_by_year(panel)
+    fig = fg.trend_figure(trend, "cv", "床位", "zh", fg.break_years(flags))
+    since = trend[trend["year"] >= 2012]["cv"]
+    assert f"从2012年的{since.iloc[0]:.3f}" in fig.layout.title.text
+    assert f"{trend['cv'].iloc[0]:.3f}" not in fig.layout.title.text and "口径变化" in fig.layout.title.text
+    assert fig.layout.shapes[0].x0 == 2011.5
+    result, points = fg.beta_frame(panel, LABELS, 1, [2012])          # growth only since the break
+    assert points.attrs["first"] == 2012 and result.slope == pytest.approx(beta_convergence(BEDS.to_numpy(), YEARS).slope)
+
+
 def test_theil_areas_stack_to_the_engine_total_with_between_and_each_group():
     theil = fg.theil_by_year(BEDS, GROUPS)
     for year in YEARS:
@@ -193,7 +210,10 @@ def test_gaps_page_trend_carries_the_engines_cv_for_bundled_beds():
     trend = fg.inequality_by_year(panel, pd.DataFrame({y: store.population("province", int(y)) for y in panel.columns}))
     figure = _figures(at)[0]
     assert _arr(figure["data"][0]["y"]) == pytest.approx(trend["cv"].to_numpy())
-    assert fg.change_sentence(trend["cv"], trend["year"], "变异系数", "zh") in figure["layout"]["title"]["text"]
+    # beds change definition in 2012 (flag series_break): the title compares 2012 onwards only
+    assert fg.break_years(store.flags("beds_per_1000", "province").reindex(index=panel.index).fillna("")) == [2012]
+    since = trend[trend["year"] >= 2012]
+    assert fg.change_sentence(since["cv"], since["year"], "变异系数", "zh") in figure["layout"]["title"]["text"]
     assert len(trend) >= 8 and trend["n_regions"].max() == 31
 
 
@@ -217,5 +237,6 @@ def test_gaps_page_other_tabs_run_in_english():
         assert at.get("plotly_chart") or at.info, tab
     beta = _figures(_page({"ind": "beds_per_1000", "lang": "en"}, tab="β-convergence"))[0]
     _, _, panel = _view_panel("beds_per_1000")
-    result = beta_convergence(panel.to_numpy(float), panel.columns.to_numpy(float))
-    assert f"{result.slope:.4f}" in beta["layout"]["title"]["text"]
+    since = panel[[y for y in panel.columns if y >= 2012]]
+    result = beta_convergence(since.to_numpy(float), since.columns.to_numpy(float))
+    assert f"{result.slope:.4f}" in beta["layout"]["title"]["text"] and "2012–2016" in beta["layout"]["title"]["text"]
