@@ -31,10 +31,10 @@ BUDGET_S, BUDGET_MB = 15.0, 2048
 
 
 def matcher_for(level):
-    """The project's matcher; a code-lookup stand-in (same contract) if geo.matcher is not there yet."""
+    """The project's matcher (as the importer caches it); a code-lookup stand-in if geo.matcher is missing."""
     try:
-        from geo.matcher import RegionMatcher
-        return RegionMatcher(level)
+        from store.ingest import _matcher
+        return _matcher(level)
     except ImportError:
         return _CodeMatcher(level)
 
