@@ -90,11 +90,25 @@ def _locked(root: Path):
 
 
 def _read_manifest(root: Path) -> dict:
+    """The manifest; SavedDataError if it exists but cannot be read (then nothing is written or swept)."""
     path = root / MANIFEST
     if not path.exists():
         return {"version": 1, "datasets": []}
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            manifest = json.load(fh)
+        assert isinstance(manifest.get("datasets"), list)
+        return manifest
+    except (OSError, ValueError, AssertionError, AttributeError) as exc:
+        raise SavedDataError(f"已保存数据的清单无法读取：{path} / The saved-data manifest is unreadable: {path} ({exc})")
+
+
+def _read_manifest_or_empty(root: Path) -> dict:
+    try:
+        return _read_manifest(root)
+    except SavedDataError as exc:
+        warnings.warn(str(exc), stacklevel=3)
+        return {"version": 1, "datasets": []}
 
 
 def _write_manifest(root: Path, manifest: dict) -> None:
@@ -107,7 +121,7 @@ def _sweep(root: Path, manifest: dict) -> None:
     listed = {d["file"] for d in manifest["datasets"]}
     now = time.time()
     for p in root.iterdir():
-        if p.suffix == ".parquet" and p.name not in listed:
+        if p.name.startswith("ds_") and p.suffix == ".parquet" and p.name not in listed:
             p.unlink(missing_ok=True)
         elif p.name.endswith(".tmp") and now - p.stat().st_mtime > 60:
             p.unlink(missing_ok=True)
@@ -162,7 +176,7 @@ def save_dataset(result: ImportResult, name: str, description: str = "", source:
 
 def list_datasets(root: str | os.PathLike | None = None) -> pd.DataFrame:
     """One row per saved dataset: name, description, source, level, coverage, upload time."""
-    manifest = _read_manifest(user_root(root))
+    manifest = _read_manifest_or_empty(user_root(root))
     rows = [{k: d.get(k) for k in LIST_COLUMNS} for d in manifest["datasets"]]
     for r in rows:
         r["indicators"] = len(r["indicators"] or [])
@@ -172,12 +186,12 @@ def list_datasets(root: str | os.PathLike | None = None) -> pd.DataFrame:
 def load_all(root: str | os.PathLike | None = None) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
     """(observations, catalog) per saved dataset, for ``load_store(extra=...)``.
 
-    A dataset whose file is missing or unreadable is left out with a warning
-    rather than breaking the whole app.
+    A dataset whose file is missing or unreadable (or an unreadable manifest)
+    is left out with a warning rather than breaking the whole app.
     """
     root = user_root(root)
     out = []
-    for d in _read_manifest(root)["datasets"]:
+    for d in _read_manifest_or_empty(root)["datasets"]:
         try:
             obs = pd.read_parquet(root / d["file"])
         except Exception as exc:  # noqa: BLE001

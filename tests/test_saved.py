@@ -71,6 +71,16 @@ def test_env_var_sets_the_root(tmp_path, monkeypatch):
     assert list_datasets()["id"].tolist() == [ds]
 
 
+def test_unreadable_manifest_is_never_overwritten(tmp_path):
+    ds = save_dataset(make_result("a"), "a", root=tmp_path)
+    (tmp_path / "manifest.json").write_text("{ not json", encoding="utf-8")
+    with pytest.warns(UserWarning, match="unreadable"):
+        assert list_datasets(root=tmp_path).empty
+    with pytest.raises(SavedDataError, match="unreadable"):
+        save_dataset(make_result("b"), "b", root=tmp_path)
+    assert (tmp_path / f"{ds}.parquet").exists()  # nothing swept while the manifest cannot be read
+
+
 def test_empty_store_lists_nothing(tmp_path):
     assert list_datasets(root=tmp_path).empty and load_all(root=tmp_path) == []
 
