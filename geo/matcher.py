@@ -123,6 +123,9 @@ GROUPING = set("""
 GROUPING_RE = r"(东部|中部|西部|东北|华东|华北|华中|华南|西南|西北)\w{0,6}|\w{0,6}(功能区|发展区)"
 # pinyin glosses left in converted text: 重慶(qìng)市
 _PINYIN_GLOSS = re.compile(r"\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_FOOTNOTE = re.compile(r"(注|数据来源|资料来源|来源|说明|备注)")
 _CODE_RE = re.compile(r"^\d+(?:\.0+)?$")
 _NON_NAME = re.compile(r"[\s\u3000*＊·•・（）()\[\]【】<>《》\"'“”‘’:：,，;；、.。!?！？#&+_/\\|~-]+")
 
@@ -157,7 +160,7 @@ def clean_text(value) -> str:
     """NFKC (full-width -> ASCII), trimmed; internal blanks kept for English;
     pinyin glosses after Chinese characters dropped (重慶(qìng)市)."""
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    if re.search(r"[\u3400-\u9fff]", text):
+    if _HAN.search(text):
         text = _PINYIN_GLOSS.sub("", text)
     return text
 
@@ -186,7 +189,7 @@ def en_key(text: str) -> str:
 
 
 def _is_latin(text: str) -> bool:
-    return bool(re.search(r"[A-Za-z]", text)) and not re.search(r"[\u3400-\u9fff]", text)
+    return bool(_LATIN.search(text)) and not _HAN.search(text)
 
 
 class RegionMatcher:
@@ -372,9 +375,14 @@ class RegionMatcher:
             return "unmatched", [], "no name", []
         if (key in self._summary or key.startswith("其中")) and key not in self._short:
             return "summary", [], f"{text}: summary row (total or grouping), not a region", []
-        if re.match(r"(注|数据来源|资料来源|来源|说明|备注)", key) or len(key) > 20:
+        if _FOOTNOTE.match(key) or len(key) > 20:
             return "summary", [], f"{text[:12]}…: note or source line, not a region", []
         raw = str(text).strip()
+        # fast path: the registry's own spelling
+        found = self._narrow([k for k in self._full.get(raw, []) if self._all[k]["name"] == raw],
+                             parents, "exact", "")
+        if found and found[0] != "unmatched":
+            return self._also_former(found, [raw, strip_suffix(raw)], parents)
         # as written first, then converted: t2s turns 乾安 into 干安
         forms = list(dict.fromkeys([compact, key]))
         shorts = list(dict.fromkeys(strip_suffix(f) for f in forms))
