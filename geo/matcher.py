@@ -64,6 +64,7 @@ from geo.regions import LEVELS, load_regions
 
 CROSSWALK_CSV = Path(__file__).resolve().parents[1] / "data" / "geo" / "crosswalk.csv"
 STATUSES = ("exact", "normalized", "remapped", "ambiguous", "unmatched", "summary")
+MATCHED = ("exact", "normalized", "remapped")  # statuses that come with a code
 OUTPUT_COLUMNS = ["input", "parent", "code", "name", "level", "status", "candidates", "note"]
 
 PROVINCE_SHORT = {
