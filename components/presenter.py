@@ -14,7 +14,8 @@ large type, headline as its title and source line at the bottom; sidebar and
 everything else on the page hidden; keyboard: ←/→ year, space play/pause,
 ↑/↓ previous/next view of the active story, Esc leaves presenter mode. A page
 with several figures passes ``slide=False`` for all but the one to present.
-Extra keyword arguments go to ``st.plotly_chart`` (``on_select=...``).
+Extra keyword arguments go to ``st.plotly_chart`` (``on_select=...``); ``data=frame`` adds
+the CSV/XLSX buttons (components.downloads) for the numbers behind the figure.
 
 ``sidebar_tools(store, lang)`` is the sidebar panel: start presenting, stories
 (save the current view, step, export/import JSON), and the briefing report.
@@ -153,8 +154,9 @@ def active() -> bool:
 # ── figures ──────────────────────────────────────────────────────────────────
 
 def figure_view(fig, headline: str, source: str, *, key: str, name: str | None = None, slide: bool = True,
-                export_size: tuple[int, int] = EXPORT_SIZE, **chart_kwargs):
-    """Draw one figure the atlas way (see the module docstring); returns st.plotly_chart's result."""
+                export_size: tuple[int, int] = EXPORT_SIZE, data=None, notes: dict | None = None, **chart_kwargs):
+    """Draw one figure the atlas way (see the module docstring); returns st.plotly_chart's result.
+    `data` (a DataFrame) adds the CSV/XLSX buttons of components.downloads, with `notes` in the files."""
     view = controls.current_view()
     if view.presenter:
         if not slide:
@@ -168,6 +170,10 @@ def figure_view(fig, headline: str, source: str, *, key: str, name: str | None =
         return event
     event = st.plotly_chart(fig, config=PLOTLY_CONFIG, key=key, width="stretch", **chart_kwargs)
     export_buttons(key, headline, source, name or key, view.lang, export_size)
+    if data is not None:
+        from components.downloads import download_buttons
+        download_buttons(data, _file_name(name or key), {"title": _plain(headline), "source": source, **(notes or {})},
+                         view.lang, key=f"data-{key}")
     return event
 
 
@@ -306,6 +312,10 @@ def sidebar_tools(store, lang: str) -> None:
         briefing_tools(store, lang)
 
 
+def _pick_story() -> None:
+    st.session_state.story_id, st.session_state.story_pos = st.session_state["story-select"], 0
+
+
 def _story_tools(store, lang: str) -> None:
     saved = stories.list_stories()
     by_id = {s.id: s for s in saved}
@@ -313,12 +323,13 @@ def _story_tools(store, lang: str) -> None:
     current = st.session_state.get("story_id", "")
     if current not in by_id:
         current = ""
-    chosen = st.selectbox(t("pres.story", lang), options, index=options.index(current), key="story-select",
+    st.session_state["story-select"] = current            # the active story owns the widget, as in controls
+    chosen = st.selectbox(t("pres.story", lang), options, key="story-select", on_change=_pick_story,
                           format_func=lambda i: by_id[i].title if i else t("pres.story_new", lang))
-    if chosen != current:
-        st.session_state.story_id, st.session_state.story_pos = chosen, 0
-    view_title = st.text_input(t("pres.view_title", lang), value=_default_title(store, lang), key="story-view-title",
-                               max_chars=stories.MAX_TITLE)
+    default = _default_title(store, lang)
+    if st.session_state.get("_story_default") != default:  # a new view proposes its own title
+        st.session_state["_story_default"] = st.session_state["story-view-title"] = default
+    view_title = st.text_input(t("pres.view_title", lang), key="story-view-title", max_chars=stories.MAX_TITLE)
     params = stories.view_params(controls.current_view())
     if not chosen:
         story_title = st.text_input(t("pres.story_title", lang), key="story-title", max_chars=stories.MAX_TITLE)

@@ -85,18 +85,10 @@ def geojson_for(geometry, codes, decimals: int = 3) -> dict:
     return json.loads(feature_collection_text(geometry[geometry["code"].isin(wanted)], decimals))
 
 
-def _bounds_lon(geojson: dict) -> tuple[float, float]:
-    lons: list[float] = []
-
-    def walk(c):
-        if c and isinstance(c[0], (int, float)):
-            lons.append(c[0])
-        else:
-            for x in c:
-                walk(x)
-    for f in geojson["features"]:
-        walk(f["geometry"]["coordinates"])
-    return (min(lons), max(lons)) if lons else (73.0, 136.0)
+def _bounds(geojson: dict) -> tuple[float, float, float, float]:
+    """(minx, miny, maxx, maxy) of the features: a province view is framed by it."""
+    pts = np.array([p for f in geojson["features"] for p in _flat(f["geometry"]["coordinates"])])
+    return tuple(float(v) for v in (*pts.min(axis=0)[:2], *pts.max(axis=0)[:2]))
 
 
 def _inset_codes(geojson: dict) -> set[str]:
@@ -128,8 +120,8 @@ def _trend(store, meta, view, regions, grouping, target, until: int) -> pd.DataF
         if np.isfinite(y).sum() < 2:
             continue
         groups = table["code"].map(grouping).to_numpy(object) if grouping is not None and len(grouping) else None
-        if groups is not None and pd.isna(groups[np.isfinite(y)]).all():
-            groups = None
+        if groups is not None and pd.Series(groups[np.isfinite(y)]).nunique() < 2:
+            groups = None                   # one group (or none): nothing to split between
         if groups is not None:
             groups = np.where(pd.isna(groups), "—", groups)
         s = summarise(y, groups=groups, direction=direction,
@@ -160,7 +152,7 @@ def _documents(targets: pd.DataFrame, indicator: str) -> pd.DataFrame:
     return rows.sort_values(["target_year", "scope_code"]).reset_index(drop=True)
 
 
-def _findings(b_table, trend, meta, year, where, grouping_name, target, lang) -> dict[str, str]:
+def _findings(b_table, trend, meta, year, where, grouping_name, target, lang, breaks=()) -> dict[str, str]:
     """One sentence per figure, stating what it shows (used as the figure titles too)."""
     name, unit = meta[f"name_{lang}"], meta[f"unit_{lang}"]
     out = {}
@@ -172,8 +164,11 @@ def _findings(b_table, trend, meta, year, where, grouping_name, target, lang) ->
         out["map"] = t("brief.f_map", lang, name=name, year=year, where=where, hi=hi["label"], hi_v=fmt(hi["value"]),
                        lo=lo["label"], lo_v=fmt(lo["value"]), unit=unit, ratio=fmt(hi["value"] / lo["value"], 3)
                        if lo["value"] > 0 else "—", n=len(has), total=len(b_table))
+    comparable = trend[trend["year"] >= max(breaks)] if breaks else trend
+    if len(comparable) < 2:
+        comparable = trend
     if len(trend) >= 2:
-        first, last = trend.iloc[0], trend.iloc[-1]
+        first, last = comparable.iloc[0], comparable.iloc[-1]
         verb = t("brief.fell" if last["cv"] < first["cv"] else "brief.rose", lang)
         out["trend"] = t("brief.f_trend", lang, verb=verb, a=f"{first['cv']:.3f}", b=f"{last['cv']:.3f}",
                          y0=int(first["year"]), y1=int(last["year"]), g0=f"{first['gini']:.3f}",
@@ -221,14 +216,16 @@ def build_briefing(store, view: ViewState, regions: pd.DataFrame, geometry=None,
     view = ViewState(**{**view.as_dict(), "indicator": indicator, "year": year, "presenter": False})
     direction = int(meta["direction"])
     unit = meta[f"unit_{lang}"]
-    where = where or t("brief.whole_country", lang)
+    if not where:
+        from geo.regions import region_name
+        where = region_name(view.scope, lang) if view.scope else t("brief.whole_country", lang)
     target = applicable_target(store.targets, indicator, view.scope)
     table = region_table(store.values(indicator, view.level, year), regions, direction,
                          store.population(view.level, year), target, lang)
     say(0.2, t("brief.p_trend", lang, n=len(years)))
     trend = _trend(store, meta, view, regions, grouping, target, year)
-    findings = _findings(table, trend, meta, year, where, grouping_name, target, lang)
     breaks = _break_years(store, meta.name, view.level, regions["code"], trend["year"])
+    findings = _findings(table, trend, meta, year, where, grouping_name, target, lang, breaks)
     if breaks:
         findings["trend"] += t("brief.f_break", lang, years="、".join(map(str, breaks)) if lang == "zh"
                                else ", ".join(map(str, breaks)))
@@ -239,12 +236,11 @@ def build_briefing(store, view: ViewState, regions: pd.DataFrame, geometry=None,
         say(0.45, t("brief.p_map", lang))
         geojson = geojson_for(geometry, table["code"])
         national = not view.scope
-        lo, hi = _bounds_lon(geojson)
         layer = map_layer(table, view, unit, direction, lang)
         fig = china_map(layer, GEO_PLACEHOLDER, national=national,
                         inset_codes=_inset_codes(geojson) if national else None,
-                        maritime=maritime if national else None, center_lon=105.0 if national else (lo + hi) / 2,
-                        height=540)
+                        maritime=maritime if national else None,
+                        bounds=None if national or not geojson["features"] else _bounds(geojson), height=540)
         figures["map"] = (fig, findings["map"])
     say(0.65, t("brief.p_figures", lang))
     if len(trend):
