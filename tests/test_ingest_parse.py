@@ -171,6 +171,26 @@ def test_years():
     assert parse_years(s).tolist() == [2016, 2016, 2016, 2016, 2016, pd.NA, pd.NA, pd.NA]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_big_file_fast_path_keeps_header_footer_and_row_numbers(encoding, monkeypatch):
+    """Files over 1 MB go through Arrow's reader; the result must be the same as the tolerant path's."""
+    import store.ingest_read as reader
+    used = []
+    real = reader._arrow_grid
+    monkeypatch.setattr(reader, "_arrow_grid", lambda *a: used.append(real(*a)) or used[-1])
+    body = "".join(f"{'北京市' if i % 2 else '天津市'},{2000 + i % 20},{i * 0.5}\n" for i in range(60_000))
+    text = "数据库：分省年度数据\n指标：床位数(张)\n地区,年份,数值\n" + body + "注：测试。\n数据来源：国家统计局\n"
+    data = text.encode(encoding)
+    assert len(data) > 1_000_000
+    raw = read_table(data, "big.csv")
+    assert raw.encoding == ("gb18030" if encoding == "gb18030" else "utf-8-sig")
+    assert raw.columns == ["地区", "年份", "数值"] and raw.n_rows == 60_000
+    assert raw.hints["name"] == "床位数" and raw.notes == ["注：测试。"] and raw.hints["source"] == "国家统计局"
+    assert raw.body.index[0] == 4 and raw.body.index[-1] == 60_003  # line numbers in the file
+    assert raw.body.iloc[-1].tolist() == ["北京市", "2019", "29999.5"]
+    assert any(g is not None for g in used)  # the fast path did the work
+
+
 # ----------------------------------------------------------------------------- limits and safety
 
 def test_size_limit_refused_before_parsing():
