@@ -240,16 +240,15 @@ def dagum_figure(table: pd.DataFrame, lang: str, breaks: list[int] = ()) -> go.F
 
 
 def dagum_table(d, group_names: dict, lang: str) -> pd.DataFrame:
-    """One year's decomposition as rows a presenter can read: component, value, share of G."""
+    """One year's decomposition as rows a presenter can read: component, value, share of G
+    (each group's own Gini is on the heatmap's diagonal and in its own chart)."""
     rows = [{"component": t("gaps.dagum.total", lang), "value": d.gini, "share": 1.0}]
     rows += [{"component": t(f"gaps.dagum.{p}", lang), "value": getattr(d, p), "share": d.shares[p]}
              for p in DAGUM_PARTS]
-    rows += [{"component": t("gaps.group_gini", lang, group=group_names.get(g, g)), "value": v, "share": np.nan}
-             for g, v in zip(d.groups, d.group_gini)]
     return pd.DataFrame(rows)
 
 
-def group_gini_figure(table: pd.DataFrame, group_names: dict, lang: str) -> go.Figure:
+def group_gini_figure(table: pd.DataFrame, group_names: dict, lang: str, breaks: list[int] = ()) -> go.Figure:
     """Each group's own Gini by year: which group is internally most unequal."""
     fig = go.Figure()
     cols = [c for c in table.columns if c.startswith("gini_")]
@@ -259,6 +258,8 @@ def group_gini_figure(table: pd.DataFrame, group_names: dict, lang: str) -> go.F
                                  line={"color": GROUP_COLORS[i % len(GROUP_COLORS)], "width": 2},
                                  hovertemplate=label + " %{x}: %{y:.4f}<extra></extra>"))
     title = t("gaps.group_gini_title", lang)
+    if len(table):
+        _mark_breaks(fig, table["year"], breaks, lang)
     if len(table) and cols:
         last = table.iloc[-1][cols].astype(float)
         top = last.idxmax()[5:]
@@ -337,7 +338,7 @@ def beta_figure(result: BetaConvergence, frame: pd.DataFrame, unit: str, lang: s
         part = frame[frame["laggard"] == laggard]
         fig.add_trace(go.Scatter(
             x=part["start"], y=part["growth"] * 100, mode="markers+text" if laggard else "markers",
-            text=[escape(str(s)) for s in part["label"]], textposition="top center",
+            text=[escape(str(s)) for s in part["label"]], textposition="top center", textfont={"size": 10},
             marker={"color": color, "size": 9, "line": {"color": "white", "width": 1}}, name=t(key, lang),
             hovertemplate="%{text}: %{x:,.4g} " + escape(unit) + " → %{y:.2f}%/" + t("gaps.per_year", lang)
                           + "<extra></extra>"))
@@ -387,6 +388,28 @@ def ratio_layer(ratio: pd.Series, regions: pd.DataFrame, lang: str, unit_label: 
                     colors=[[i / (len(colors) - 1), c] for i, c in enumerate(colors)])
 
 
+def ratio_title(ratio: pd.Series, labels: pd.Series, name: str, year: int, lang: str) -> str:
+    """'2016: urban beds per 1,000 are 1.1–4.1 times rural; widest in X'."""
+    r = ratio.dropna()
+    if r.empty:
+        return t("gaps.ratio_map_empty", lang, name=escape(name), year=year)
+    top = r.idxmax()
+    return t("gaps.ratio_map_title", lang, name=escape(name), year=year, lo=f"{r.min():.1f}", hi=f"{r.max():.1f}",
+             top=escape(str(labels.get(top, top))))
+
+
+def lisa_note(result: LocalMoranResult, labels: pd.Series, lang: str) -> str:
+    """Who was left out of the clusters and why, in the reader's language (islands named)."""
+    w = result.weights
+    parts = []
+    if w.dropped_missing:
+        parts.append(t("gaps.lisa_dropped_missing", lang, n=len(w.dropped_missing)))
+    if w.dropped_islands:
+        names = "、".join(escape(str(labels.get(c, c))) for c in w.dropped_islands)
+        parts.append(t("gaps.lisa_dropped_islands", lang, n=len(w.dropped_islands), names=names))
+    return " ".join(parts)
+
+
 def ratio_trend_figure(ratio: pd.DataFrame, labels: pd.Series, name: str, lang: str) -> go.Figure:
     """The ratio per region and year as a box per year (points = regions), with parity at 1."""
     fig = go.Figure()
@@ -425,7 +448,7 @@ def gap_ranking_figure(table: pd.DataFrame, group_of: pd.Series, group_names: di
             xaxis={"title": t("gaps.gap_axis", lang, unit=escape(unit))},
             yaxis={"categoryorder": "array", "categoryarray": data["label"].map(lambda s: escape(str(s))).tolist(),
                    "autorange": "reversed", "dtick": 1}, barmode="overlay")
-    fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
+    fig.update_layout(legend={"orientation": "v", "y": 1, "yanchor": "top", "x": 1.01})
     return fig
 
 

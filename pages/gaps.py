@@ -130,7 +130,7 @@ with tabs[1]:
                                                                                        format="percent")})
                 right.plotly_chart(fg.pair_gini_figure(d, group_names, shown, lang), config=PLOTLY_CONFIG,
                                    width="stretch", key="gaps-pairs")
-            st.plotly_chart(fg.group_gini_figure(dagum, group_names, lang), config=PLOTLY_CONFIG, width="stretch",
+            st.plotly_chart(fg.group_gini_figure(dagum, group_names, lang, breaks), config=PLOTLY_CONFIG, width="stretch",
                             key="gaps-group-gini")
             download_buttons(dagum.merge(theil[theil["part"] == "between"][["year", "value", "total"]]
                                          .rename(columns={"value": "theil_between", "total": "theil_t"}),
@@ -171,7 +171,7 @@ with tabs[3]:
                 left, right = st.columns([3, 2])
                 layer = fg.ratio_layer(ratio[shown], regions, lang, t("gaps.ratio_legend", lang))
                 with left:
-                    st.markdown(f"**{t('gaps.ratio_map_title', lang, name=escape(name), year=int(shown))}**")
+                    st.markdown(f"**{fg.ratio_title(ratio[shown], labels, name, int(shown), lang)}**")
                     st.plotly_chart(region_map(layer, view.level, view.scope, 520), config=PLOTLY_CONFIG,
                                     width="stretch", key="gaps-ratio-map")
                 right.plotly_chart(fg.ratio_trend_figure(ratio, labels, name, lang), config=PLOTLY_CONFIG,
@@ -212,8 +212,8 @@ with tabs[5]:
                 st.markdown(f"**{fg.moran_title(name, year, moran, lang)}**")
                 st.plotly_chart(region_map(fg.lisa_layer(lisa, regions, lang), view.level, view.scope, 620),
                                 config=PLOTLY_CONFIG, width="stretch", key="gaps-lisa")
-                note = lisa.weights.note
-                st.caption(t("gaps.lisa_caption", lang) + (f" · {note}" if note else ""))
+                note = fg.lisa_note(lisa, labels, lang)
+                st.caption(t("gaps.lisa_caption", lang) + (f" {note}" if note else ""))
                 download_buttons(pd.DataFrame({"code": lisa.codes, "local_i": lisa.Ii, "quadrant": lisa.quadrant,
                                                "p_sim": lisa.p_sim, "cluster": lisa.cluster}),
                                  f"lisa_{meta.name}_{year}", notes(year=str(year), moran_i=f"{moran.I:.4f}"),

@@ -143,24 +143,33 @@ def test_gap_ranking_bars_are_sorted_and_coloured_by_group():
 
 
 def test_lisa_layer_puts_each_region_in_its_engine_cluster():
-    # a 3 x 3 grid (rook), a high corner and a low corner
-    codes = [f"{i}00000" for i in range(1, 10)]
+    # a 3 x 3 grid (rook), a high corner and a low corner, one cell without data, and an island
+    grid = [f"{i}00000" for i in range(1, 10)]
     nb = {}
-    for k, c in enumerate(codes):
+    for k, c in enumerate(grid):
         r, q = divmod(k, 3)
-        nb[c] = [codes[r2 * 3 + q2] for r2, q2 in ((r - 1, q), (r + 1, q), (r, q - 1), (r, q + 1))
+        nb[c] = [grid[r2 * 3 + q2] for r2, q2 in ((r - 1, q), (r + 1, q), (r, q - 1), (r, q + 1))
                  if 0 <= r2 < 3 and 0 <= q2 < 3]
-    nb["900000"] = []                                     # an island
-    y = np.array([10, 9, 5, 9, 8, 4, 5, 4, np.nan])
+    codes = grid + ["990000"]
+    nb["990000"] = []
+    y = np.array([10, 9, 5, 9, 8, 4, 5, 4, np.nan, 7.0])
     res = local_moran(y, codes, nb, permutations=99)
-    regions = pd.DataFrame({"code": codes + ["990000"], "name": list("ABCDEFGHIJ"), "name_en": list("ABCDEFGHIJ")})
+    regions = pd.DataFrame({"code": codes + ["980000"], "name": list("ABCDEFGHIJK"), "name_en": list("ABCDEFGHIJK")})
     layer = fg.lisa_layer(res, regions, "en")
-    for code, cluster in zip(res.codes, res.cluster):
-        i = codes.index(code)
+    for i, cluster in enumerate(res.cluster):
         if cluster in fg.LISA_CLASSES:
             assert fg.LISA_CLASSES[int(layer.values[i])] == cluster
-    assert np.isnan(layer.values[8]) and np.isnan(layer.values[9])      # no data / not in the result
-    assert sum(int(lbl.rsplit("(", 1)[1].rstrip(")")) for lbl in layer.class_labels) == 8
+    assert np.isnan(layer.values[8]) and np.isnan(layer.values[10])      # no data; not in the result
+    assert fg.LISA_CLASSES[int(layer.values[9])] == "no_neighbours"       # the island keeps its own class
+    assert sum(int(lbl.rsplit("(", 1)[1].rstrip(")")) for lbl in layer.class_labels) == 9
+    note = fg.lisa_note(res, regions.set_index("code")["name"], "zh")
+    assert note == "1个无数据的地区未参与计算。 1个没有相邻地区的地区未参与计算：J。"
+
+
+def test_urban_rural_title_names_the_widest_gap():
+    ratio = pd.Series({"110000": 1.4, "120000": 4.12, "130000": np.nan})
+    title = fg.ratio_title(ratio, LABELS, "床位", 2016, "zh")
+    assert title == "床位：2016年城市是农村的1.4–4.1倍，天津城乡差距最大"
 
 
 # ── the page in AppTest, against the bundled store ───────────────────────────
