@@ -204,12 +204,12 @@ def _presenter_chrome() -> None:
     st.html(_PRESENTER_CSS)
     result = _keys(key="presenter-keys", on_action_change=lambda: None, height=0)
     action = getattr(result, "action", None)
-    if action:
-        apply_key(action)
+    if action and apply_key(action):
+        st.rerun()                  # every widget, the figure and the URL follow the new view
 
 
-def apply_key(action: str) -> None:
-    """What a key does; reruns the script so every widget and the URL show the new view."""
+def apply_key(action: str) -> bool:
+    """What a key does to the view; True if it changed something."""
     from components.data import get_store
     view = controls.current_view()
     if action in ("prev_year", "next_year"):
@@ -218,14 +218,13 @@ def apply_key(action: str) -> None:
     elif action == "play":
         st.session_state.playing = not st.session_state.get("playing", False)
     elif action in ("prev_view", "next_view"):
-        if not step_story(-1 if action == "prev_view" else 1):
-            return
+        return step_story(-1 if action == "prev_view" else 1)
     elif action == "exit":
         st.session_state.playing = False
         controls.update_view(presenter=False)
     else:
-        return
-    st.rerun()
+        return False
+    return True
 
 
 def _footer(view) -> None:
