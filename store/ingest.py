@@ -472,6 +472,7 @@ REASONS = ["", "empty_row", "repeated_header", "summary_row", "no_values", "no_r
 SKIP_REASONS = ("empty_row", "repeated_header", "summary_row", "no_values")
 _R = {r: np.int8(i) for i, r in enumerate(REASONS)}
 _SUMMARY_DETAIL = "汇总行，不是地区 / aggregate row, not a region"
+_SUB_ITEM = re.compile(r"^\s*(其中|#)")
 
 
 def _str_column(codes: np.ndarray, labels) -> pd.Series:
@@ -522,6 +523,8 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
     last = {c: (p[-1] if p else c) for c, p in zip(raw.columns, parts)}
     same = sum(((body[c] == last[c]) & (body[c] != "")).to_numpy(dtype=int) for c in body.columns)
     set_reason(same >= 2, "repeated_header", "表头重复 / header repeated inside the table")
+    sub_item = np.array([bool(_SUB_ITEM.match(nfkc(u))) for u in rlabels], dtype=bool)
+    set_reason(sub_item[rcode], "summary_row", "分项（其中）行，不是地区 / 'of which' sub-item, not a region")
     set_reason(np.array([is_summary_label(u) for u in rlabels], dtype=bool)[rcode], "summary_row", _SUMMARY_DETAIL)
     set_reason((rlabels == "")[rcode], "no_region")
 

@@ -233,3 +233,12 @@ def test_template_round_trip():
     assert res.report.counts["used"] == 34 and res.observations["code"].nunique() == 34
     county = pd.read_csv(io.BytesIO(template("county")), dtype=str, encoding="utf-8-sig")
     assert len(county) == 2875 and list(county.columns) == ["代码", "地区", "省份", "年份", "数值"]
+
+
+def test_yearbook_region_label_styles():
+    csv = "地区,2016年\n北　京,1\n天 津,2\n广东①,6\n  其中：广州,4\n#深圳,5\n合　计,7\n"
+    _, res = run(csv.encode(), "styles.csv", level="province")
+    out = res.row_outcomes.set_index("region")
+    assert set(res.observations["code"]) == {"110000", "120000", "440000"}
+    assert out.loc["  其中：广州", "reason"] == "summary_row" and "sub-item" in out.loc["  其中：广州", "detail"]
+    assert out.loc["#深圳", "outcome"] == "skipped" and out.loc["合　计", "reason"] == "summary_row"
