@@ -4,6 +4,7 @@ Hook for every page — one call per figure, instead of ``st.plotly_chart``::
 
     from components import presenter
     event = presenter.figure_view(fig, headline, source_line, key="gaps-trend")
+    # headline None: the figure's own title (a sentence stating the finding)
     # source_line: presenter.source_line(store, meta, lang) -> "来源：… 单位：…"
 
 Normal mode: the figure as usual (PLOTLY_CONFIG), then PNG and SVG buttons that
@@ -148,16 +149,20 @@ def key_class(key: str) -> str:
 
 
 def active() -> bool:
+    """Presenter mode on? (A page can skip work the slide won't show.)"""
     return controls.current_view().presenter
 
 
 # ── figures ──────────────────────────────────────────────────────────────────
 
-def figure_view(fig, headline: str, source: str, *, key: str, name: str | None = None, slide: bool = True,
+def figure_view(fig, headline: str | None, source: str, *, key: str, name: str | None = None, slide: bool = True,
                 export_size: tuple[int, int] = EXPORT_SIZE, data=None, notes: dict | None = None, **chart_kwargs):
     """Draw one figure the atlas way (see the module docstring); returns st.plotly_chart's result.
-    `data` (a DataFrame) adds the CSV/XLSX buttons of components.downloads, with `notes` in the files."""
+    `headline` None = the figure's own title. `data` (a DataFrame) adds the CSV/XLSX buttons of
+    components.downloads, with `notes` in the files."""
     view = controls.current_view()
+    if headline is None:
+        headline = (fig.layout.title.text or "") if fig.layout.title else ""
     if view.presenter:
         if not slide:
             return None
@@ -182,8 +187,8 @@ def export_buttons(chart_key: str, headline: str, source: str, name: str, lang: 
     """PNG (scale 2) and SVG buttons for the chart drawn with `chart_key`; the files carry the headline
     as title and the source line at the bottom. Drawn in the browser, nothing leaves it."""
     _export(key=f"export-{chart_key}", height="content", data={
-        "selector": "." + key_class(chart_key), "title": wrap(_plain(headline), size[0] / 22 - 4), "source": source, "caption": True,
-        "filename": _file_name(name), "width": size[0], "height": size[1],
+        "selector": "." + key_class(chart_key), "title": wrap(_plain(headline), size[0] / 22 - 4),
+        "source": source, "caption": True, "filename": _file_name(name), "width": size[0], "height": size[1],
         "scale": PNG_SCALE,
         "labels": {"png": t("pres.png", lang), "svg": t("pres.svg", lang), "help": t("pres.export_help", lang),
                    "missing": t("pres.export_missing", lang)}})

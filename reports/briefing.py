@@ -244,7 +244,7 @@ def build_briefing(store, view: ViewState, regions: pd.DataFrame, geometry=None,
         figures["map"] = (fig, findings["map"])
     say(0.65, t("brief.p_figures", lang))
     if len(trend):
-        figures["trend"] = (charts.inequality_trend(trend, lang), findings["trend"])
+        figures["trend"] = (charts.inequality_trend(trend, lang, breaks=breaks), findings["trend"])
         if trend["between"].notna().any():
             figures["decomposition"] = (charts.theil_decomposition_bars(trend, grouping_name, lang),
                                         findings["decomposition"])

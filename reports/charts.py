@@ -73,9 +73,12 @@ def _base(fig: go.Figure, height: int, y_title: str) -> go.Figure:
     return fig
 
 
-def inequality_trend(trend, lang: str, height: int = 330) -> go.Figure:
-    """CV, Gini and Theil T by year (all unitless, so one axis)."""
+def inequality_trend(trend, lang: str, height: int = 330, breaks=()) -> go.Figure:
+    """CV, Gini and Theil T by year (all unitless, so one axis); a dotted line where the definition changed."""
     fig = go.Figure()
+    for year in breaks:
+        fig.add_vline(x=year - 0.5, line_dash="dot", line_color=MUTED, annotation_text=t("brief.break_mark", lang),
+                      annotation_position="top right", annotation_font={"size": 11, "color": MUTED})
     for i, (column, sid) in enumerate([("cv", "card.cv"), ("gini", "card.gini"), ("theil_t", "card.theil")]):
         fig.add_trace(go.Scatter(x=trend["year"], y=trend[column], mode="lines+markers", name=t(sid, lang),
                                  line={"color": GROUP_COLORS[i], "width": 2.5},
