@@ -83,6 +83,7 @@ def clean_cell(text: str) -> tuple[float, str, str]:
 
 
 _PLAIN_RE2 = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+_THOUSANDS_RE2 = r"^\s*[+-]?\d{1,3}(,\d{3})+(\.\d+)?\s*$"
 
 
 def _arrow_strings(cells: pd.Series):
@@ -122,12 +123,21 @@ def parse_numbers(cells: pd.Series) -> pd.DataFrame:
                 value[mask] = pd.to_numeric(pd.Series(picked.to_pylist(), dtype=object),
                                             errors="coerce").to_numpy(dtype=float)
         fast = mask & np.isfinite(value)
+        # 1,234.5 -- every figure of an Excel export can look like this: also handled inside Arrow
+        thou = np.asarray(pc.fill_null(pc.match_substring_regex(arr, _THOUSANDS_RE2), False)
+                          .to_numpy(zero_copy_only=False), dtype=bool) & ~fast
+        if thou.any():
+            picked = pc.replace_substring(pc.utf8_trim_whitespace(arr.filter(pa.array(thou))), ",", "")
+            value[thou] = np.asarray(pc.cast(picked, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+            how_labels.append("thousands separator")
+            how[thou] = len(how_labels) - 1
+            fast |= thou & np.isfinite(value)
         rest = np.flatnonzero(~fast)
         if len(rest):
             leftovers = pd.Series(arr.take(pa.array(rest)).to_pylist(), dtype=object).fillna("")
             codes, uniques = pd.factorize(leftovers)
             readings = [clean_cell(u) for u in uniques]
-            how_labels += sorted({r[2] for r in readings} - {"", "number"})
+            how_labels += sorted({r[2] for r in readings} - {"", "number", *how_labels})
             how_index = {h: i for i, h in enumerate(how_labels)} | {"number": 0}
             value[rest] = np.array([r[0] for r in readings], dtype=float)[codes]
             outcome[rest] = np.array([OUTCOMES.index(r[1]) for r in readings], dtype=np.int8)[codes]
