@@ -147,13 +147,13 @@ def pace_figure(reach: pd.DataFrame, labels: pd.Series, target_year, lang: str, 
     if pd.notna(target_year):
         fig.add_vline(x=int(target_year), line_color=TARGET_COLOR, line_dash="dash",
                       annotation_text=t("targets.target_year", lang, year=int(target_year)))
-    fig.update_layout(title={"text": title, "font": {"size": 15}}, height=max(360, 17 * len(data) + 130),
-                      margin={"l": 10, "r": 10, "t": 60, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, height=max(360, 17 * len(data) + 170),
+                      margin={"l": 10, "r": 10, "t": 60, "b": 90}, font={"family": FONT_FAMILY, "size": 12},
                       plot_bgcolor="white", xaxis={"title": t("targets.reach_axis", lang), "tickformat": "d",
                                                    "gridcolor": "#eef0f3"},
                       yaxis={"autorange": "reversed", "dtick": 1, "categoryorder": "array",
                              "categoryarray": data["label"].tolist()},
-                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
+                      legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0})
     return fig
 
 

@@ -34,6 +34,7 @@ controls.sync_url()
 
 # ── data ─────────────────────────────────────────────────────────────────────
 with_data, without_data = ft.split_targets(store.targets, store.catalog, store.coverage())
+without_data = without_data[without_data["id"] != ft.SPENDING_TARGET_ID].reset_index(drop=True)
 where = data.region_label(view.scope, lang) if view.scope else t("map.whole_country", lang)
 
 
@@ -110,6 +111,13 @@ def spending_tab() -> None:
     st.markdown(f"#### {t('targets.gap_heading', lang, line=f'{threshold:.0%}')}")
     if row is not None:
         quote(row)
+    guangdong = row is not None and view.level == "city" and view.scope == str(row["scope_code"])
+    if row is not None and not guangdong:
+        left, right = st.columns([4, 1])
+        left.caption(t("targets.gap_benchmark", lang, where=escape(where)))
+        if right.button(t("targets.gap_guangdong", lang), key="targets-gap-gd", type="primary"):
+            controls.update_view(level="city", scope=str(row["scope_code"]))
+            st.rerun()
     catalog = store.indicators(level=view.level)
     coverage = store.coverage()
     have = set(coverage.loc[coverage["level"] == view.level, "indicator"])
@@ -130,9 +138,12 @@ def spending_tab() -> None:
     regions = data.regions_in_view(view.level, view.scope)
     panel = store.panel(indicator, view.level).reindex(regions["code"]).dropna(how="all")
     labels = dict(zip(regions["code"], regions["name" if lang == "zh" else "name_en"]))
-    chosen = st.multiselect(t("targets.gap_regions", lang, n=len(panel)), list(panel.index),
-                            default=list(panel.index), format_func=lambda c: labels.get(c, c),
-                            key=f"targets-gap-regions-{view.level}-{view.scope}-{indicator}")
+    key = f"targets-gap-regions-{view.level}-{view.scope}-{indicator}"
+    n_chosen = len(st.session_state.get(key, panel.index))
+    with st.expander(t("targets.gap_regions", lang, k=n_chosen, n=len(panel))):
+        chosen = st.multiselect(t("targets.gap_regions", lang, k=n_chosen, n=len(panel)), list(panel.index),
+                                default=list(panel.index), format_func=lambda c: labels.get(c, c), key=key,
+                                label_visibility="collapsed")
     frame = ft.spending_gap_by_year(panel.loc[chosen], definition, threshold)
     title = ft.spending_title(frame, definition, threshold, names[indicator], where, lang)
     if frame.empty:
@@ -152,11 +163,12 @@ def spending_tab() -> None:
 
 
 def missing_tab() -> None:
+    """Targets no bundled series measures (the spending-gap target has its own tab)."""
     st.markdown(f"#### {t('targets.missing_heading', lang, n=len(without_data))}")
     st.caption(t("targets.missing_caption", lang))
     shown = without_data.assign(goal=[ft.goal_text(r, str(r["unit"])) for _, r in without_data.iterrows()])
     st.dataframe(shown[["scope_name", "indicator_text", "goal", "target_year", "document", "quote"]], hide_index=True,
-                 width="stretch", column_config={c: t(f"targets.col.{c}", lang) for c in
+                 width="stretch", height=560, column_config={c: t(f"targets.col.{c}", lang) for c in
                                                  ("scope_name", "indicator_text", "goal", "target_year", "document",
                                                   "quote")})
     download_buttons(without_data, "targets_without_data", {"note": "targets with no bundled series"}, lang,

@@ -187,5 +187,26 @@ def test_targets_page_spending_gap_is_the_engines_and_missing_targets_are_listed
     assert _arr(fig["data"][0]["y"]) == pytest.approx(frame["gap"].to_numpy())
     assert "（最大值 − 最小值）÷ 平均值" in fig["layout"]["title"]["text"]
     with_data, without = ft.split_targets(store.targets, store.catalog, store.coverage())
+    without = without[without["id"] != ft.SPENDING_TARGET_ID]           # measured on its own tab
     at = _page({"lang": "en"}, tab=f"Targets without data ({len(without)})")
-    assert len(at.dataframe[0].value) == len(without)
+    assert len(at.dataframe[0].value) == len(without) and "gd01" not in set(with_data["id"])
+
+
+@needs_bundle
+def test_targets_page_guangdong_button_computes_the_gap_over_its_cities():
+    import json
+    from components.data import regions_in_view
+    from store.model import load_store
+    at = _page({}, tab="广东区域支出差距")
+    at.button(key="targets-gap-gd").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    view = at.session_state["view"]
+    assert (view.level, view.scope) == ("city", "440000")
+    store = load_store()
+    regions = regions_in_view("city", "440000")
+    panel = store.panel(view.indicator, "city").reindex(regions["code"]).dropna(how="all")
+    assert 19 <= len(panel) <= 21                       # 广东's prefecture-level cities with spending figures
+    frame = ft.spending_gap_by_year(panel, "range_over_mean", 0.30)
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert _arr(fig["data"][0]["y"]) == pytest.approx(frame["gap"].to_numpy())
+    assert any("估算" in c.value for c in at.caption)    # prefecture spending is flagged as estimates
