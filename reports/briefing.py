@@ -246,7 +246,7 @@ def build_briefing(store, view: ViewState, regions: pd.DataFrame, geometry=None,
     if len(trend):
         figures["trend"] = (charts.inequality_trend(trend, lang, breaks=breaks), findings["trend"])
         if trend["between"].notna().any():
-            figures["decomposition"] = (charts.theil_decomposition_bars(trend, grouping_name, lang),
+            figures["decomposition"] = (charts.theil_decomposition_bars(trend, grouping_name, lang, breaks=breaks),
                                         findings["decomposition"])
         if target is not None and trend["share_meeting"].notna().any():
             figures["targets"] = (charts.target_share_bars(trend, lang), findings["targets"])

@@ -73,12 +73,17 @@ def _base(fig: go.Figure, height: int, y_title: str) -> go.Figure:
     return fig
 
 
-def inequality_trend(trend, lang: str, height: int = 330, breaks=()) -> go.Figure:
-    """CV, Gini and Theil T by year (all unitless, so one axis); a dotted line where the definition changed."""
-    fig = go.Figure()
+def _mark_breaks(fig: go.Figure, breaks, lang: str) -> None:
+    """A dotted line before each year whose definition changed: the change across it is not all real."""
     for year in breaks:
         fig.add_vline(x=year - 0.5, line_dash="dot", line_color=MUTED, annotation_text=t("brief.break_mark", lang),
                       annotation_position="top right", annotation_font={"size": 11, "color": MUTED})
+
+
+def inequality_trend(trend, lang: str, height: int = 330, breaks=()) -> go.Figure:
+    """CV, Gini and Theil T by year (all unitless, so one axis); a dotted line where the definition changed."""
+    fig = go.Figure()
+    _mark_breaks(fig, breaks, lang)
     for i, (column, sid) in enumerate([("cv", "card.cv"), ("gini", "card.gini"), ("theil_t", "card.theil")]):
         fig.add_trace(go.Scatter(x=trend["year"], y=trend[column], mode="lines+markers", name=t(sid, lang),
                                  line={"color": GROUP_COLORS[i], "width": 2.5},
@@ -86,9 +91,10 @@ def inequality_trend(trend, lang: str, height: int = 330, breaks=()) -> go.Figur
     return _base(fig, height, t("brief.axis_index", lang))
 
 
-def theil_decomposition_bars(trend, grouping_name: str, lang: str, height: int = 330) -> go.Figure:
+def theil_decomposition_bars(trend, grouping_name: str, lang: str, height: int = 330, breaks=()) -> go.Figure:
     """Theil T split into between- and within-group parts, stacked per year."""
     fig = go.Figure()
+    _mark_breaks(fig, breaks, lang)
     for column, sid, color in [("between", "brief.between", GROUP_COLORS[0]),
                                ("within", "brief.within", GROUP_COLORS[4])]:
         fig.add_trace(go.Bar(x=trend["year"], y=trend[column], name=t(sid, lang, grouping=grouping_name),
