@@ -191,8 +191,12 @@ def detect_roles(raw: RawTable) -> Roles:
     roles.region = best(codes) or best(chinese) or best(others)
     if roles.region:
         pool = chinese if roles.region in chinese else (others if roles.region in others else chinese)
+        def place_like(c) -> bool:  # short names without digits or units, filled wherever the region is
+            vals = [v for v in pd.unique(raw.body[c].iloc[:3000]) if v]
+            return stats[c]["n"] >= 0.8 * stats[roles.region]["n"] and all(
+                len(v) <= 12 and not re.search(r"[\d()（）]", v) for v in vals)
         parents = [c for c in pool if c != roles.region and stats[c]["unique"] < stats[roles.region]["unique"]
-                   and (_label_in(c, _PARENT_WORDS) or stats[c]["unique"] <= 40)]
+                   and (_label_in(c, _PARENT_WORDS) or stats[c]["unique"] <= 40) and place_like(c)]
         if roles.region in codes:
             parents = []  # a code says everything
         roles.parent = parents[0] if parents else None
@@ -211,6 +215,16 @@ def detect_roles(raw: RawTable) -> Roles:
         roles.shape = "wide_indicator"
         roles.indicator_columns = numeric
     roles.notes.append(f"shape={roles.shape}")
+    if not roles.indicator:
+        # a text column of a few names with units, e.g. '一般公共预算支出（亿元）': the table may mix indicators
+        used |= {roles.value, *roles.indicator_columns}
+        for c in free:
+            if c in used or not stats[c]["n"] or stats[c]["unique"] > 20 or stats[c]["text"] < 0.9:
+                continue
+            names = [v for v in pd.unique(raw.body[c].iloc[:3000]) if v]
+            if names and all(_split_unit(re.sub(r"[a-z]$", "", clean_label(v)))[1] for v in names):
+                roles.notes.append(f"column {c!r} looks like indicator names ({'、'.join(names[:3])}): "
+                                   "choose it as the indicator column if the table mixes indicators")
     return roles
 
 

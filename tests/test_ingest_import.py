@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from store.ingest import (CATALOG_COLUMNS, OBSERVATION_COLUMNS, IndicatorMeta, Roles, detect_roles, import_table,
-                          read_table, template)
+                          list_sheets, read_table, template)
 
 pytest.importorskip("geo.matcher")
 
@@ -242,3 +242,22 @@ def test_yearbook_region_label_styles():
     assert set(res.observations["code"]) == {"110000", "120000", "440000"}
     assert out.loc["  其中：广州", "reason"] == "summary_row" and "sub-item" in out.loc["  其中：广州", "detail"]
     assert out.loc["#深圳", "outcome"] == "skipped" and out.loc["合　计", "reason"] == "summary_row"
+
+
+XLS = SHARED / "data" / "fiscal" / "general_budget_expenditure_province_2005_2024.xls"
+
+
+@pytest.mark.skipif(not XLS.exists(), reason="shared budget .xls not available")
+def test_legacy_xls_with_indicator_names_in_stray_columns():
+    data = XLS.read_bytes()
+    assert list_sheets(data)[0] == "Sheet1"
+    raw = read_table(data, XLS.name)
+    roles = detect_roles(raw)
+    assert roles.shape == "wide_year" and roles.parent is None
+    assert set(roles.year_columns.values()) == set(range(2005, 2025))
+    assert any("一般公共预算支出（亿元）" in note for note in roles.notes)  # the user is told it mixes two series
+    res = import_table(raw, roles, IndicatorMeta(name_zh="一般公共预算支出", unit_zh="亿元"), level="province")
+    obs = res.observations
+    assert value(obs, "110000", 2024) == 8396.49 and value(obs, "110000", 2007) == 1649.5
+    assert value(obs, "110000", 2005) == 1058.31  # from the 财政支出 rows further down
+    assert res.report.counts["used"] == 62 and obs["code"].nunique() == 31
