@@ -44,7 +44,8 @@ class IngestError(ValueError):
     """A file we refuse or cannot read; ``str()`` is a message for the user.
 
     ``code`` is stable (for translation in the UI): too_large, too_many_cells,
-    zip_bomb, not_a_workbook, unknown_sheet, encoding, empty, unreadable.
+    zip_bomb, not_a_workbook, unknown_sheet, encoding, empty, html_table,
+    unknown_level, unreadable.
     """
 
     def __init__(self, code: str, message: str):
@@ -599,6 +600,12 @@ def _read_table(data: bytes, filename: str, sheet: str | None, limits: Limits) -
     elif _is_xls(data):
         grid, sheet = _xls_grid(data, sheet, limits)
     else:
+        sniff = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        if sniff.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta", b"<head")):
+            # web portals often save an HTML table with an .xls name
+            raise IngestError("html_table", "这是网页格式的表格：请在 Excel 中打开并另存为 xlsx 或 csv 后再上传。"
+                                            " / This is an HTML table (often saved as .xls by web portals): open it"
+                                            " in Excel and save as xlsx or csv.")
         grid, encoding = _text_grid(data, filename, limits)
         sheet = None
     # drop columns that are empty everywhere (trailing commas, spacer columns)

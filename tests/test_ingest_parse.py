@@ -269,6 +269,7 @@ def test_zip_bomb_disguised_as_xlsx_is_refused_without_inflating():
 @pytest.mark.parametrize("data,code", [
     (b"", "empty"), (b"   \n\n", "empty"), (b"PK\x03\x04garbage", "not_a_workbook"),
     (b"\xff\xfe\x00", "encoding"), (bytes(range(256)) * 4, None),
+    ("<html><body><table><tr><td>地区</td></tr></table></body></html>".encode(), "html_table"),
 ])
 def test_bad_files_give_messages(data, code):
     with pytest.raises(IngestError) as e:
