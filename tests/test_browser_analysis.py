@@ -22,7 +22,7 @@ def test_gaps_page_trend_then_spatial_clusters(page, app_url):
     page.goto(app_url + "/gaps?ind=beds_per_1000")
     wait_for_app(page, 60_000)
     wait_for_count(page, ".js-plotly-plot", 2)
-    title = page.locator(".js-plotly-plot .gtitle").first.inner_text()
+    title = page.locator(".js-plotly-plot .gtitle").first.text_content()
     assert "变异系数" in title and ("降至" in title or "升至" in title)
     assert "ind=beds_per_1000" in page.url
     open_tab(page, "空间集聚")
