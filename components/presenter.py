@@ -86,12 +86,13 @@ export default function(component) {
       // as reports.charts.with_caption: Plotly anchors a multi-line title by its first line
       const m = Object.assign({}, layout.margin || {});
       const lines = (data.title.match(/<br>/g) || []).length + 1, size = 22;
+      const sourceLines = (data.source.match(/<br>/g) || []).length + 1;
       const base = (m.b === undefined || m.b === null) ? 80 : m.b;
       copy.title = {text: data.title, x: 0.01, xref: "container", xanchor: "left", y: 1, yref: "paper",
                     yanchor: "bottom", pad: {b: 8 + (lines - 1) * Math.round(size * 1.3)}, automargin: true,
                     font: {size: size}};
       copy.margin = Object.assign({}, m, {t: Math.max(m.t || 0, Math.round(size * 1.35 * lines) + 24),
-                                          b: base + 40, l: Math.max(m.l || 0, 24), r: Math.max(m.r || 0, 24)});
+                                          b: base + 14 + 19 * sourceLines, l: Math.max(m.l || 0, 24), r: Math.max(m.r || 0, 24)});
       copy.annotations = (layout.annotations || []).concat([{text: data.source, xref: "paper", yref: "paper", x: 0,
           y: 0, xanchor: "left", yanchor: "top", yshift: -(base + 6), showarrow: false, align: "left",
           font: {size: 13, color: "#5f6b7a"}}]);
@@ -188,7 +189,7 @@ def export_buttons(chart_key: str, headline: str, source: str, name: str, lang: 
     as title and the source line at the bottom. Drawn in the browser, nothing leaves it."""
     _export(key=f"export-{chart_key}", height="content", data={
         "selector": "." + key_class(chart_key), "title": wrap(_plain(headline), size[0] / 22 - 4),
-        "source": source, "caption": True, "filename": _file_name(name), "width": size[0], "height": size[1],
+        "source": wrap(source, size[0] / 13 - 4), "caption": True, "filename": _file_name(name), "width": size[0], "height": size[1],
         "scale": PNG_SCALE,
         "labels": {"png": t("pres.png", lang), "svg": t("pres.svg", lang), "help": t("pres.export_help", lang),
                    "missing": t("pres.export_missing", lang)}})

@@ -52,15 +52,17 @@ def with_caption(fig: go.Figure, headline: str, source_line: str, *, title_size:
     lines = title.count("<br>") + 1
     top = max(margin.t or 0, int(title_size * 1.35 * lines) + 24)
     base = margin.b if margin.b is not None else 80      # Plotly's default bottom margin
-    bottom = base + 34
+    source_size = max(11, title_size // 2)
+    source = wrap(source_line, max(12.0, width_px / source_size - 2))
+    bottom = base + 12 + round(source_size * 1.4 * (source.count("<br>") + 1))
     out.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "bottom",
                "yref": "paper", "pad": {"b": 8 + (lines - 1) * round(title_size * 1.3)}, "automargin": True,
                "font": {"size": title_size, "family": FONT_FAMILY}},
         margin={"t": top, "b": bottom})
-    out.add_annotation(text=source_line, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+    out.add_annotation(text=source, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
                        yshift=-(base + 6), showarrow=False, align="left",
-                       font={"size": max(11, title_size // 2), "color": MUTED, "family": FONT_FAMILY})
+                       font={"size": source_size, "color": MUTED, "family": FONT_FAMILY})
     return out
 
 

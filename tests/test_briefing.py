@@ -143,7 +143,10 @@ def test_caption_travels_with_the_figure():
     fig = with_caption(go.Figure(go.Bar(x=[1], y=[2])), "A headline", "Source: NBS")
     assert fig.layout.title.text == "A headline"
     assert fig.layout.annotations[-1].text == "Source: NBS"
-    assert fig.layout.margin.b == 80 + 34                    # Plotly's default bottom margin + the source line
+    assert fig.layout.margin.b == 80 + 12 + round(11 * 1.4)   # Plotly's default bottom margin + the source line
+    wordy = with_caption(go.Figure(), "t", "Source: " + "a long citation, " * 20, width_px=700)
+    assert wordy.layout.annotations[-1].text.count("<br>") >= 2  # a long source wraps instead of running off
+    assert wordy.layout.margin.b > fig.layout.margin.b
     long = with_caption(go.Figure(), "一二三四五六七八九十，" * 6, "s", width_px=400)
     assert long.layout.title.text.count("<br>") >= 2
     assert long.layout.margin.t > fig.layout.margin.t        # room for every line of a long headline
