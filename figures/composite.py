@@ -48,6 +48,7 @@ class IndexResult:
     weights: pd.Series                  # indicator -> weight (sum 1)
     choice: IndexChoice
     n_incomplete: int
+    normalised: pd.DataFrame | None = None                 # regions x indicators as the engine scored them
     incomplete: list[str] = field(default_factory=list)   # "label (missing indicators)" of regions left out
     uncovered: list[str] = field(default_factory=list)    # regions with no data on any chosen indicator
     note: str = ""                      # why the index could not be computed, if it could not
@@ -130,11 +131,13 @@ def build_index(store, choice: IndexChoice, level: str, regions: pd.DataFrame, l
             base = composite_index(X.to_numpy(), directions, weights, "minmax", "linear")
             w, n_incomplete = base.weights, base.n_incomplete
             rank = pd.Series(score).rank(ascending=False, method="min").to_numpy()
+            normalised = None
         else:
             ci = composite_index(X.to_numpy(), directions, weight_vector(choice, cat), choice.method,
                                  choice.aggregation)
             score, w, n_incomplete = ci.score, ci.weights, ci.n_incomplete
             rank = np.where(ci.rank > 0, ci.rank, np.nan).astype(float)
+            normalised = pd.DataFrame(ci.normalised, index=labels, columns=list(choice.indicators))
     except (UndefinedMeasure, ValueError) as err:
         return replace(empty, note=str(err))
     table["score"] = score
@@ -142,8 +145,8 @@ def build_index(store, choice: IndexChoice, level: str, regions: pd.DataFrame, l
     partial = table["score"].isna() & X.notna().any(axis=1).to_numpy()
     incomplete = [f"{r.label} ({r.missing})" for r in table[partial].itertuples()]
     uncovered = table.loc[table["score"].isna() & ~partial, "label"].astype(str).tolist()
-    return IndexResult(table, pd.Series(w, index=list(choice.indicators)), choice, n_incomplete, incomplete,
-                       uncovered=uncovered)
+    return IndexResult(table, pd.Series(w, index=list(choice.indicators)), choice, n_incomplete, normalised,
+                       incomplete, uncovered=uncovered)
 
 
 def sensitivity(store, choice: IndexChoice, level: str, regions: pd.DataFrame, result: IndexResult,
@@ -236,21 +239,24 @@ def ranking_figure(result: IndexResult, band: pd.DataFrame | None, lang: str, ti
 
 def weights_figure(result: IndexResult, catalog: pd.DataFrame, domain_names: dict, lang: str,
                    title: str) -> go.Figure:
-    """The weights the index actually used (after rescaling to sum 1), coloured by domain."""
+    """The weights the index actually used (after rescaling to sum 1), one colour per domain."""
     w = result.weights
-    names = [catalog.loc[i, f"name_{lang}"] for i in w.index]
+    labels = [f"{'↑' if catalog.loc[i, 'direction'] > 0 else '↓'} {catalog.loc[i, f'name_{lang}']}" for i in w.index]
     domains = [catalog.loc[i, "domain"] for i in w.index]
-    order = list(dict.fromkeys(domains))
-    colors = [GROUP_COLORS[order.index(d) % len(GROUP_COLORS)] for d in domains]
-    arrows = ["↑" if catalog.loc[i, "direction"] > 0 else "↓" for i in w.index]
-    fig = go.Figure(go.Bar(
-        x=w.to_numpy() * 100, y=[f"{a} {n}" for a, n in zip(arrows, names)], orientation="h", marker_color=colors,
-        customdata=[domain_names.get(d, d) for d in domains],
-        hovertemplate="%{y} (%{customdata}): %{x:.1f} %<extra></extra>", text=[f"{v:.1f}%" for v in w * 100],
-        textposition="outside"))
+    fig = go.Figure()
+    for k, domain in enumerate(dict.fromkeys(domains)):
+        keep = [d == domain for d in domains]
+        part = w[keep] * 100
+        name = domain_names.get(domain, domain)
+        fig.add_trace(go.Bar(
+            x=part.to_numpy(), y=[lab for lab, ok in zip(labels, keep) if ok], orientation="h", name=name,
+            marker_color=GROUP_COLORS[k % len(GROUP_COLORS)], text=[f"{v:.1f}%" for v in part],
+            textposition="outside", cliponaxis=False,
+            hovertemplate="%{y} (" + escape(str(name)) + "): %{x:.1f} %<extra></extra>"))
     fig.update_xaxes(title=t("composite.weight_axis", lang), gridcolor="#eef0f3", rangemode="tozero")
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title, max(260, 26 * len(w) + 110))
+    fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1])
+    fig.update_layout(legend={"orientation": "h", "y": -0.15, "x": 0, "yanchor": "top"}, barmode="relative")
+    return _layout(fig, title, max(300, 24 * len(w) + 170))
 
 
 def index_frame(result: IndexResult, band: pd.DataFrame | None, lang: str) -> pd.DataFrame:
@@ -312,3 +318,15 @@ def default_choice(store, level: str, year: int | None = None) -> IndexChoice | 
         return None
     usable = [y for y in years if year is None or y <= year] or years
     return IndexChoice(tuple(chosen), usable[-1])
+
+
+def normalised_frame(result: IndexResult, catalog: pd.DataFrame, lang: str) -> pd.DataFrame | None:
+    """The direction-aligned normalised values the engine aggregated (1 = best with min–max), regions
+    in rank order: lets a reader see which indicators carry a region's score."""
+    if result.normalised is None:
+        return None
+    z = result.normalised.copy()
+    z.columns = [catalog.loc[i, f"name_{lang}"] for i in z.columns]
+    z.insert(0, t("composite.score", lang), result.table["score"].to_numpy())
+    z.insert(0, t("composite.rank", lang), result.table["rank"].to_numpy())
+    return z.dropna(subset=[t("composite.rank", lang)]).sort_values(t("composite.rank", lang))

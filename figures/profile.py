@@ -112,18 +112,22 @@ def headline(rows: pd.DataFrame, label: str, year: int, lang: str) -> str:
 
 
 def standing_figure(rows: pd.DataFrame, lang: str, title: str) -> go.Figure:
-    """Dot plot: one row per indicator (grouped by domain), x = percentile among peers of the same
-    level (100 = best, whatever the indicator's direction). One colour per region (main + peers)."""
+    """Dot plot: one row per indicator under a bold row per domain, x = percentile among regions of
+    the same level (100 = best, whatever the indicator's direction). One colour per region (main + peers)."""
     scored = rows.dropna(subset=["percentile"])
     order = scored.drop_duplicates("indicator")[["indicator", "domain_name", "name", "direction"]]
-    ylabels = {r.indicator: f"{'↑' if r.direction > 0 else '↓'} {r.name}" for r in order.itertuples()}
+    ylabel = {r.indicator: f"{r.name} {'↑' if r.direction > 0 else '↓'}" for r in order.itertuples()}
+    categories: list[str] = []
+    for domain, part in order.groupby("domain_name", sort=False):
+        categories.append(f"<b>{escape(str(domain))}</b>")
+        categories += [ylabel[i] for i in part["indicator"]]
     fig = go.Figure()
     for i, (code, part) in enumerate(scored.groupby("code", sort=False)):
         color = GROUP_COLORS[0] if i == 0 else PEER_COLORS[(i - 1) % len(PEER_COLORS)]
         custom = np.c_[part["value"].map(fmt), part["unit"], part["rank"].astype(int), part["n"],
                        part["gap_avg_pct"].map(lambda v: f"{v:+.1f}"), part["year"]]
         fig.add_trace(go.Scatter(
-            x=part["percentile"], y=[[d for d in part["domain_name"]], [ylabels[i] for i in part["indicator"]]],
+            x=part["percentile"], y=[ylabel[i] for i in part["indicator"]],
             mode="markers", name=str(part["region"].iloc[0]),
             marker={"size": 13 if i == 0 else 10, "color": color, "line": {"color": "white", "width": 1},
                     "symbol": "circle" if i == 0 else "diamond"},
@@ -131,19 +135,18 @@ def standing_figure(rows: pd.DataFrame, lang: str, title: str) -> go.Figure:
             hovertemplate="<b>" + escape(str(part["region"].iloc[0])) + "</b> · %{y}<br>%{customdata[0]} "
                           "%{customdata[1]} (%{customdata[5]})<br>" + t("profile.hover_rank", lang)
                           + "<br>" + t("profile.hover_pct", lang) + "<extra></extra>"))
-    fig.add_vline(x=50, line_color=AVERAGE_COLOR, line_dash="dot",
-                  annotation_text=t("profile.median_peer", lang), annotation_position="top")
-    fig.update_xaxes(title=t("profile.pct_axis", lang), range=[-4, 104], tickvals=[0, 25, 50, 75, 100],
-                     gridcolor="#eef0f3", zeroline=False)
-    fig.update_yaxes(autorange="reversed")
-    n_rows = len(order)
-    fig.update_layout(title={"text": title, "font": {"size": 15}}, height=max(320, 30 * n_rows + 140),
-                      margin={"l": 10, "r": 10, "t": 60, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
-                      plot_bgcolor="white", legend={"orientation": "h", "y": -0.12, "x": 0})
-    fig.add_annotation(text=t("profile.worse", lang), x=0, xref="x", y=1.0, yref="paper", yanchor="bottom",
-                       showarrow=False, font={"color": "#8a94a6"}, xanchor="left")
-    fig.add_annotation(text=t("profile.better", lang), x=100, xref="x", y=1.0, yref="paper", yanchor="bottom",
-                       showarrow=False, font={"color": "#8a94a6"}, xanchor="right")
+    fig.add_vline(x=50, line_color=AVERAGE_COLOR, line_dash="dot")
+    fig.update_xaxes(title=t("profile.pct_axis", lang), range=[-3, 103], tickvals=[0, 25, 50, 75, 100],
+                     gridcolor="#eef0f3", zeroline=False, side="top")
+    fig.update_yaxes(categoryorder="array", categoryarray=categories[::-1], range=[-0.5, len(categories) - 0.5],
+                     gridcolor="#f4f5f7")
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, height=max(320, 24 * len(categories) + 150),
+                      margin={"l": 10, "r": 10, "t": 110, "b": 30}, font={"family": FONT_FAMILY, "size": 12},
+                      plot_bgcolor="white", legend={"orientation": "h", "y": -0.02, "x": 0, "yanchor": "top"})
+    for x, text, anchor in ((0, t("profile.worse", lang), "left"), (50, t("profile.median_peer", lang), "center"),
+                            (100, t("profile.better", lang), "right")):
+        fig.add_annotation(text=text, x=x, xref="x", y=0, yref="paper", yanchor="top", showarrow=False,
+                           font={"color": "#8a94a6"}, xanchor=anchor)
     return fig
 
 
@@ -218,7 +221,8 @@ def trend_frame(store, indicator: str, level: str, codes: list[str], regions: pd
     return frame
 
 
-def trend_figure(frame: pd.DataFrame, unit: str, lang: str, title: str, group_label: str = "") -> go.Figure:
+def trend_figure(frame: pd.DataFrame, unit: str, lang: str, title: str, group_label: str = "",
+                 direction: int = 0) -> go.Figure:
     """The region (bold), its peers, the average of all regions (dotted) and of its group (dashed)."""
     fig = go.Figure()
     named = [s for s in dict.fromkeys(frame["series"]) if not s.startswith("__")]
@@ -239,7 +243,8 @@ def trend_figure(frame: pd.DataFrame, unit: str, lang: str, title: str, group_la
                                        "width": 2},
                                  hovertemplate=escape(name) + " %{x}: %{y:,.4g} " + escape(unit) + "<extra></extra>"))
     fig.update_xaxes(title=t("profile.year_axis", lang), tickformat="d", dtick=1, gridcolor="#eef0f3")
-    fig.update_yaxes(title=unit, gridcolor="#eef0f3")
+    better = {1: t("profile.higher_better", lang), -1: t("profile.lower_better", lang)}.get(direction, "")
+    fig.update_yaxes(title=f"{escape(unit)}{' · ' + better if better else ''}", gridcolor="#eef0f3")
     fig.update_layout(title={"text": title, "font": {"size": 15}}, height=400, plot_bgcolor="white",
                       margin={"l": 10, "r": 10, "t": 60, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
                       legend={"orientation": "h", "y": -0.2, "x": 0})
@@ -312,3 +317,27 @@ def sources_text(store, indicators, lang: str) -> str:
     src = store.sources.set_index("id") if "id" in store.sources.columns else store.sources
     cited = [str(src.loc[s, f"citation_{lang}"]) if s in src.index else s for s in ids]
     return f"**{t('common.source', lang)}**: " + "; ".join(escape(c) for c in cited)
+
+
+def rank_history_title(history: pd.DataFrame, label: str, lang: str) -> str:
+    """States the finding: on how many indicators the region ranks better in its last year than its first."""
+    first = history.apply(lambda r: r.dropna().iloc[0] if r.notna().any() else np.nan, axis=1)
+    last = history.apply(lambda r: r.dropna().iloc[-1] if r.notna().any() else np.nan, axis=1)
+    moved = history.notna().sum(axis=1) > 1
+    return t("profile.rank_title", lang, region=escape(label), up=int((last < first)[moved].sum()),
+             down=int((last > first)[moved].sum()), m=int(moved.sum()))
+
+
+def indicator_note(store, meta: pd.Series, level: str, codes: list[str], lang: str) -> str:
+    """Caption under a trend: sources, unit, caveat and the flags on the regions shown."""
+    lines = [sources_text(store, [meta.name], lang) + f" · **{t('common.unit', lang)}**: {escape(str(meta[f'unit_{lang}']))}"]
+    caveat = meta.get(f"caveats_{lang}")
+    if isinstance(caveat, str) and caveat.strip():
+        lines.append(f"**{t('profile.caveats', lang)}**: {escape(caveat)}")
+    flags = store.flags(meta.name, level).reindex(codes)
+    found = pd.Series([f for cell in flags.to_numpy().ravel() if isinstance(cell, str) for f in cell.split(";") if f])
+    if len(found):
+        years = {f: sorted({int(y) for y in flags.columns if flags[y].astype(str).str.contains(f).any()})
+                 for f in found.unique()}
+        lines.append("⚑ " + ", ".join(f"{t(f'flag.{f}', lang)} ({', '.join(map(str, ys))})" for f, ys in years.items()))
+    return "  \n".join(lines)

@@ -68,40 +68,45 @@ result = cf.build_index(store, choice, view.level, regions, lang)
 if result.note:
     st.error(result.note)
     st.stop()
-band = None
-if choice.aggregation == "topsis":
-    st.caption(t("composite.sensitivity_topsis", lang))
-else:
-    with st.status(t("composite.sensitivity_running", lang, draws=draws), expanded=False) as status:
-        band = cf.sensitivity(store, choice, view.level, regions, result, n_draws=draws, seed=0)
-        status.update(label=t("composite.sensitivity_done", lang, draws=draws, seed=0), state="complete")
-
 # ── figures ──────────────────────────────────────────────────────────────────
 st.markdown(f"### {cf.headline(result, lang)}")
 left, right = st.columns([3, 2], gap="medium")
-with left:
-    national = not view.scope
-    layer = cf.index_layer(result, band, view, lang)
-    fig = china_map(layer, data.geojson_url(view.level, "overview" if national else "detail", view.scope or None),
-                    national=national, inset_codes=data.inset_codes(view.level) if national else None,
-                    maritime=data.maritime() if national else None,
-                    center_lon=data.center_lon(view.scope) if view.scope else 105.0)
-    st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"cmp-map-{view.level}-{view.scope}", width="stretch")
+band = None
 with right:
+    if choice.aggregation == "topsis":
+        st.caption(t("composite.sensitivity_topsis", lang))
+    else:
+        with st.status(t("composite.sensitivity_running", lang, draws=draws), expanded=False) as status:
+            band = cf.sensitivity(store, choice, view.level, regions, result, n_draws=draws, seed=0)
+            status.update(label=t("composite.sensitivity_done", lang, draws=draws, seed=0), state="complete")
     if band is not None:
-        title = t("composite.rank_title", lang, stable=cf.stable_count(band))
+        title = t("composite.rank_title", lang, stable=cf.stable_count(band), n=int(band["rank"].notna().sum()))
     else:
         title = t("composite.rank_title_plain", lang)
     st.plotly_chart(cf.ranking_figure(result, band, lang, title), config=PLOTLY_CONFIG, key="cmp-rank",
                     width="stretch")
     if band is not None:
         st.caption(t("composite.sensitivity_caption", lang, draws=draws))
+with left:
+    national = not view.scope
+    layer = cf.index_layer(result, band, view, lang)
+    fig = china_map(layer, data.geojson_url(view.level, "overview" if national else "detail", view.scope or None),
+                    national=national, inset_codes=data.inset_codes(view.level) if national else None,
+                    maritime=data.maritime() if national else None,
+                    bounds=data.province_bounds(view.scope) if view.scope else None)
+    st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"cmp-map-{view.level}-{view.scope}", width="stretch")
 
-st.plotly_chart(cf.weights_figure(result, store.catalog, domain_names, lang, t("composite.weights_title", lang)),
-                config=PLOTLY_CONFIG, key="cmp-weights", width="stretch")
-
-# ── caption ──────────────────────────────────────────────────────────────────
-st.markdown("  \n".join(cf.choice_lines(result, store.catalog, lang)))
-st.caption(sources_text(store, choice.indicators, lang))
-download_buttons(cf.index_frame(result, band, lang), f"composite_{view.level}_{choice.year}",
-                 cf.choice_notes(result, store.catalog, lang), lang, key="cmp-dl")
+# ── what went in ─────────────────────────────────────────────────────────────
+left, right = st.columns([1, 1], gap="medium")
+with left:
+    st.plotly_chart(cf.weights_figure(result, store.catalog, domain_names, lang, t("composite.weights_title", lang)),
+                    config=PLOTLY_CONFIG, key="cmp-weights", width="stretch")
+with right:
+    st.markdown("  \n".join(cf.choice_lines(result, store.catalog, lang)))
+    st.caption(sources_text(store, choice.indicators, lang))
+    download_buttons(cf.index_frame(result, band, lang), f"composite_{view.level}_{choice.year}",
+                     cf.choice_notes(result, store.catalog, lang), lang, key="cmp-dl")
+normalised = cf.normalised_frame(result, store.catalog, lang)
+if normalised is not None:
+    with st.expander(t("composite.normalised", lang)):
+        st.dataframe(normalised.round(3), width="stretch")

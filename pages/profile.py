@@ -2,10 +2,9 @@
 over time against the averages, its rank history and composite index — beside up to five peers."""
 from html import escape
 
-import pandas as pd
 import streamlit as st
 
-from components import controls, data, panels
+from components import controls, data
 from components.downloads import download_buttons
 from figures import composite as cf
 from figures import profile as pf
@@ -52,36 +51,35 @@ own = rows[rows["code"] == view.region]
 
 # ── where it stands ──────────────────────────────────────────────────────────
 st.markdown(f"### {pf.headline(own, label, year, lang)}")
-left, right = st.columns([3, 2], gap="medium")
-with left:
-    st.plotly_chart(pf.standing_figure(rows, lang, t("profile.standing_title", lang)), config=PLOTLY_CONFIG,
-                    key="profile-standing", width="stretch")
-    st.caption(t("profile.standing_caption", lang) + "  \n" + pf.sources_text(store, rows["indicator"].unique(), lang))
-with right:
-    st.markdown(f"#### {t('profile.composite_header', lang)}")
-    choice = cf.default_choice(store, view.level, year)
+choice = cf.default_choice(store, view.level, year)
+with st.container(border=True):
+    st.markdown(f"**{t('profile.composite_header', lang)}**")
+    cols = st.columns([1, 1, 1, 3])
     if choice is None:
-        st.caption(t("profile.composite_none", lang))
+        cols[3].caption(t("profile.composite_none", lang))
     else:
         result = cf.build_index(store, choice, view.level, regions, lang)
         band = cf.sensitivity(store, choice, view.level, regions, result, n_draws=1000, seed=0)
         me = result.table[result.table["code"] == view.region].iloc[0]
         n = int(result.table["score"].notna().sum())
         if me.isna()["score"]:
-            st.warning(t("profile.composite_missing", lang, region=escape(label), year=choice.year,
-                         missing=escape(me["missing"])))
+            cols[3].warning(t("profile.composite_missing", lang, region=escape(label), year=choice.year,
+                              missing=escape(me["missing"])))
         else:
-            b = band.set_index("code").loc[view.region] if band is not None else None
-            c = st.columns(2)
-            c[0].metric(t("profile.composite_rank", lang), f"{int(me['rank'])} / {n}",
-                        help=t("profile.composite_of", lang, n=n))
-            if b is not None:
-                c[1].metric(t("profile.composite_band", lang), f"{b.rank_p05:.0f} – {b.rank_p95:.0f}",
-                            help=t("profile.composite_band_help", lang, draws=band.attrs["n_draws"]))
-            st.metric(t("profile.composite_score", lang), f"{me['score']:.3f}")
-        st.caption(t("profile.composite_caption", lang, year=choice.year, m=len(choice.indicators)))
-        if st.button(t("profile.open_composite", lang), key="profile-to-composite", icon="⚖️"):
+            cols[0].metric(t("profile.composite_rank", lang), f"{int(me['rank'])} / {n}",
+                           help=t("profile.composite_of", lang, n=n))
+            if band is not None:
+                b = band.set_index("code").loc[view.region]
+                cols[1].metric(t("profile.composite_band", lang), f"{b.rank_p05:.0f} – {b.rank_p95:.0f}",
+                               help=t("profile.composite_band_help", lang, draws=band.attrs["n_draws"]))
+            cols[2].metric(t("profile.composite_score", lang), f"{me['score']:.3f}")
+        cols[3].caption(t("profile.composite_caption", lang, year=choice.year, m=len(choice.indicators)))
+        if cols[3].button(t("profile.open_composite", lang), key="profile-to-composite", icon="⚖️"):
             st.switch_page("pages/composite.py")
+
+st.plotly_chart(pf.standing_figure(rows, lang, t("profile.standing_title", lang)), config=PLOTLY_CONFIG,
+                key="profile-standing", width="stretch")
+st.caption(t("profile.standing_caption", lang) + "  \n" + pf.sources_text(store, rows["indicator"].unique(), lang))
 
 st.markdown(f"#### {t('profile.table_title', lang)}")
 table = pf.profile_table(rows, view.region, lang)
@@ -108,10 +106,9 @@ if meta is not None:
     groups = data.grouping(store, view.group, view.level)
     trend = pf.trend_frame(store, meta.name, view.level, codes, regions, groups, lang)
     fig = pf.trend_figure(trend, unit, lang, pf.trend_title(trend, label, name, lang),
-                          group_label=trend.attrs.get("group", ""))
+                          group_label=trend.attrs.get("group", ""), direction=int(meta["direction"]))
     st.plotly_chart(fig, config=PLOTLY_CONFIG, key="profile-trend", width="stretch")
-    flags = store.flags(meta.name, view.level).reindex(codes).stack()
-    panels.source_note(store, meta, None, pd.DataFrame({"flag": flags.to_numpy(str)}), lang)
+    st.caption(pf.indicator_note(store, meta, view.level, codes, lang))
     download_buttons(trend, f"profile_trend_{view.region}_{meta.name}", {t("common.unit", lang): unit}, lang,
                      key="profile-trend-dl")
 
@@ -121,5 +118,5 @@ history = pf.rank_history(store, view.level, view.region, regions, lang)
 if history.empty:
     st.caption(t("profile.rank_empty", lang))
 else:
-    st.plotly_chart(pf.rank_history_figure(history, lang, t("profile.rank_title", lang, region=escape(label))),
+    st.plotly_chart(pf.rank_history_figure(history, lang, pf.rank_history_title(history, label, lang)),
                     config=PLOTLY_CONFIG, key="profile-ranks", width="stretch")

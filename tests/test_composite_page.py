@@ -173,7 +173,7 @@ def test_composite_page_ranks_and_weights_are_the_engines():
     ranking = figs[1]
     chosen = [tr for tr in ranking["data"] if tr.get("name") == "所选权重下的排名"][0]
     assert array(chosen["x"]) == sorted(result.table["rank"].dropna().tolist())
-    weights = array(figs[2]["data"][0]["x"])
+    weights = [v for trace in figs[2]["data"] for v in array(trace["x"])]
     assert weights == pytest.approx([100 / len(choice.indicators)] * len(choice.indicators))
     # Switch to entropy weights: the weights chart shows the engine's entropy weights.
     at.sidebar.radio(key="cmp-weighting").set_value("entropy").run()
@@ -181,4 +181,32 @@ def test_composite_page_ranks_and_weights_are_the_engines():
     entropy = cf.build_index(store, cf.IndexChoice(choice.indicators, choice.year, weighting="entropy"),
                              "province", regions, "zh")
     figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert array(figs[2]["data"][0]["x"]) == pytest.approx((entropy.weights * 100).tolist())
+    shown = {y: x for trace in figs[2]["data"] for y, x in zip(trace["y"], array(trace["x"]))}
+    expected = {f"{'↑' if store.catalog.loc[i, 'direction'] > 0 else '↓'} {store.catalog.loc[i, 'name_zh']}": 100 * w
+                for i, w in entropy.weights.items()}
+    assert shown == pytest.approx(expected)
+    assert len(set(expected.values())) > 1                      # entropy weights are not all equal
+
+
+def test_normalised_values_are_what_the_engine_aggregated(tiny):
+    store, regions = tiny
+    result = cf.build_index(store, cf.IndexChoice(INDICATORS, 2016), "province", regions, "en")
+    z = cf.normalised_frame(result, store.catalog, "en")
+    assert z.index.tolist() == ["Shanxi", "Beijing", "Hebei", "Tianjin"]        # rank order
+    expected = normalise(_X(), DIRECTIONS)
+    assert z.loc["Beijing"].iloc[2:].to_numpy(float) == pytest.approx(expected[0])
+    assert z.loc["Shanxi", "Score"] == pytest.approx(expected[3].mean())
+    top = cf.build_index(store, cf.IndexChoice(INDICATORS, 2016, aggregation="topsis"), "province", regions)
+    assert cf.normalised_frame(top, store.catalog, "en") is None
+
+
+def test_weights_figure_has_one_trace_per_domain(tiny):
+    store, regions = tiny
+    result = cf.build_index(store, cf.IndexChoice(INDICATORS, 2016, weighting="custom", custom=(2, 1, 1)),
+                            "province", regions, "en")
+    names = dict(zip(store.domains["id"], store.domains["name_en"]))
+    fig = cf.weights_figure(result, store.catalog, names, "en", "t")
+    assert [tr.name for tr in fig.data] == ["Health care", "Education", "Public infrastructure"] or \
+        sorted(tr.name for tr in fig.data) == sorted(["Health care", "Education", "Public infrastructure"])
+    by_name = {tr.name: list(tr.x) for tr in fig.data}
+    assert by_name["Health care"] == pytest.approx([50.0]) and by_name["Education"] == pytest.approx([25.0])

@@ -202,3 +202,32 @@ def test_profile_page_without_region_explains_itself_in_english():
     at.switch_page("pages/profile.py").run()
     assert not at.exception
     assert any("Pick a region" in i.value for i in at.info)
+
+
+def test_rank_history_title_counts_moves_between_first_and_last_year(tiny):
+    store, regions = tiny
+    hist = pf.rank_history(store, "province", "130000", regions, "zh")
+    # 河北 keeps its ranks in 2015 and 2016: beds 3rd, pupils 4th, toilets 1st.
+    assert hist.to_numpy().tolist() == [[4, 4], [3, 3], [1, 1]]
+    assert pf.rank_history_title(hist, "河北省", "zh").endswith("3 项指标中 0 项末年排名高于首年，0 项下降")
+    # Give 天津 4.0 toilets per 10,000 in 2016: 天津 climbs 4th -> 1st, 河北 drops 1st -> 2nd.
+    from dataclasses import replace
+    obs = store.observations.copy()
+    obs.loc[(obs["code"] == "120000") & (obs["indicator"] == "toilets_per_10k") & (obs["year"] == 2016), "value"] = 4.0
+    moved = replace(store, observations=obs)
+    assert pf.rank_history_title(pf.rank_history(moved, "province", "120000", regions, "en"), "Tianjin", "en") \
+        .endswith("1 of 3 indicators rank better in the last year than the first, 0 worse")
+    assert pf.rank_history_title(pf.rank_history(moved, "province", "130000", regions, "en"), "Hebei", "en") \
+        .endswith("0 of 3 indicators rank better in the last year than the first, 1 worse")
+
+
+def test_indicator_note_cites_source_unit_caveat_and_flags(tiny):
+    store, regions = tiny
+    from dataclasses import replace
+    obs = store.observations.copy()
+    obs.loc[(obs["code"] == "130000") & (obs["indicator"] == "beds_per_1000") & (obs["year"] == 2016),
+            "flag"] = "suspect_jump"
+    note = pf.indicator_note(replace(store, observations=obs), store.catalog.loc["beds_per_1000"], "province",
+                             ["110000", "130000"], "zh")
+    assert "国家统计局" in note and "张/千人" in note and "异常跳变 (2016)" in note
+    assert "⚑" not in pf.indicator_note(store, store.catalog.loc["beds_per_1000"], "province", ["110000"], "zh")
