@@ -41,6 +41,15 @@ def citation(sources: pd.DataFrame, source_ids: str, lang: str) -> str:
     return "; ".join(str(by_id.get(s, s)) for s in str(source_ids).split(";") if s)
 
 
+def _year_axis(fig: go.Figure, lang: str) -> dict:
+    """Whole years as ticks, padded half a year so the first and last labels are not clipped."""
+    years = [float(x) for tr in fig.data for x in (tr.x if tr.x is not None else ()) if x is not None]
+    axis = {"title": t("gaps.axis_year", lang), "tickformat": "d", "dtick": 1}
+    if years:
+        axis["range"] = [min(years) - 0.5, max(years) + 0.5]
+    return axis
+
+
 def _layout(fig: go.Figure, title: str, height: int = 420, **kwargs) -> go.Figure:
     fig.update_layout(title={"text": title, "font": {"size": 15}}, height=height,
                       margin={"l": 10, "r": 10, "t": 60, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
@@ -108,7 +117,7 @@ def trend_figure(trend: pd.DataFrame, measure: str, name: str, lang: str, breaks
     if since is not None:
         title += "<br><sub>" + t("gaps.trend_break", lang, year=since) + "</sub>"
     _mark_breaks(fig, trend["year"], breaks, lang)
-    _layout(fig, title, xaxis={"title": t("gaps.axis_year", lang), "tickformat": "d", "dtick": 1},
+    _layout(fig, title, xaxis=_year_axis(fig, lang),
             yaxis={"title": f"{label}（{t('gaps.unitless', lang)}）" if lang == "zh"
                    else f"{label} ({t('gaps.unitless', lang)})", "rangemode": "tozero"}, showlegend=False)
     return fig
@@ -130,7 +139,7 @@ def distribution_figure(panel: pd.DataFrame, labels: pd.Series, name: str, unit:
     years = [int(y) for y in panel.columns if panel[y].notna().any()]
     span = f"{years[0]}–{years[-1]}" if years else ""
     _layout(fig, t("gaps.dist_title", lang, name=escape(name), span=span), height=440,
-            xaxis={"title": t("gaps.axis_year", lang), "tickformat": "d", "dtick": 1},
+            xaxis=_year_axis(fig, lang),
             yaxis={"title": escape(unit)}, violinmode="overlay", showlegend=False)
     return fig
 
@@ -196,7 +205,7 @@ def theil_figure(theil: pd.DataFrame, group_names: dict, lang: str, breaks: list
         title = t("gaps.theil_title", lang, s0=f"{share[0]:.0%}", s1=f"{share[-1]:.0%}", y0=years[0], y1=years[-1])
     else:
         title = t("gaps.theil_none", lang)
-    return _layout(fig, title, xaxis={"title": t("gaps.axis_year", lang), "tickformat": "d", "dtick": 1},
+    return _layout(fig, title, xaxis=_year_axis(fig, lang),
                    yaxis={"title": t("gaps.axis_theil", lang), "rangemode": "tozero"})
 
 
@@ -235,7 +244,7 @@ def dagum_figure(table: pd.DataFrame, lang: str, breaks: list[int] = ()) -> go.F
                   tv=f"{last['transvariation_share']:.0%}")
     else:
         title = t("gaps.theil_none", lang)
-    return _layout(fig, title, xaxis={"title": t("gaps.axis_year", lang), "tickformat": "d", "dtick": 1},
+    return _layout(fig, title, xaxis=_year_axis(fig, lang),
                    yaxis={"title": t("gaps.axis_gini", lang), "rangemode": "tozero"})
 
 
@@ -265,7 +274,7 @@ def group_gini_figure(table: pd.DataFrame, group_names: dict, lang: str, breaks:
         top = last.idxmax()[5:]
         title = t("gaps.group_gini_top", lang, year=int(table.iloc[-1]["year"]),
                   group=escape(group_names.get(top, top)), g=f"{last.max():.3f}")
-    return _layout(fig, title, xaxis={"title": t("gaps.axis_year", lang), "tickformat": "d", "dtick": 1},
+    return _layout(fig, title, xaxis=_year_axis(fig, lang),
                    yaxis={"title": t("gaps.axis_gini", lang), "rangemode": "tozero"})
 
 
@@ -424,7 +433,7 @@ def ratio_trend_figure(ratio: pd.DataFrame, labels: pd.Series, name: str, lang: 
                              hovertemplate="%{text}: %{y:.2f}<extra>" + str(int(year)) + "</extra>"))
     fig.add_hline(y=1, line_color=AVERAGE_COLOR, line_dash="dot", annotation_text=t("gaps.parity", lang))
     return _layout(fig, t("gaps.ratio_trend_title", lang, name=escape(name)), height=420,
-                   xaxis={"title": t("gaps.axis_year", lang), "tickformat": "d", "dtick": 1},
+                   xaxis=_year_axis(fig, lang),
                    yaxis={"title": t("gaps.ratio_axis", lang)}, showlegend=False)
 
 

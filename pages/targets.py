@@ -38,6 +38,14 @@ without_data = without_data[without_data["id"] != ft.SPENDING_TARGET_ID].reset_i
 where = data.region_label(view.scope, lang) if view.scope else t("map.whole_country", lang)
 
 
+def scope_name(row) -> str:
+    """The target's place in the reader's language (the targets table names it in Chinese)."""
+    code = str(row["scope_code"])
+    if lang == "zh" or row["scope"] == "national" or not code:
+        return str(row["scope_name"])
+    return data.region_label(code, lang)
+
+
 def quote(row: pd.Series) -> None:
     """The document and its own sentence, so a presenter can cite it."""
     text = str(row.get("quote", "") or "").strip()
@@ -55,7 +63,7 @@ def target_tab(row: pd.Series, key: str) -> None:
     labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), index=regions["code"])
     panel = store.panel(row["indicator"], level).reindex(regions["code"]).dropna(how="all").dropna(axis=1, how="all")
     target_year = row["target_year"]
-    st.markdown(f"#### {t('targets.heading', lang, scope=escape(str(row['scope_name'])), name=escape(name), goal=escape(ft.goal_text(row, unit)), year=target_year if pd.notna(target_year) else '—')}")
+    st.markdown(f"#### {t('targets.heading', lang, scope=escape(scope_name(row)), name=escape(name), goal=escape(ft.goal_text(row, unit)), year=target_year if pd.notna(target_year) else '—')}")
     if level != view.level:
         st.caption(t("targets.level_switched", lang, level=t(f"level.{level}", lang),
                      asked=t(f"level.{view.level}", lang)))
@@ -75,9 +83,9 @@ def target_tab(row: pd.Series, key: str) -> None:
     st.markdown(f"**{escape(sentence)}**")
     if str(row["scope"]) != "national":
         own = table[table["code"] == str(row["scope_code"])]
-        own_text = t(f"targets.own.{own.iloc[0]['status']}", lang, scope=escape(str(row['scope_name'])),
+        own_text = t(f"targets.own.{own.iloc[0]['status']}", lang, scope=escape(scope_name(row)),
                      value=fmt(own.iloc[0]["value"])) if len(own) else ""
-        st.caption(t("targets.benchmark", lang, scope=escape(str(row["scope_name"])), level=level_name) +
+        st.caption(t("targets.benchmark", lang, scope=escape(scope_name(row)), level=level_name) +
                    (" " + own_text if own_text else ""))
     c = st.columns(4)
     c[0].metric(t("targets.card.met", lang, year=year), f"{share.n_meeting} / {n}" if share else "—")
@@ -113,7 +121,7 @@ def spending_tab() -> None:
         quote(row)
     guangdong = row is not None and view.level == "city" and view.scope == str(row["scope_code"])
     if row is not None and not guangdong:
-        left, right = st.columns([4, 1])
+        left, right = st.columns([3, 1])
         left.caption(t("targets.gap_benchmark", lang, where=escape(where)))
         if right.button(t("targets.gap_guangdong", lang), key="targets-gap-gd", type="primary"):
             controls.update_view(level="city", scope=str(row["scope_code"]))
@@ -121,8 +129,7 @@ def spending_tab() -> None:
     catalog = store.indicators(level=view.level)
     coverage = store.coverage()
     have = set(coverage.loc[coverage["level"] == view.level, "indicator"])
-    spend = catalog[(catalog.index.isin(have)) & ((catalog["domain"] == "fiscal") |
-                                                   catalog["unit_zh"].str.contains("元", na=False))]
+    spend = catalog[catalog.index.isin(have) & (catalog["domain"] == "fiscal")]
     if spend.empty:
         st.info(t("targets.gap_no_indicator", lang, level=t(f"level.{view.level}", lang)))
         return
@@ -178,7 +185,7 @@ def missing_tab() -> None:
 # ── figures ──────────────────────────────────────────────────────────────────
 st.markdown(f"### {t('targets.title', lang, k=len(with_data), n=len(store.targets))}")
 labels = [f"{r.indicator_text}（{r.scope_name}）" if lang == "zh" else
-          f"{store.catalog.loc[r.indicator, 'name_en']} ({r.scope_name})" for r in with_data.itertuples()]
+          f"{store.catalog.loc[r.indicator, 'name_en']} ({scope_name(r._asdict())})" for r in with_data.itertuples()]
 labels += [t("targets.tab.gap", lang), t("targets.tab.missing", lang, n=len(without_data))]
 tabs = st.tabs(labels, key="targets-tab", on_change="rerun")
 for i, row in with_data.iterrows():
