@@ -38,13 +38,13 @@ TOLERANCE = {
 GRID = 1e-5
 # Equal-area CRS for area checks: Albers conic, standard parallels 25/47°N, central meridian 105°E.
 ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
-PARQUET = dict(compression="zstd", compression_level=19)
+PARQUET = dict(compression="zstd", compression_level=9)
 
 _INDEX_LEVEL = {"省": "province", "市": "city", "区县": "county"}
-# cnmaps gives 重庆's city-level unit the province's file (500000); statistics
-# (e.g. the census city table, GB/T 2260 "市辖区") and 北京/天津/上海 (110100,
-# 120100, 310100 in cnmaps) all use <prefix>0100 for a municipality as a city.
-_CITY_CODE_OVERRIDE = {"500000": "500100"}
+# Codes are cnmaps' file names at every level, as in the region registry
+# (data/geo/regions.csv): 北京/天津/上海 as cities are 110100/120100/310100, but
+# 重庆 as a city is 500000, the province's own code (NBS and the census write
+# 500100; the registry's crosswalk maps 500100 and 500200 to 500000).
 
 
 def cnmaps_root() -> Path:
@@ -69,8 +69,6 @@ def read_units() -> pd.DataFrame:
     rows["level"] = rows["level"].map(_INDEX_LEVEL)
     rows["file"] = rows["path"].map(lambda p: Path(p).stem)
     rows["code"] = rows["file"]
-    city = rows["level"] == "city"
-    rows.loc[city, "code"] = rows.loc[city, "file"].replace(_CITY_CODE_OVERRIDE)
     rows["name"] = rows["district"].fillna(rows["city"]).fillna(rows["province"])
     assert not rows.duplicated(["level", "code"]).any()
     return rows.sort_values(["level", "code"]).reset_index(drop=True)
