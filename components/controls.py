@@ -123,7 +123,8 @@ def indicator_select(store, lang: str):
     if current not in options:
         current = options[0]
     if view.indicator != current:
-        update_view(indicator=current, year=None)
+        # The default indicator keeps the URL's year; a real change of indicator starts at its latest year.
+        update_view(indicator=current, year=view.year if not view.indicator else None)
     names = dict(zip(in_domain.index, in_domain[f"name_{lang}"]))
     chosen = _bound(st.selectbox, "indicator", "w_indicator", label=t("ctl.indicator", lang), options=options,
                     format_func=lambda i: names.get(i, i))

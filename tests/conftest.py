@@ -101,7 +101,7 @@ def page(browser, app_url, request):
     assert not off_host, f"requests left the app's host: {off_host[:5]}"
 
 
-def wait_for_app(page, timeout: float = 30_000) -> None:
+def wait_for_app(page, timeout: float = 90_000) -> None:
     """Wait until Streamlit has finished running the script (no 'running' indicator)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_function(

@@ -15,7 +15,7 @@ def polygons(page) -> int:
     return page.locator(POLYGONS).count()
 
 
-def wait_for_map(page, at_least: int, timeout: float = 30_000) -> None:
+def wait_for_map(page, at_least: int, timeout: float = 90_000) -> None:
     page.wait_for_function(f"() => document.querySelectorAll('{POLYGONS}').length >= {at_least}",
                            timeout=timeout)
 
@@ -55,7 +55,7 @@ def test_changing_year_updates_map_and_url(page, app_url):
     wait_for_app(page)
     wait_for_map(page, 34)
     before = headline(page)
-    slider = page.locator('[data-testid="stSlider"] [role="slider"]').first
+    slider = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] input[type=range]').first  # the year comes first
     slider.focus()
     slider.press("ArrowLeft")
     page.wait_for_function("() => location.search.includes('year=2011')", timeout=15_000)
