@@ -414,7 +414,7 @@ def lisa_note(result: LocalMoranResult, labels: pd.Series, lang: str) -> str:
     if w.dropped_missing:
         parts.append(t("gaps.lisa_dropped_missing", lang, n=len(w.dropped_missing)))
     if w.dropped_islands:
-        names = "、".join(escape(str(labels.get(c, c))) for c in w.dropped_islands)
+        names = ("、" if lang == "zh" else ", ").join(escape(str(labels.get(c, c))) for c in w.dropped_islands)
         parts.append(t("gaps.lisa_dropped_islands", lang, n=len(w.dropped_islands), names=names))
     return " ".join(parts)
 
