@@ -689,7 +689,8 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
             "unit_zh": unit, "unit_en": meta.unit_en if single else "",
             "direction": int(meta.direction) if meta.direction in (-1, 0, 1) else 0,
             "levels": level, "definition_zh": meta.definition_zh, "definition_en": meta.definition_en,
-            "source": source, "caveats_zh": "；".join(x for x in [meta.caveats_zh, *auto_caveats] if x),
+            "source": source, "caveats_zh": "；".join(
+                x for x in [meta.caveats_zh, *(a for a in auto_caveats if a not in meta.caveats_zh)] if x),
             "caveats_en": "; ".join(x for x in [meta.caveats_en, "Imported by a user; not verified by this tool."]
                                    if x),
             "agencies": meta.agencies, "variant_of": "", "variant": ""})

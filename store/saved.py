@@ -15,6 +15,7 @@ entry first, then the file. An advisory lock (``fcntl.flock``) serialises
 writers from several Streamlit sessions.
 
 Root: ``root`` argument, else ``$ATLAS_USER_DATA``, else ``<repo>/data/user``.
+``_atomic_write``, ``_locked`` and ``user_root`` are also used by store/stories.py.
 """
 from __future__ import annotations
 
@@ -123,7 +124,8 @@ def _sweep(root: Path, manifest: dict) -> None:
     for p in root.iterdir():
         if p.name.startswith("ds_") and p.suffix == ".parquet" and p.name not in listed:
             p.unlink(missing_ok=True)
-        elif p.name.endswith(".tmp") and now - p.stat().st_mtime > 60:
+        elif p.name.startswith((f".{MANIFEST}.", ".ds_")) and p.name.endswith(".tmp") \
+                and now - p.stat().st_mtime > 60:  # other modules' files (stories.json) are theirs
             p.unlink(missing_ok=True)
 
 
