@@ -148,7 +148,7 @@ with tabs[2]:
                             key="gaps-beta")
             laggards = points[points["laggard"]].sort_values("start", ascending=direction > 0)["label"]
             st.caption(t("gaps.beta_caption", lang) + " " +
-                       (t("gaps.beta_laggard_list", lang, names=("、" if lang == "zh" else ", ").join(map(str, laggards)))
+                       (t("gaps.beta_laggard_list", lang, names=("、" if lang == "zh" else ", ").join(escape(str(s)) for s in laggards))
                         if len(laggards) else t("gaps.beta_no_laggards", lang)))
             download_buttons(points, f"beta_{meta.name}_{view.level}",
                              notes(slope=f"{result.slope:.6f}", p_value=f"{result.p_value:.4f}",
