@@ -54,8 +54,7 @@ def test_presenter_link_hides_the_sidebar_and_arrow_left_steps_the_year(page, ap
     page.screenshot(path=str(ARTIFACTS / "presenter-2015.png"))
     page.keyboard.press("Escape")
     page.wait_for_url(lambda url: "present=1" not in url, timeout=60_000)
-    _settle(page)
-    assert page.locator('[data-testid="stSidebar"]').is_visible()
+    page.locator('[data-testid="stSidebar"]').wait_for(state="visible", timeout=60_000)   # Esc: back to the page
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
