@@ -123,7 +123,8 @@ def trend_figure(trend: pd.DataFrame, measure: str, name: str, lang: str, breaks
     return fig
 
 
-def distribution_figure(panel: pd.DataFrame, labels: pd.Series, name: str, unit: str, lang: str) -> go.Figure:
+def distribution_figure(panel: pd.DataFrame, labels: pd.Series, name: str, unit: str, lang: str,
+                        breaks: list[int] = ()) -> go.Figure:
     """A violin per year with every region as a point: a second hump or a widening spread shows polarisation."""
     fig = go.Figure()
     for year in panel.columns:
@@ -138,6 +139,7 @@ def distribution_figure(panel: pd.DataFrame, labels: pd.Series, name: str, unit:
             hovertemplate="%{text}: %{y:,.4g} " + escape(unit) + "<extra>" + str(int(year)) + "</extra>"))
     years = [int(y) for y in panel.columns if panel[y].notna().any()]
     span = f"{years[0]}–{years[-1]}" if years else ""
+    _mark_breaks(fig, years, breaks, lang)
     _layout(fig, t("gaps.dist_title", lang, name=escape(name), span=span), height=440,
             xaxis=_year_axis(fig, lang),
             yaxis={"title": escape(unit)}, violinmode="overlay", showlegend=False)

@@ -100,8 +100,10 @@ with tabs[0]:
             st.plotly_chart(fg.trend_figure(trend, measure, name, lang, breaks), config=PLOTLY_CONFIG,
                             width="stretch", key="gaps-trend")
         download_buttons(trend, f"inequality_{meta.name}_{view.level}", notes(), lang, "dl-trend")
-        st.plotly_chart(fg.distribution_figure(panel, labels, name, unit, lang), config=PLOTLY_CONFIG,
+        st.plotly_chart(fg.distribution_figure(panel, labels, name, unit, lang, breaks), config=PLOTLY_CONFIG,
                         width="stretch", key="gaps-dist")
+        download_buttons(panel.rename(columns=int).reset_index(names="code").assign(
+            name=lambda f: f["code"].map(labels)), f"panel_{meta.name}_{view.level}", notes(), lang, "dl-panel")
 
 with tabs[1]:
     if tabs[1].open:
