@@ -169,7 +169,8 @@ def figure_view(fig, headline: str | None, source: str, *, key: str, name: str |
             return None
         _presenter_chrome()
         shown = with_caption(fig, _plain(headline), source, title_size=30, width_px=1500)
-        shown.update_layout(height=SLIDE_HEIGHT, font={"size": 18}, hoverlabel={"font": {"size": 18}})
+        shown.update_layout(height=SLIDE_HEIGHT, font={"size": 18}, hoverlabel={"font": {"size": 18}},
+                            legend={"font": {"size": 16}})
         with st.container(key=SLIDE_KEY):
             event = st.plotly_chart(shown, config=PLOTLY_CONFIG, key=key, width="stretch", **chart_kwargs)
             _footer(view)
