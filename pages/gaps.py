@@ -185,17 +185,25 @@ with tabs[3]:
 
 with tabs[4]:
     if tabs[4].open:
-        options = ["gap_avg"] + (["gap_target"] if target is not None else [])
+        # The view's own target, else another place's target for this indicator as a benchmark.
+        others = store.targets[store.targets["indicator"] == meta.name].sort_values("target_year")
+        benchmark = target if target is not None else (others.iloc[-1] if len(others) else None)
+        ranked = table if benchmark is target else region_table(
+            values, regions, direction, store.population(view.level, year), benchmark, lang)
+        options = ["gap_avg"] + (["gap_target"] if benchmark is not None else [])
         column = st.segmented_control(t("gaps.rank_ref", lang), options, default="gap_avg", key="gaps-rank-ref",
                                       format_func=lambda c: t(f"gaps.rank.{c}", lang)) or "gap_avg"
-        avg = table.attrs.get("average")
+        avg = ranked.attrs.get("average")
         title = t(f"gaps.rank_title_{column}", lang, name=escape(name), year=year,
                   avg=f"{avg:,.4g}" if avg is not None else "—",
-                  target=f"{table.attrs.get('target', float('nan')):,.4g}")
-        st.plotly_chart(fg.gap_ranking_figure(table, group_of, group_names, column, unit, lang, title),
+                  target=f"{ranked.attrs.get('target', float('nan')):,.4g}")
+        if column == "gap_target" and benchmark is not target:
+            title += "<br><sub>" + t("gaps.rank_benchmark", lang, scope=escape(str(benchmark["scope_name"])),
+                                     year=benchmark["target_year"]) + "</sub>"
+        st.plotly_chart(fg.gap_ranking_figure(ranked, group_of, group_names, column, unit, lang, title),
                         config=PLOTLY_CONFIG, width="stretch", key="gaps-rank")
         st.caption(t("gaps.rank_caption", lang, grouping=grouping_name))
-        download_buttons(table.drop(columns=["label"]).assign(group=table["code"].map(group_of)),
+        download_buttons(ranked.drop(columns=["label"]).assign(group=ranked["code"].map(group_of)),
                          f"gaps_{meta.name}_{year}", notes(year=str(year)), lang, "dl-rank")
 
 with tabs[5]:

@@ -249,3 +249,18 @@ def test_gaps_page_other_tabs_run_in_english():
     since = panel[[y for y in panel.columns if y >= 2012]]
     result = beta_convergence(since.to_numpy(float), since.columns.to_numpy(float))
     assert f"{result.slope:.4f}" in beta["layout"]["title"]["text"] and "2012–2016" in beta["layout"]["title"]["text"]
+
+
+@needs_bundle
+def test_gaps_page_ranks_gaps_to_another_places_target_as_a_benchmark():
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update({"ind": "beds_per_1000", "year": "2016"})
+    at.session_state["gaps-tab"] = "差距排序"
+    at.session_state["gaps-rank-ref"] = "gap_target"
+    at.switch_page("pages/gaps.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    fig = _figures(at)[0]
+    assert "厦门市" in fig["layout"]["title"]["text"] and "（6）" in fig["layout"]["title"]["text"]
+    bars = {y: x for trace in fig["data"] for y, x in zip(trace["y"], _arr(trace["x"]))}
+    assert bars["天津市"] == pytest.approx(4.215 - 6) and bars["辽宁省"] == pytest.approx(6.496 - 6)
