@@ -253,7 +253,8 @@ def weights_figure(result: IndexResult, catalog: pd.DataFrame, domain_names: dic
             marker_color=GROUP_COLORS[k % len(GROUP_COLORS)], text=[f"{v:.1f}%" for v in part],
             textposition="outside", cliponaxis=False,
             hovertemplate="%{y} (" + escape(str(name)) + "): %{x:.1f} %<extra></extra>"))
-    fig.update_xaxes(title=t("composite.weight_axis", lang), gridcolor="#eef0f3", rangemode="tozero")
+    fig.update_xaxes(title=t("composite.weight_axis", lang), gridcolor="#eef0f3",
+                     range=[0, float(w.max()) * 100 * 1.18 if len(w) else 1])
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1])
     fig.update_layout(legend={"orientation": "h", "y": -0.15, "x": 0, "yanchor": "top"}, barmode="relative")
     return _layout(fig, title, max(300, 24 * len(w) + 170))

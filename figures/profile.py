@@ -341,3 +341,16 @@ def indicator_note(store, meta: pd.Series, level: str, codes: list[str], lang: s
                  for f in found.unique()}
         lines.append("⚑ " + ", ".join(f"{t(f'flag.{f}', lang)} ({', '.join(map(str, ys))})" for f, ys in years.items()))
     return "  \n".join(lines)
+
+
+def group_name(store, group_id: str, label_zh: str, lang: str) -> str:
+    """A group's name in `lang` (the store's grouping API gives the Chinese label only)."""
+    if lang == "zh" or not label_zh:
+        return label_zh
+    try:
+        row = store.groups.set_index("id").loc[group_id]
+        table = pd.read_csv(store.root / row["file"], dtype=str)
+    except (KeyError, FileNotFoundError):
+        return label_zh
+    hit = table.loc[table["group_zh"] == label_zh, "group_en"].dropna()
+    return str(hit.iloc[0]) if len(hit) else label_zh

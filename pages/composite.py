@@ -104,8 +104,8 @@ with left:
 with right:
     st.markdown("  \n".join(cf.choice_lines(result, store.catalog, lang)))
     st.caption(sources_text(store, choice.indicators, lang))
-    download_buttons(cf.index_frame(result, band, lang), f"composite_{view.level}_{choice.year}",
-                     cf.choice_notes(result, store.catalog, lang), lang, key="cmp-dl")
+download_buttons(cf.index_frame(result, band, lang), f"composite_{view.level}_{choice.year}",
+                 cf.choice_notes(result, store.catalog, lang), lang, key="cmp-dl")
 normalised = cf.normalised_frame(result, store.catalog, lang)
 if normalised is not None:
     with st.expander(t("composite.normalised", lang)):

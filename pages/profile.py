@@ -106,7 +106,8 @@ if meta is not None:
     groups = data.grouping(store, view.group, view.level)
     trend = pf.trend_frame(store, meta.name, view.level, codes, regions, groups, lang)
     fig = pf.trend_figure(trend, unit, lang, pf.trend_title(trend, label, name, lang),
-                          group_label=trend.attrs.get("group", ""), direction=int(meta["direction"]))
+                          group_label=pf.group_name(store, view.group, trend.attrs.get("group", ""), lang),
+                          direction=int(meta["direction"]))
     st.plotly_chart(fig, config=PLOTLY_CONFIG, key="profile-trend", width="stretch")
     st.caption(pf.indicator_note(store, meta, view.level, codes, lang))
     download_buttons(trend, f"profile_trend_{view.region}_{meta.name}", {t("common.unit", lang): unit}, lang,

@@ -42,6 +42,7 @@ def test_profile_peers_join_the_standing_chart(page, app_url):
     wait_for_app(page)
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot .legendtext')]"
                            ".some(e => e.textContent.includes('Shanghai'))", timeout=30_000)
+    page.get_by_text("Peer comparison").wait_for(timeout=30_000)
     assert page.get_by_text("Peer comparison").is_visible()
 
 

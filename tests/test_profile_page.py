@@ -231,3 +231,12 @@ def test_indicator_note_cites_source_unit_caveat_and_flags(tiny):
                              ["110000", "130000"], "zh")
     assert "国家统计局" in note and "张/千人" in note and "异常跳变 (2016)" in note
     assert "⚑" not in pf.indicator_note(store, store.catalog.loc["beds_per_1000"], "province", ["110000"], "zh")
+
+
+def test_group_name_follows_the_language():
+    store = load_store() if (BUNDLED / "observations.parquet").exists() else None
+    if store is None:
+        pytest.skip("bundled observations not built yet")
+    assert pf.group_name(store, "nbs_four_regions", "西部", "en") == "West"
+    assert pf.group_name(store, "nbs_four_regions", "西部", "zh") == "西部"
+    assert pf.group_name(store, "no_such_grouping", "西部", "en") == "西部"
