@@ -38,6 +38,10 @@ def region_map(layer, level: str, scope: str, height: int = 560):
 view = controls.current_view()
 lang = view.lang
 store = data.get_store()
+if "gaps-tab" not in st.session_state:
+    # First run after arriving from another page: widget ids are per page, so the domain box would
+    # forget the view's indicator; let indicator_select seed it again from the view.
+    st.session_state.pop("_domain_for", None)
 with st.sidebar:
     controls.level_select(lang)
     controls.scope_select(lang)

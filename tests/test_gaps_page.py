@@ -264,3 +264,23 @@ def test_gaps_page_ranks_gaps_to_another_places_target_as_a_benchmark():
     assert "厦门市" in fig["layout"]["title"]["text"] and "（6）" in fig["layout"]["title"]["text"]
     bars = {y: x for trace in fig["data"] for y, x in zip(trace["y"], _arr(trace["x"]))}
     assert bars["天津市"] == pytest.approx(4.215 - 6) and bars["辽宁省"] == pytest.approx(6.496 - 6)
+
+
+@needs_bundle
+def test_gaps_page_keeps_the_indicator_chosen_on_the_map():
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update({"ind": "beds_per_1000"})
+    at.run()
+    at.switch_page("pages/gaps.py").run()
+    assert not at.exception
+    assert at.session_state["view"].indicator == "beds_per_1000"
+    assert "每千人口医疗卫生机构床位数" in at.markdown[0].value or any(
+        "每千人口医疗卫生机构床位数" in m.value for m in at.markdown)
+    at.selectbox(key="w_domain").select("education").run()          # the domain box still works
+    assert store_domain(at.session_state["view"].indicator) == "education"
+
+
+def store_domain(indicator: str) -> str:
+    catalog = pd.read_csv(ROOT / "data" / "bundled" / "indicators.csv", dtype=str, keep_default_na=False)
+    return catalog.set_index("id").loc[indicator, "domain"]
