@@ -88,7 +88,7 @@ def pace_sentence(frame: pd.DataFrame, n_regions: int, target: pd.Series, unit: 
     """'at this pace, 31 of 31 provinces reach 6 beds per 1,000 by 2021'."""
     goal = goal_text(target, unit)
     reaching = frame[frame["status"].isin(["met", "on_track"])]
-    level_name = t(f"level.{level}", lang)
+    level_name = t(f"targets.regions.{level}", lang)
     if reaching.empty:
         return t("targets.pace_none", lang, n=n_regions, level=level_name, goal=goal)
     return t("targets.pace", lang, k=len(reaching), n=n_regions, level=level_name, goal=goal,

@@ -78,7 +78,7 @@ def target_tab(row: pd.Series, key: str) -> None:
                                  population if len(population) else None, lang)
     reach = ft.pace(panel, float(row["value"]), direction)
     n = int(table.attrs["n_with_data"])
-    level_name = t(f"level.{level}", lang)
+    level_name = t(f"targets.regions.{level}", lang)
     sentence = ft.pace_sentence(reach, n, row, unit, level, lang)
     st.markdown(f"**{escape(sentence)}**")
     if str(row["scope"]) != "national":
