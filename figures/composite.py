@@ -233,8 +233,12 @@ def ranking_figure(result: IndexResult, band: pd.DataFrame | None, lang: str, ti
     fig.update_xaxes(title=t("composite.rank_axis", lang), range=[0.5, n + 0.5],
                      dtick=5 if n > 12 else 1, gridcolor="#eef0f3", zeroline=False)
     fig.update_yaxes(autorange="reversed", dtick=1)
-    fig.update_layout(barmode="overlay", legend={"orientation": "h", "y": -0.08, "x": 0})
-    return _layout(fig, title, max(360, 19 * n + 130))
+    height = max(400, 19 * n + 200)
+    fig = _layout(fig, title, height)
+    # Legend below the axis title: its offset in plot fractions depends on the plot's height in pixels.
+    fig.update_layout(barmode="overlay", margin={"t": 70, "b": 110},
+                      legend={"orientation": "h", "x": 0, "yanchor": "top", "y": -62 / (height - 180)})
+    return fig
 
 
 def weights_figure(result: IndexResult, catalog: pd.DataFrame, domain_names: dict, lang: str,

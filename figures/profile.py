@@ -169,6 +169,8 @@ def profile_table(rows: pd.DataFrame, code: str, lang: str) -> pd.DataFrame:
         t("profile.col_flag", lang): r["flag"].map(
             lambda f: ", ".join(t(f"flag.{x}", lang) for x in str(f).split(";") if x)),
     })
+    if not r["comparator"].astype(bool).any():          # no target applies: leave the target columns out
+        out = out.drop(columns=[t("profile.col_target", lang), t("profile.col_gap_target", lang)])
     return out.reset_index(drop=True)
 
 

@@ -240,3 +240,19 @@ def test_group_name_follows_the_language():
     assert pf.group_name(store, "nbs_four_regions", "西部", "en") == "West"
     assert pf.group_name(store, "nbs_four_regions", "西部", "zh") == "西部"
     assert pf.group_name(store, "no_such_grouping", "西部", "en") == "西部"
+
+
+def test_a_national_target_gives_gap_and_attainment(tiny):
+    store, regions = tiny
+    from dataclasses import replace
+    target = {"id": "t1", "indicator": "beds_per_1000", "indicator_text": "床位", "comparator": ">=", "value": 5.0,
+              "unit": "张/千人", "target_year": 2020, "scope": "national", "scope_code": "", "scope_name": "全国",
+              "document": "doc", "quote": "q"}
+    with_target = replace(store, targets=pd.DataFrame([target]))
+    rows = pf.standing(with_target, "province", ["120000", "140000"], 2016, regions, None, "zh")
+    beds = rows[rows["indicator"] == "beds_per_1000"].set_index("code")
+    assert beds.loc["120000", "gap_target"] == pytest.approx(4.215 - 5.0) and not beds.loc["120000", "meets"]
+    assert beds.loc["140000", "gap_target"] == pytest.approx(0.152) and beds.loc["140000", "meets"]
+    table = pf.profile_table(rows, "140000", "zh")
+    assert table.loc[table["指标"].str.contains("床位"), "目标"].item() == ">= 5"
+    assert "目标" not in pf.profile_table(pf.standing(store, "province", ["140000"], 2016, regions), "140000", "zh").columns
