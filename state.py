@@ -22,6 +22,7 @@ _PARAM = {
     "lang": "lang", "level": "level", "scope": "scope", "indicator": "ind", "year": "year",
     "scheme": "cls", "k": "k", "breaks": "breaks", "mode": "mode", "palette": "pal",
     "group": "group", "region": "region", "presenter": "present",
+    "peers": "peers", "index_spec": "index", "index_indicators": "inds",
 }
 
 
@@ -40,6 +41,9 @@ class ViewState:
     group: str = "nbs_four_regions"
     region: str = ""           # the clicked / selected region
     presenter: bool = False
+    peers: str = ""            # profile: up to 5 comparison region codes, comma-separated
+    index_spec: str = ""       # composite: "method.weighting.aggregation" ("" = the page's defaults)
+    index_indicators: str = ""  # composite: catalog ids, comma-separated ("" = the page's default set)
 
     def to_params(self) -> dict[str, str]:
         """Only the fields that differ from the default, so links stay short."""
@@ -111,6 +115,15 @@ def _parse(name: str, raw: str):
         return raw in ("1", "true")
     if name in ("scope", "region"):
         if raw and not (raw.isdigit() and len(raw) == 6):
+            raise ValueError(raw)
+        return raw
+    if name == "peers":
+        codes = [c for c in raw.split(",") if c]
+        if len(codes) > 5 or not all(c.isdigit() and len(c) == 6 for c in codes):
+            raise ValueError(raw)
+        return ",".join(codes)
+    if name in ("index_spec", "index_indicators"):
+        if len(raw) > 600 or not all(c.isalnum() or c in "_-.," for c in raw):
             raise ValueError(raw)
         return raw
     if name in ("indicator", "group"):

@@ -33,8 +33,19 @@ def test_user_breaks_parse_sorted_and_reject_unsorted():
     assert ViewState.from_params({"breaks": "3,1"})[1] == ["breaks=3,1"]
 
 
+def test_profile_peers_and_composite_choices_round_trip():
+    view = ViewState(region="440000", peers="110000,310000", index_spec="zscore.entropy.linear",
+                     index_indicators="beds_per_1000,gas_coverage")
+    params = view.to_params()
+    assert params["peers"] == "110000,310000" and params["index"] == "zscore.entropy.linear"
+    assert ViewState.from_params(params) == (view, [])
+    too_many = ",".join(f"{c}0000" for c in range(11, 17))
+    assert ViewState.from_params({"peers": too_many})[1] == [f"peers={too_many}"]
+    assert ViewState.from_params({"inds": "a,<b>"})[1] == ["inds=a,<b>"]
+
+
 @given(st.dictionaries(st.sampled_from(["lang", "level", "scope", "ind", "year", "cls", "k", "breaks", "mode",
-                                        "pal", "group", "region", "present", "junk"]),
+                                        "pal", "group", "region", "present", "peers", "index", "inds", "junk"]),
                        st.text(max_size=12)))
 def test_any_url_parses_without_error(params):
     view, notices = ViewState.from_params(params)
