@@ -335,3 +335,23 @@ def normalised_frame(result: IndexResult, catalog: pd.DataFrame, lang: str) -> p
     z.insert(0, t("composite.score", lang), result.table["score"].to_numpy())
     z.insert(0, t("composite.rank", lang), result.table["rank"].to_numpy())
     return z.dropna(subset=[t("composite.rank", lang)]).sort_values(t("composite.rank", lang))
+
+
+def parse_spec(spec: str) -> tuple[str, str, str]:
+    """view.index_spec "method.weighting.aggregation" -> its parts; unknown parts fall back to the defaults."""
+    parts = (spec.split(".") + ["", "", ""])[:3] if spec else ["", "", ""]
+    return (parts[0] if parts[0] in METHODS else METHODS[0],
+            parts[1] if parts[1] in WEIGHTINGS else WEIGHTINGS[0],
+            parts[2] if parts[2] in AGGREGATIONS else AGGREGATIONS[0])
+
+
+def format_spec(method: str, weighting: str, aggregation: str) -> str:
+    """The inverse of `parse_spec`; "" for the defaults so links stay short."""
+    spec = (method, weighting, aggregation)
+    return "" if spec == (METHODS[0], WEIGHTINGS[0], AGGREGATIONS[0]) else ".".join(spec)
+
+
+def chosen_indicators(view_value: str, cat: pd.DataFrame) -> list[str]:
+    """view.index_indicators (comma-separated ids) restricted to `cat`; the default set when none remain."""
+    wanted = [i for i in view_value.split(",") if i in cat.index] if view_value else []
+    return wanted or default_selection(cat)

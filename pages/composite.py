@@ -24,23 +24,35 @@ with st.sidebar:
                           format_func=lambda d: domain_names.get(d, t("composite.all_domains", lang)))
     cat = cf.candidates(store, view.level, domain or None)
     names = dict(zip(cat.index, cat[f"name_{lang}"]))
-    chosen = st.multiselect(t("composite.indicators", lang), list(cat.index), default=cf.default_selection(cat),
-                            format_func=lambda i: names.get(i, i), key=f"cmp-ind-{view.level}-{domain}")
+    st.session_state["cmp-ind"] = cf.chosen_indicators(view.index_indicators, cat)
+    chosen = st.multiselect(t("composite.indicators", lang), list(cat.index), format_func=lambda i: names.get(i, i),
+                            key="cmp-ind",
+                            on_change=lambda: controls.update_view(index_indicators=",".join(st.session_state["cmp-ind"])))
+    implied = "" if not domain and chosen == cf.default_selection(cat) else ",".join(chosen)
+    if implied != view.index_indicators:
+        controls.update_view(index_indicators=implied)   # the URL names what the page shows
     years = cf.common_years(store, chosen, view.level)
     if years:
         if view.year not in years:
             controls.update_view(year=years[-1])
         controls.select("year", years, t("composite.year", lang), help=t("composite.year_help", lang))
-    method = st.radio(t("composite.method", lang), cf.METHODS, key="cmp-method",
+    spec_keys = ("cmp-method", "cmp-weighting", "cmp-aggregation")
+    for key, value in zip(spec_keys, cf.parse_spec(view.index_spec)):
+        st.session_state[key] = value
+
+    def _spec_changed():
+        controls.update_view(index_spec=cf.format_spec(*(st.session_state[k] for k in spec_keys)))
+
+    method = st.radio(t("composite.method", lang), cf.METHODS, key="cmp-method", on_change=_spec_changed,
                       format_func=lambda m: t(f"composite.method.{m}", lang))
-    weighting = st.radio(t("composite.weighting", lang), cf.WEIGHTINGS, key="cmp-weighting",
+    weighting = st.radio(t("composite.weighting", lang), cf.WEIGHTINGS, key="cmp-weighting", on_change=_spec_changed,
                          format_func=lambda w: t(f"composite.weighting.{w}", lang))
     custom = ()
     if weighting == "custom":
         st.caption(t("composite.custom_help", lang))
         custom = tuple(st.slider(names.get(i, i), 0.0, 5.0, 1.0, 0.5, key=f"cmp-w-{i}") for i in chosen)
     aggregation = st.radio(t("composite.aggregation", lang), cf.AGGREGATIONS, key="cmp-aggregation",
-                           format_func=lambda a: t(f"composite.aggregation.{a}", lang))
+                           on_change=_spec_changed, format_func=lambda a: t(f"composite.aggregation.{a}", lang))
     draws = st.select_slider(t("composite.draws", lang), [200, 500, 1000, 2000, 5000], value=1000, key="cmp-draws")
 view = controls.current_view()
 controls.sync_url()

@@ -29,9 +29,11 @@ with st.sidebar:
             controls.update_view(year=pf.best_year(store, view.level))
         controls.select("year", years, t("profile.year", lang), help=t("profile.year_help", lang))
     view = controls.current_view()
-    peers = st.multiselect(t("profile.peers", lang), [c for c in labels if c != view.region],
-                           format_func=lambda c: labels.get(c, c), max_selections=pf.MAX_PEERS,
-                           key=f"profile-peers-{view.level}-{view.scope}")
+    peer_options = [c for c in labels if c != view.region]
+    st.session_state["w_peers"] = [c for c in view.peers.split(",") if c in peer_options][:pf.MAX_PEERS]
+    peers = st.multiselect(t("profile.peers", lang), peer_options, format_func=lambda c: labels.get(c, c),
+                           max_selections=pf.MAX_PEERS, key="w_peers",
+                           on_change=lambda: controls.update_view(peers=",".join(st.session_state["w_peers"])))
 controls.sync_url()
 
 st.title(t("profile.title", lang))

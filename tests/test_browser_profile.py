@@ -44,6 +44,7 @@ def test_profile_peers_join_the_standing_chart(page, app_url):
                            ".some(e => e.textContent.includes('Shanghai'))", timeout=30_000)
     page.get_by_text("Peer comparison").wait_for(timeout=30_000)
     assert page.get_by_text("Peer comparison").is_visible()
+    page.wait_for_url("**peers=310000**", timeout=10_000)      # the link reproduces the comparison
 
 
 def test_composite_page_maps_and_ranks_the_index(page, app_url):
@@ -58,3 +59,4 @@ def test_composite_page_maps_and_ranks_the_index(page, app_url):
     page.wait_for_function("(b) => document.querySelectorAll('.js-plotly-plot')[2]?.innerText !== b",
                            arg=before, timeout=30_000)
     assert page.get_by_text("熵权法").first.is_visible()
+    page.wait_for_url("**index=minmax.entropy.linear**", timeout=10_000)

@@ -210,3 +210,15 @@ def test_weights_figure_has_one_trace_per_domain(tiny):
         sorted(tr.name for tr in fig.data) == sorted(["Health care", "Education", "Public infrastructure"])
     by_name = {tr.name: list(tr.x) for tr in fig.data}
     assert by_name["Health care"] == pytest.approx([50.0]) and by_name["Education"] == pytest.approx([25.0])
+
+
+def test_index_spec_round_trip_and_fallbacks(tiny):
+    assert cf.parse_spec("") == ("minmax", "equal", "linear")
+    assert cf.parse_spec("zscore.entropy.topsis") == ("zscore", "entropy", "topsis")
+    assert cf.parse_spec("nonsense.custom") == ("minmax", "custom", "linear")
+    assert cf.format_spec("minmax", "equal", "linear") == ""
+    assert cf.parse_spec(cf.format_spec("zscore", "domain_equal", "geometric")) == ("zscore", "domain_equal", "geometric")
+    store, _ = tiny
+    cat = cf.candidates(store, "province")
+    assert cf.chosen_indicators("toilets_per_10k,beds_per_1000,nope", cat) == ["toilets_per_10k", "beds_per_1000"]
+    assert cf.chosen_indicators("nope", cat) == cf.default_selection(cat)
