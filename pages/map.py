@@ -3,8 +3,8 @@ import time
 
 import streamlit as st
 
-from components import controls, data, panels
-from figures.china_map import PLOTLY_CONFIG, china_map
+from components import controls, data, panels, presenter
+from figures.china_map import china_map
 from figures.map_view import MAX_BARS, applicable_target, map_layer, ranking_bar, region_table
 from i18n import t
 
@@ -19,6 +19,7 @@ with st.sidebar:
     year = controls.year_select(store, lang)
     controls.mode_select(lang)
     controls.scheme_controls(lang)
+    presenter.sidebar_tools(store, lang)
 view = controls.current_view()
 controls.sync_url()
 
@@ -42,8 +43,10 @@ if view.mode == "gap_target" and target is None:
 
 # ── figure ───────────────────────────────────────────────────────────────────
 panels.breadcrumbs(view, lang)
+headline = panels.headline(table, name, unit, year, view, lang) if meta is not None else name
+source = presenter.source_line(store, meta, lang) if meta is not None else ""
 if meta is not None:
-    st.markdown(f"### {panels.headline(table, name, unit, year, view, lang)}")
+    st.markdown(f"### {headline}")
 left, right = st.columns([8, 5], gap="medium") if meta is not None else (st.container(), None)
 with left:
     national = not view.scope
@@ -53,8 +56,9 @@ with left:
                     inset_codes=data.inset_codes(view.level) if national else None,
                     maritime=data.maritime() if national else None,
                     bounds=data.province_bounds(view.scope) if view.scope else None)
-    event = st.plotly_chart(fig, config=PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
-                            key=f"map-{view.level}-{view.scope}", width="stretch")
+    event = presenter.figure_view(fig, headline, source, on_select="rerun", selection_mode="points",
+                                  key=f"map-{view.level}-{view.scope}", notes={"year": str(year), "unit": unit},
+                                  data=table[["code", "name", "name_en", "value", "rank", "gap_avg_pct", "flag"]])
     clicked = panels.clicked_location(event)
     if clicked and clicked != view.region:
         view = controls.update_view(region=clicked)
@@ -65,8 +69,8 @@ with right:
     panels.summary_cards(table, store, meta, view, year, lang)
     many = table.attrs["n_with_data"] > MAX_BARS
     title = t("map.bar_title_top" if many else "map.bar_title", lang, name=name, year=year, n=MAX_BARS // 2)
-    st.plotly_chart(ranking_bar(table, unit, direction, lang, title, height=560), config=PLOTLY_CONFIG,
-                    width="stretch", key="bar")
+    presenter.figure_view(ranking_bar(table, unit, direction, lang, title, height=560), title, source, key="bar",
+                          slide=False, export_size=(1200, 1400))
 
 # ── caption ──────────────────────────────────────────────────────────────────
 if view.region:
