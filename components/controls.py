@@ -104,31 +104,33 @@ def scope_select(lang: str) -> str:
 
 
 def indicator_select(store, lang: str):
-    """Domain, then indicator; returns the indicator's catalog row (or None when the level has none)."""
+    """Domain, then indicator; returns the indicator's catalog row (or None when the level has none).
+
+    Both boxes are seeded from the view on every run, so the indicator survives a page switch;
+    choosing a domain picks its first indicator."""
     view = current_view()
     catalog = store.indicators(level=view.level)
     if catalog.empty:
         return None
+    current = view.indicator if view.indicator in catalog.index else catalog.index[0]
+    if view.indicator != current:
+        # The default indicator keeps the URL's year; a real change of indicator starts at its latest year.
+        view = update_view(indicator=current, year=view.year if not view.indicator else None)
     domains = store.domains.sort_values("order")
     domain_ids = [d for d in domains["id"] if d in set(catalog["domain"])]
     domain_names = dict(zip(domains["id"], domains[f"name_{lang}"]))
-    current = view.indicator if view.indicator in catalog.index else catalog.index[0]
-    key = "w_domain"
-    if st.session_state.get("_domain_for") != current or key not in st.session_state:
-        st.session_state[key] = catalog.loc[current, "domain"]
-        st.session_state["_domain_for"] = current
-    domain = st.selectbox(t("ctl.domain", lang), domain_ids, key=key, format_func=lambda d: domain_names.get(d, d))
+
+    def domain_changed():
+        first = catalog[catalog["domain"] == st.session_state["w_domain"]].index[0]
+        update_view(indicator=first, year=None)
+
+    st.session_state["w_domain"] = catalog.loc[current, "domain"]
+    domain = st.selectbox(t("ctl.domain", lang), domain_ids, key="w_domain", on_change=domain_changed,
+                          format_func=lambda d: domain_names.get(d, d))
     in_domain = catalog[catalog["domain"] == domain]
-    options = list(in_domain.index)
-    if current not in options:
-        current = options[0]
-    if view.indicator != current:
-        # The default indicator keeps the URL's year; a real change of indicator starts at its latest year.
-        update_view(indicator=current, year=view.year if not view.indicator else None)
     names = dict(zip(in_domain.index, in_domain[f"name_{lang}"]))
-    chosen = _bound(st.selectbox, "indicator", "w_indicator", label=t("ctl.indicator", lang), options=options,
-                    format_func=lambda i: names.get(i, i))
-    st.session_state["_domain_for"] = chosen
+    chosen = _bound(st.selectbox, "indicator", "w_indicator", label=t("ctl.indicator", lang),
+                    options=list(in_domain.index), format_func=lambda i: names.get(i, i))
     return catalog.loc[chosen]
 
 

@@ -13,6 +13,7 @@ from figures.map_view import fmt
 from figures.style import FONT_FAMILY
 from i18n import t
 from metrics._data import UndefinedMeasure
+from store.model import citation
 from metrics.inequality import coefficient_of_variation, gini, theil_decomposition, theil_t
 from state import ViewState
 
@@ -139,9 +140,8 @@ def sparkline(series: pd.Series, unit: str) -> go.Figure:
 
 def source_note(store, meta: pd.Series, target, table: pd.DataFrame, lang: str) -> None:
     """Where the numbers come from, their unit, caveats, flags and the target's quote."""
-    source = store.sources.loc[meta["source"]] if meta["source"] in store.sources.index else None
-    citation = source[f"citation_{lang}"] if source is not None else meta["source"]
-    lines = [f"**{t('common.source', lang)}**: {escape(str(citation))} · **{t('common.unit', lang)}**: "
+    lines = [f"**{t('common.source', lang)}**: {escape(citation(store.sources, meta['source'], lang))} · "
+             f"**{t('common.unit', lang)}**: "
              f"{escape(str(meta[f'unit_{lang}']))}"]
     caveat = meta.get(f"caveats_{lang}")
     if isinstance(caveat, str) and caveat.strip():

@@ -35,12 +35,6 @@ DAGUM_PARTS = ("within", "net_between", "transvariation")
 DAGUM_COLORS = {"within": "#56B4E9", "net_between": "#0072B2", "transvariation": "#E69F00"}
 
 
-def citation(sources: pd.DataFrame, source_ids: str, lang: str) -> str:
-    """The citations of a catalog row's `;`-separated source ids (numerator first), ids kept where unknown."""
-    by_id = sources.set_index("id")[f"citation_{lang}"] if "id" in sources.columns else pd.Series(dtype=str)
-    return "; ".join(str(by_id.get(s, s)) for s in str(source_ids).split(";") if s)
-
-
 def _year_axis(fig: go.Figure, lang: str) -> dict:
     """Whole years as ticks, padded half a year so the first and last labels are not clipped."""
     years = [float(x) for tr in fig.data for x in (tr.x if tr.x is not None else ()) if x is not None]

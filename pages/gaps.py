@@ -11,6 +11,7 @@ from figures import gaps as fg
 from figures.china_map import PLOTLY_CONFIG, china_map
 from figures.map_view import applicable_target, region_table
 from i18n import t
+from store.model import citation
 from metrics._data import UndefinedMeasure
 from metrics.spatial import local_moran, moran_global
 
@@ -38,10 +39,6 @@ def region_map(layer, level: str, scope: str, height: int = 560):
 view = controls.current_view()
 lang = view.lang
 store = data.get_store()
-if "gaps-tab" not in st.session_state:
-    # First run after arriving from another page: widget ids are per page, so the domain box would
-    # forget the view's indicator; let indicator_select seed it again from the view.
-    st.session_state.pop("_domain_for", None)
 with st.sidebar:
     controls.level_select(lang)
     controls.scope_select(lang)
@@ -79,7 +76,7 @@ breaks = fg.break_years(store.flags(meta.name, view.level).reindex(index=panel.i
 values = store.values(meta.name, view.level, year)
 target = applicable_target(store.targets, meta.name, view.scope)
 table = region_table(values, regions, direction, store.population(view.level, year), target, lang)
-source = fg.citation(store.sources, meta["source"], lang)
+source = citation(store.sources, meta["source"], lang)
 
 
 def notes(**extra) -> dict:

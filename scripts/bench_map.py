@@ -1,0 +1,188 @@
+"""Map performance, measured on the real app in headless Chromium, beside a naive baseline.
+
+    .venv/bin/python scripts/bench_map.py
+
+Prints, per level: cold page load to first map, year change to repainted map, bytes the
+server sends to the browser per year change, server time per rerun (AppTest, in-process),
+and the server's memory with all three levels loaded. The baseline is
+scripts/naive_map_app.py: the same choropleth with the detail GeoJSON embedded in the figure.
+County level has no bundled figures, so a benchmark dataset of random values for every county
+is saved to a temporary user-data folder first (never the app's own data folder).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+BUDGET = {"city": {"load": 3.0, "year": 1.0}, "county": {"load": 5.0, "year": 1.5}, "province": {"load": 3.0, "year": 1.0}}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(script: Path, cwd: Path, env: dict, args: list[str] = ()) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+                             "--server.headless", "true", "--server.enableStaticServing", "true",
+                             "--browser.gatherUsageStats", "false", "--", *args],
+                            cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{script} did not start")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def benchmark_dataset(user_dir: Path) -> str:
+    """Random values for every county, 2000–2019, saved as a user dataset; returns its indicator id."""
+    from geo.regions import load_regions
+    from store import ingest, saved
+    counties = load_regions("county")["code"].tolist()
+    rng = np.random.default_rng(0)
+    rows = [(c, y, float(v)) for y in range(2000, 2020) for c, v in zip(counties, rng.lognormal(3, 0.4, len(counties)))]
+    csv = pd.DataFrame(rows, columns=["地区代码", "年份", "数值"]).to_csv(index=False).encode()
+    raw = ingest.read_table(csv, "bench.csv")
+    meta = ingest.IndicatorMeta(name_zh="基准测试随机值", name_en="Benchmark random values", unit_zh="单位",
+                                unit_en="unit", direction=1, domain="context")
+    result = ingest.import_table(raw, ingest.detect_roles(raw), meta, level="county")
+    saved.save_dataset(result, "benchmark (random values)", root=user_dir)
+    return result.catalog.iloc[0]["id"]
+
+
+class Page:
+    """A Chromium page that counts the bytes arriving over the app's websocket."""
+
+    def __init__(self, browser, url: str):
+        self.page = browser.new_page(viewport={"width": 1600, "height": 900})
+        self.ws_bytes = 0
+        self.off_host: list[str] = []
+        host = url.split("//")[1]
+        self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+        self.page.on("request", lambda r: self.off_host.append(r.url)
+                     if host not in r.url and not r.url.startswith(("data:", "blob:")) else None)
+
+    def _frame(self, payload):
+        self.ws_bytes += len(payload)
+
+    def polygons(self) -> int:
+        return self.page.locator("path.choroplethlocation").count()
+
+    def load(self, url: str, at_least: int) -> float:
+        t0 = time.perf_counter()
+        self.page.goto(url)
+        self.page.wait_for_function(f"() => document.querySelectorAll('path.choroplethlocation').length >= {at_least}",
+                                    timeout=120_000)
+        return time.perf_counter() - t0
+
+    def change_year(self) -> tuple[float, int]:
+        """ArrowLeft on the year slider; time until the map's fills changed and the app is idle."""
+        before = self.page.evaluate("() => [...document.querySelectorAll('path.choroplethlocation')]"
+                                    ".map(p => p.style.fill).join()")
+        start_bytes = self.ws_bytes
+        slider = self.page.locator('[data-testid="stSlider"] input[type=range]').first
+        slider.focus()
+        t0 = time.perf_counter()
+        slider.press("ArrowLeft")
+        self.page.wait_for_function(
+            "(before) => [...document.querySelectorAll('path.choroplethlocation')].map(p => p.style.fill).join()"
+            " !== before", arg=before, timeout=60_000)
+        elapsed = time.perf_counter() - t0
+        self.page.wait_for_timeout(500)             # let the rest of the rerun's messages arrive
+        return elapsed, self.ws_bytes - start_bytes
+
+
+def server_rerun_ms(level: str, indicator: str | None, user_dir: Path, runs: int = 5) -> float:
+    """Median wall time of one script run of the map page, in process (AppTest), after a warm-up."""
+    from streamlit.testing.v1 import AppTest
+    os.environ["ATLAS_USER_DATA"] = str(user_dir)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update({"level": level, **({"ind": indicator} if indicator else {})})
+    at.run()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - t0)
+    return 1000 * float(np.median(times))
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+    user_dir = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
+    print("saving a benchmark county dataset (random values) in", user_dir)
+    county_indicator = benchmark_dataset(user_dir)
+    env = {**os.environ, "ATLAS_USER_DATA": str(user_dir)}
+    app, app_url = serve(ROOT / "app.py", ROOT, env)
+    naive_dir = Path(tempfile.mkdtemp(prefix="atlas-naive-"))
+    shutil.copy(ROOT / "scripts" / "naive_map_app.py", naive_dir / "app.py")
+    (naive_dir / "static").symlink_to(ROOT / "static")
+    cases = [("province", "", 34), ("city", "", 340), ("county", county_indicator, 2800)]
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        warm = Page(browser, app_url)               # first session pays the imports; users after it don't
+        warm.load(app_url + "/?level=province", 34)
+        warm.page.close()
+        for level, indicator, n in cases:
+            query = f"/?level={level}" + (f"&ind={indicator}" if indicator else "")
+            page = Page(browser, app_url)
+            print(f"{level}: app …", flush=True)
+            load = page.load(app_url + query, n)
+            year, sent = page.change_year()
+            page.page.close()
+            naive, naive_url = serve(naive_dir / "app.py", naive_dir, env, [level, str(ROOT)])
+            print(f"{level}: naive baseline …", flush=True)
+            base = Page(browser, naive_url)
+            base_load = base.load(naive_url, n)
+            base_year, base_sent = base.change_year()
+            base.page.close()
+            naive.terminate()
+            rows.append((level, load, year, sent, base_load, base_year, base_sent, page.off_host))
+        browser.close()
+    memory = rss_mb(app.pid)
+    app.terminate()
+    print(f"\n{'level':8} {'cold load s':>12} {'year→map s':>11} {'KB/year':>9} | naive: {'load s':>7} "
+          f"{'year s':>7} {'KB/year':>9} | ratios load/year/bytes")
+    for level, load, year, sent, bl, by, bs, off in rows:
+        print(f"{level:8} {load:12.2f} {year:11.2f} {sent / 1024:9.1f} | {bl:14.2f} {by:7.2f} {bs / 1024:9.1f} | "
+              f"{bl / load:5.1f}× {by / year:5.1f}× {bs / max(sent, 1):6.1f}×"
+              + ("" if not off else f"  OFF-HOST REQUESTS: {off[:3]}"))
+        budget = BUDGET[level]
+        print(f"{'':8} budget: load ≤ {budget['load']} s, year ≤ {budget['year']} s, ≤ 100 KB/year (county): "
+              f"{'met' if load <= budget['load'] and year <= budget['year'] and sent <= 100 * 1024 else 'NOT MET'}")
+    print(f"\nserver memory (RSS) with all three levels loaded: {memory:.0f} MB (budget ≤ 600 MB)")
+    for level, indicator, _ in cases:
+        print(f"server time per rerun, {level}: {server_rerun_ms(level, indicator or None, user_dir):.0f} ms "
+              "(budget ≤ 200 ms)")
+    shutil.rmtree(user_dir, ignore_errors=True)
+    shutil.rmtree(naive_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""The naive baseline for scripts/bench_map.py: the same choropleth with the detail-resolution
+GeoJSON embedded in every figure (what a Plotly map does by default). Not part of the app.
+
+    streamlit run scripts/naive_map_app.py -- <level> [<repo root>]
+"""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+sys.path.insert(0, sys.argv[2] if len(sys.argv) > 2 else str(Path(__file__).resolve().parents[1]))
+from geo.boundaries import load_boundaries  # noqa: E402
+
+level = sys.argv[1] if len(sys.argv) > 1 else "city"
+gdf = load_boundaries(level, "detail")
+geojson = json.loads(gdf.set_index("code").to_json())
+year = st.slider("year", 2000, 2019, 2019)
+rng = np.random.default_rng(year)           # benchmark values, never shown as data
+fig = go.Figure(go.Choropleth(geojson=geojson, locations=gdf["code"], z=rng.random(len(gdf)),
+                              featureidkey="id", marker_line_width=0.3))
+fig.update_geos(visible=False, fitbounds="locations")
+st.plotly_chart(fig, config={"topojsonURL": "/app/static/topojson/"})
