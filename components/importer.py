@@ -93,7 +93,7 @@ def show_report(result, lang: str) -> None:
     tabs = {
         "regions": report.regions, "cells": report.cells, "duplicates": report.duplicates,
         "summary_rows": report.summary_rows, "jumps": report.jumps, "outliers": report.outliers,
-        "rows": result.row_outcomes[result.row_outcomes["outcome"] != "used"],
+        "rows": _with_reason_text(result.row_outcomes[result.row_outcomes["outcome"] != "used"], lang),
     }
     labels = [f"{t(f'imp.tab.{k}', lang)} ({len(v):,})" for k, v in tabs.items()]
     for tab, (key, frame) in zip(st.tabs(labels), tabs.items()):
@@ -105,3 +105,9 @@ def show_report(result, lang: str) -> None:
                     lambda c: "、".join(f"{x[0]} {x[1]}" if isinstance(x, (list, tuple)) else str(x) for x in c)
                     if isinstance(c, (list, tuple)) else c))
             st.dataframe(frame.astype(str) if len(frame) else frame, width="stretch", hide_index=True)
+
+
+def _with_reason_text(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The reason code of each skipped or rejected row, in words, beside the code."""
+    text = rows["reason"].map(lambda code: t(f"imp.reason.{code}", lang) if code else "")
+    return rows.assign(**{t("imp.reason_text", lang): text})

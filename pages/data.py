@@ -39,13 +39,13 @@ with st.expander(t("data.template", lang)):
 
 # ── import wizard ────────────────────────────────────────────────────────────
 st.subheader(t("data.import", lang))
-upload = st.file_uploader(t("data.upload", lang), type=["csv", "tsv", "txt", "xlsx"], key="upload",
+upload = st.file_uploader(t("data.upload", lang), type=["csv", "tsv", "txt", "xlsx", "xls"], key="upload",
                           help=t("data.upload_help", lang))
 if upload is None:
     st.stop()
 content = upload.getvalue()
 sheet = None
-if upload.name.lower().endswith(".xlsx"):
+if upload.name.lower().endswith((".xlsx", ".xls")):
     try:
         sheets = ingest.list_sheets(content)
     except ingest.IngestError as exc:
