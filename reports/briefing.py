@@ -44,6 +44,7 @@ GEO_PLACEHOLDER = "__GEO__"
 TOPOJSON = Path(__file__).resolve().parents[1] / "static" / "topojson"
 FIG_WIDTH = 720       # px: fits A4 portrait with 15 mm margins
 TOP_N = 5
+COMPARATOR = {">=": "≥", "<=": "≤", "=": "=", "==": "=", ">": ">", "<": "<"}
 
 Progress = Callable[[float, str], None]
 
@@ -187,7 +188,7 @@ def _findings(b_table, trend, meta, year, where, grouping_name, target, lang, br
     if target is not None and "meets" in b_table and b_table["meets"].notna().any():
         met = int(b_table["meets"].fillna(False).sum())
         out["targets"] = t("brief.f_target", lang, met=met, n=int(b_table["meets"].notna().sum()), year=year,
-                           cmp=target["comparator"], value=fmt(float(target["value"])), unit=unit,
+                           cmp=COMPARATOR.get(target["comparator"], target["comparator"]), value=fmt(float(target["value"])), unit=unit,
                            doc=target["document"], target_year=target["target_year"])
     else:
         out["targets"] = t("brief.f_target_none", lang, name=name, where=where)
@@ -290,6 +291,8 @@ p, li, td, th { font-size: 12.5px; line-height: 1.55; }
 table { border-collapse: collapse; width: 100%%; margin: 4px 0 10px; break-inside: avoid; }
 th, td { border-bottom: 1px solid #e4e6ea; padding: 3px 6px; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.regions { table-layout: fixed; }
+table.regions th:nth-child(1) { width: 10%%; } table.regions th:nth-child(2) { width: 50%%; }
 .flag { color: #b26b00; }
 """
 
@@ -324,7 +327,7 @@ def _region_rows(rows: pd.DataFrame, unit: str, lang: str) -> str:
                    f"<td class='num'>{escape(fmt(r.value))}</td><td class='num'>{r.gap_avg_pct:+.1f}%</td></tr>")
     head = (f"<tr><th class='num'>{t('brief.rank', lang)}</th><th>{t('brief.region', lang)}</th>"
             f"<th class='num'>{escape(unit)}</th><th class='num'>{t('brief.vs_avg', lang)}</th></tr>")
-    return f"<table>{head}{''.join(out)}</table>"
+    return f"<table class='regions'>{head}{''.join(out)}</table>"
 
 
 def _trend_table(trend: pd.DataFrame, lang: str, with_target: bool) -> str:
@@ -374,7 +377,8 @@ def briefing_html(b: Briefing) -> str:
         page3.append(f"<p>{escape(b.findings[3])}</p>")
     if len(b.documents):
         rows = "".join(f"<tr><td>{escape(str(r.scope_name or t('brief.national', lang)))}</td>"
-                       f"<td>{escape(str(r.comparator))} {escape(fmt(float(r.value)))} {escape(str(r.unit))}</td>"
+                       f"<td>{escape(COMPARATOR.get(r.comparator, str(r.comparator)))} {escape(fmt(float(r.value)))} "
+                       f"{escape(str(r.unit))}</td>"
                        f"<td>{escape(str(r.target_year))}</td><td>{escape(str(r.document))}</td></tr>"
                        for r in b.documents.itertuples())
         page3.append(f"<h3>{t('brief.h_documents', lang)}</h3><table><tr><th>{t('brief.scope', lang)}</th>"
