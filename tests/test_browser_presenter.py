@@ -129,3 +129,19 @@ def _pdf_pages(path: Path) -> int:
         return int(re.search(r"Pages:\s+(\d+)", out).group(1))
     except FileNotFoundError:  # no poppler: count the page objects
         return len(re.findall(rb"/Type\s*/Page[^s]", path.read_bytes()))
+
+
+def test_story_import_explains_a_bad_file_and_accepts_a_good_one(page, app_url):
+    import json
+    _open(page, app_url + BEDS_2016)
+    page.get_by_text("演示与汇报").click()
+    _settle(page)
+    uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
+    uploader.set_input_files({"name": "bad.json", "mimeType": "application/json", "buffer": b"{not json"})
+    page.get_by_text("不是有效的 JSON（第 1 行第 2 列").wait_for(timeout=60_000)
+    good = {"title": "汇报：床位", "views": [{"title": "2016", "params": {"ind": "beds_per_1000", "year": "2016"}},
+                                          {"title": "2012", "params": {"ind": "beds_per_1000", "year": "2012"}}]}
+    uploader.set_input_files({"name": "good.json", "mimeType": "application/json",
+                              "buffer": json.dumps(good, ensure_ascii=False).encode("utf-8")})
+    page.get_by_text("2. 2012").wait_for(timeout=60_000)           # the imported story is now the active one
+    assert page.get_by_role("button", name="从头演示").is_visible()
