@@ -1,6 +1,7 @@
 """The analysis pages in headless Chromium: they draw, their tabs switch, and nothing leaves the
 app's host (checked by the `page` fixture on every test)."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import wait_for_app
 
@@ -27,7 +28,7 @@ def test_gaps_page_trend_then_spatial_clusters(page, app_url):
     assert "ind=beds_per_1000" in page.url
     open_tab(page, "空间集聚")
     wait_for_count(page, POLYGONS, 31)
-    assert page.get_by_text("莫兰指数", exact=False).first.is_visible()
+    expect(page.get_by_text("莫兰指数", exact=False).first).to_be_visible(timeout=60_000)
     open_tab(page, "分组分解")
     wait_for_count(page, ".js-plotly-plot .heatmaplayer", 1)
 
@@ -36,7 +37,7 @@ def test_targets_page_map_pace_and_spending_gap(page, app_url):
     page.goto(app_url + "/targets?lang=en")
     wait_for_app(page, 60_000)
     wait_for_count(page, POLYGONS, 31)
-    assert page.get_by_text("At this pace", exact=False).first.is_visible()
+    expect(page.get_by_text("At this pace", exact=False).first).to_be_visible(timeout=60_000)
     open_tab(page, "Guangdong spending gap")
     wait_for_count(page, ".js-plotly-plot", 1)
-    assert page.get_by_text("30% line", exact=False).first.is_visible()
+    expect(page.get_by_text("30% line", exact=False).first).to_be_visible(timeout=60_000)

@@ -3,6 +3,7 @@ and nothing leaves the app's host (checked by the `page` fixture on every test).
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import wait_for_app
 
@@ -46,7 +47,7 @@ def test_link_restores_view_and_english_toggle(page, app_url):
     wait_for_app(page)
     wait_for_map(page, 34)
     assert "2010" in headline(page)
-    assert page.get_by_text("Rank", exact=False).first.is_visible()
+    expect(page.get_by_text("Rank", exact=False).first).to_be_visible(timeout=60_000)
     assert "year=2010" in page.url and "lang=en" in page.url
 
 

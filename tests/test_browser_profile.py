@@ -2,6 +2,7 @@
 peers join the charts, the composite page maps and ranks the index, all without leaving the host
 (checked by the `page` fixture)."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import wait_for_app
 
@@ -43,7 +44,7 @@ def test_profile_peers_join_the_standing_chart(page, app_url):
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot .legendtext')]"
                            ".some(e => e.textContent.includes('Shanghai'))", timeout=30_000)
     page.get_by_text("Peer comparison").wait_for(timeout=30_000)
-    assert page.get_by_text("Peer comparison").is_visible()
+    expect(page.get_by_text("Peer comparison")).to_be_visible(timeout=60_000)
     page.wait_for_url("**peers=310000**", timeout=10_000)      # the link reproduces the comparison
 
 
@@ -52,11 +53,11 @@ def test_composite_page_maps_and_ranks_the_index(page, app_url):
     wait_for_app(page)
     page.wait_for_function(f"() => document.querySelectorAll('{POLYGONS}').length >= 30", timeout=30_000)
     assert "综合指数" in headline(page)
-    assert page.get_by_text("建模选择而非事实").first.is_visible()
+    expect(page.get_by_text("建模选择而非事实").first).to_be_visible(timeout=60_000)
     before = page.locator(".js-plotly-plot").nth(2).inner_text()
     page.locator('[data-testid="stSidebar"]').get_by_text("熵权法").click()
     wait_for_app(page)
     page.wait_for_function("(b) => document.querySelectorAll('.js-plotly-plot')[2]?.innerText !== b",
                            arg=before, timeout=30_000)
-    assert page.get_by_text("熵权法").first.is_visible()
+    expect(page.get_by_text("熵权法").first).to_be_visible(timeout=60_000)
     page.wait_for_url("**index=minmax.entropy.linear**", timeout=10_000)
