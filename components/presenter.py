@@ -16,7 +16,7 @@ everything else on the page hidden; keyboard: ←/→ year, space play/pause,
 ↑/↓ previous/next view of the active story, Esc leaves presenter mode. A page
 with several figures passes ``slide=False`` for all but the one to present.
 Extra keyword arguments go to ``st.plotly_chart`` (``on_select=...``); ``data=frame`` adds
-the CSV/XLSX buttons (components.downloads) for the numbers behind the figure.
+the CSV/XLSX buttons (figures.export, formula-safe) for the numbers behind the figure.
 
 ``sidebar_tools(store, lang)`` is the sidebar panel: start presenting, stories
 (save the current view, step, export/import JSON), and the briefing report.
@@ -116,8 +116,9 @@ export default function(component) {
 """
 
 _EXPORT_CSS = """
-.atlas-export { display: flex; gap: .5rem; margin: -.25rem 0 .5rem; }
-.atlas-export-btn { font: inherit; font-size: .85rem; padding: .2rem .75rem; border-radius: .5rem; cursor: pointer;
+.atlas-export { display: flex; gap: .5rem; }
+.atlas-export-btn { font: inherit; font-size: .875rem; min-height: 2.5rem; padding: .25rem .75rem; border-radius: .5rem;
+  cursor: pointer;
   border: 1px solid var(--st-border-color, #d5dae1); background: var(--st-background-color, white);
   color: var(--st-text-color, #1f2933); }
 .atlas-export-btn:hover { border-color: var(--st-primary-color, #4a78b0); color: var(--st-primary-color, #4a78b0); }
@@ -159,8 +160,8 @@ def active() -> bool:
 def figure_view(fig, headline: str | None, source: str, *, key: str, name: str | None = None, slide: bool = True,
                 export_size: tuple[int, int] = EXPORT_SIZE, data=None, notes: dict | None = None, **chart_kwargs):
     """Draw one figure the atlas way (see the module docstring); returns st.plotly_chart's result.
-    `headline` None = the figure's own title. `data` (a DataFrame) adds the CSV/XLSX buttons of
-    components.downloads, with `notes` in the files."""
+    `headline` None = the figure's own title. `data` (a DataFrame) adds CSV/XLSX buttons
+    (figures.export, as components.downloads), with `notes` in the files."""
     view = controls.current_view()
     if headline is None:
         headline = (fig.layout.title.text or "") if fig.layout.title else ""
@@ -176,19 +177,29 @@ def figure_view(fig, headline: str | None, source: str, *, key: str, name: str |
             _footer(view)
         return event
     event = st.plotly_chart(fig, config=PLOTLY_CONFIG, key=key, width="stretch", **chart_kwargs)
-    export_buttons(key, headline, source, name or key, view.lang, export_size)
-    if data is not None:
-        from components.downloads import download_buttons
-        download_buttons(data, _file_name(name or key), {"title": _plain(headline), "source": source, **(notes or {})},
-                         view.lang, key=f"data-{key}")
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):   # one row under the figure
+        export_buttons(key, headline, source, name or key, view.lang, export_size)
+        if data is not None:
+            _data_buttons(data, _file_name(name or key), {"title": _plain(headline), "source": source,
+                                                          **(notes or {})}, view.lang, key)
     return event
+
+
+def _data_buttons(frame, name: str, notes: dict, lang: str, key: str) -> None:
+    """CSV and XLSX of the numbers behind the figure (figures.export: formula-safe, notes inside)."""
+    from figures.export import to_csv, to_xlsx
+    st.download_button(t("dl.csv", lang), to_csv(frame, notes), file_name=f"{name}.csv", mime="text/csv",
+                       key=f"data-{key}-csv", icon=":material/download:", on_click="ignore", width="content")
+    st.download_button(t("dl.xlsx", lang), to_xlsx(frame, notes), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"data-{key}-xlsx", icon=":material/download:", on_click="ignore", width="content")
 
 
 def export_buttons(chart_key: str, headline: str, source: str, name: str, lang: str,
                    size: tuple[int, int] = EXPORT_SIZE) -> None:
     """PNG (scale 2) and SVG buttons for the chart drawn with `chart_key`; the files carry the headline
     as title and the source line at the bottom. Drawn in the browser, nothing leaves it."""
-    _export(key=f"export-{chart_key}", height="content", data={
+    _export(key=f"export-{chart_key}", height="content", width="content", data={
         "selector": "." + key_class(chart_key), "title": wrap(_plain(headline), size[0] / 22 - 4),
         "source": wrap(source, size[0] / 13 - 4), "caption": True, "filename": _file_name(name), "width": size[0], "height": size[1],
         "scale": PNG_SCALE,
