@@ -299,9 +299,18 @@ def show_story_view(story: stories.Story, pos: int) -> None:
 
 
 def step_story(step: int) -> bool:
-    """Move to the previous/next view of the active story; False if there is none to move to."""
+    """Move to the previous/next view of the active story — or, in a fresh session (a shared link),
+    of the latest saved story, from the view matching the screen (↓ from elsewhere starts at its first
+    view). False if there is no story to move in."""
     story, pos = _active_story()
-    if story is None or not story.views:
+    if story is None:
+        saved = [s for s in stories.list_stories() if s.views]
+        if not saved:
+            return False
+        story = saved[-1]
+        here = stories.view_params(controls.current_view())
+        pos = next((i for i, v in enumerate(story.views) if v.params == here), -1 if step > 0 else 1)
+    if not story.views:
         return False
     show_story_view(story, max(0, min(pos + step, len(story.views) - 1)))
     return True

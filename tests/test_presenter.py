@@ -125,7 +125,13 @@ def test_up_down_step_through_the_active_story(user_data):
     log = _keys_app(["next_view", "next_view", "next_view", "prev_view"], sid)
     assert [entry[2] for entry in log] == [2010, 2012, 2012, 2010]
     assert all(entry[3] for entry in log)                         # still presenting
-    assert _keys_app(["next_view"])[0][1] is False               # no active story: nothing to step
+    # a fresh session (a shared link) steps through the latest story, from the view on screen (2016 = "a")
+    assert [entry[2] for entry in _keys_app(["next_view", "next_view"])] == [2010, 2012]
+
+
+@needs_bundle
+def test_no_story_no_step():
+    assert _keys_app(["next_view"])[0][1] is False               # nothing saved: nothing to step
 
 
 def test_key_class_matches_streamlits():
