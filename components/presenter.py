@@ -419,7 +419,9 @@ def briefing_tools(store, lang: str) -> None:
                  help=t("pres.brief_help", lang)):
         st.session_state.briefing = build_briefing_files(store, view)
     done = st.session_state.get("briefing")
-    if done and done["params"] == wanted:
+    if done and done["params"] == wanted and not done.get("html"):
+        st.warning(done.get("error", ""))
+    elif done and done["params"] == wanted:
         st.download_button(t("pres.brief_html", lang), done["html"], file_name=f"{done['name']}.html",
                            mime="text/html", key="brief-html", icon=":material/download:", on_click="ignore")
         if done.get("pdf"):
@@ -450,7 +452,7 @@ def build_briefing_files(store, view) -> dict:
                 progress=lambda f, m: bar.progress(0.6 * f, text=m))
         except ValueError as err:
             status.update(label=str(err), state="error")
-            return result
+            return {**result, "error": str(err)}
         bar.progress(0.6, text=t("brief.p_html", lang))
         html = briefing_html(briefing)
         name = _file_name(f"{briefing.meta[f'name_{lang}']}_{where}_{briefing.year}")

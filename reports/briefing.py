@@ -208,7 +208,10 @@ def build_briefing(store, view: ViewState, regions: pd.DataFrame, geometry=None,
     lang = view.lang
     say = progress or (lambda f, m: None)
     say(0.05, t("brief.p_data", lang))
-    indicator = view.indicator or store.indicators(level=view.level).index[0]
+    catalog = store.indicators(level=view.level)
+    if catalog.empty:
+        raise ValueError(t("brief.no_indicator", lang, level=t(f"level.{view.level}", lang)))
+    indicator = view.indicator if view.indicator in catalog.index else catalog.index[0]
     meta = store.catalog.loc[indicator]
     years = store.years(indicator, view.level)
     if not years:

@@ -152,3 +152,9 @@ def test_caption_travels_with_the_figure():
     assert long.layout.margin.t > fig.layout.margin.t        # room for every line of a long headline
     long = "每千人口医疗卫生机构床位数最高为新疆维吾尔自治区，最低为天津市，相差 1.55 倍，共有三十一个地区有数据"
     assert wrap(long, 30).count("<br>") == 1 and wrap("short") == "short"
+
+
+def test_a_level_without_indicators_is_explained(store):
+    from geo.regions import load_regions
+    with pytest.raises(ValueError, match="县级还没有指标数据"):
+        build_briefing(store, ViewState(level="county"), load_regions("county"), None)

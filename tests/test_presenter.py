@@ -138,3 +138,12 @@ def test_key_class_matches_streamlits():
     from components.presenter import key_class
     assert key_class("map-province-") == "st-key-map-province-"
     assert key_class(" map/city 44 ") == "st-key-map-city-44"
+
+
+@needs_bundle
+def test_briefing_button_explains_a_level_without_data():
+    at = _map({"level": "county"})
+    at.button(key="brief-build").click().run()
+    assert not at.exception
+    assert any("县级还没有指标数据" in w.value for w in at.warning)
+    assert not any(b.proto.label.startswith("下载简报") for b in at.get("download_button"))
