@@ -295,6 +295,7 @@ table { border-collapse: collapse; width: 100%%; margin: 4px 0 10px; break-insid
 th, td { border-bottom: 1px solid #e4e6ea; padding: 3px 6px; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.regions { table-layout: fixed; }
+table.values td, table.values th { font-size: 11px; padding: 1px 6px; line-height: 1.4; }
 table.regions th:nth-child(1) { width: 10%%; } table.regions th:nth-child(2) { width: 50%%; }
 .flag { color: #b26b00; }
 """
@@ -349,7 +350,7 @@ def _trend_table(trend: pd.DataFrame, lang: str, with_target: bool) -> str:
             text = "—" if pd.isna(v) else (fmt(float(v)) if f is None else f.format(int(v) if "d" in f else v))
             cells.append(f"<td class='num'>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    return f"<table class='values'><tr>{head}</tr>{''.join(body)}</table>"
 
 
 def briefing_html(b: Briefing) -> str:
@@ -370,8 +371,7 @@ def briefing_html(b: Briefing) -> str:
              + "".join(f"<li>{escape(f)}</li>" for f in b.findings) + "</ul>",
              _figure_block(b, "map") or f"<p>{t('brief.no_map', lang)}</p>"]
     page2 = [f"<h2>{t('brief.h_trend', lang)}</h2>", _figure_block(b, "trend"),
-             _figure_block(b, "decomposition") or f"<p>{escape(b.findings[2])}</p>",
-             _trend_table(b.trend, lang, b.target is not None)]
+             _figure_block(b, "decomposition") or f"<p>{escape(b.findings[2])}</p>"]
     page3 = [f"<h2>{t('brief.h_targets', lang)}</h2>"]
     if b.target is not None:
         page3 += [_figure_block(b, "targets"),
@@ -392,7 +392,8 @@ def briefing_html(b: Briefing) -> str:
               f"<h3>{t('brief.top', lang, n=len(top))}</h3>", _region_rows(top, unit, lang),
               f"<h3>{t('brief.bottom', lang, n=len(bottom))}</h3>", _region_rows(bottom, unit, lang),
               f"<p class='meta'>{escape(t('brief.rank_note', lang, n=len(has), total=len(b.table)))}</p>"]
-    page4 = [f"<h2>{t('brief.h_methods', lang)}</h2>",
+    page4 = [f"<h2>{t('brief.h_methods', lang)}</h2>", f"<h3>{t('brief.h_values', lang)}</h3>",
+             _trend_table(b.trend, lang, b.target is not None),
              f"<h3>{escape(name)}</h3><p>{escape(str(definition or ''))}</p>",
              f"<p>{escape(b.source_line)}</p>"]
     if isinstance(caveat, str) and caveat.strip():
