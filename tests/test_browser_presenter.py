@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ARTIFACTS, wait_for_app
 
@@ -144,4 +145,4 @@ def test_story_import_explains_a_bad_file_and_accepts_a_good_one(page, app_url):
     uploader.set_input_files({"name": "good.json", "mimeType": "application/json",
                               "buffer": json.dumps(good, ensure_ascii=False).encode("utf-8")})
     page.get_by_text("2. 2012").wait_for(timeout=60_000)           # the imported story is now the active one
-    assert page.get_by_role("button", name="从头演示").is_visible()
+    expect(page.get_by_role("button", name="从头演示")).to_be_visible(timeout=60_000)
