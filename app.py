@@ -1,4 +1,9 @@
-"""Entry point: page config, language switch and navigation. Pages live in pages/."""
+"""Entry point: page config, language switch and navigation.
+
+Pages live in views/, not pages/: Streamlit runs a pages/ folder as a v1 multipage app
+until st.navigation has run once in the process, so a shared deep link (/gaps) opened
+on a fresh server would run the page without this file.
+"""
 import streamlit as st
 
 from components.controls import current_view, language_switch
@@ -10,12 +15,12 @@ st.set_page_config(page_title="基本公共服务均等化地图 · Public Servi
 view = current_view()
 lang = view.lang
 pages = [
-    st.Page("pages/map.py", title=t("nav.map", lang), icon=":material/map:", url_path="map", default=True),
-    st.Page("pages/gaps.py", title=t("nav.gaps", lang), icon=":material/stacked_line_chart:", url_path="gaps"),
-    st.Page("pages/targets.py", title=t("nav.targets", lang), icon=":material/flag:", url_path="targets"),
-    st.Page("pages/profile.py", title=t("nav.profile", lang), icon=":material/location_city:", url_path="profile"),
-    st.Page("pages/composite.py", title=t("nav.composite", lang), icon=":material/balance:", url_path="composite"),
-    st.Page("pages/data.py", title=t("nav.data", lang), icon=":material/upload_file:", url_path="data"),
+    st.Page("views/map.py", title=t("nav.map", lang), icon=":material/map:", url_path="map", default=True),
+    st.Page("views/gaps.py", title=t("nav.gaps", lang), icon=":material/stacked_line_chart:", url_path="gaps"),
+    st.Page("views/targets.py", title=t("nav.targets", lang), icon=":material/flag:", url_path="targets"),
+    st.Page("views/profile.py", title=t("nav.profile", lang), icon=":material/location_city:", url_path="profile"),
+    st.Page("views/composite.py", title=t("nav.composite", lang), icon=":material/balance:", url_path="composite"),
+    st.Page("views/data.py", title=t("nav.data", lang), icon=":material/upload_file:", url_path="data"),
 ]
 navigation = st.navigation(pages, position="sidebar")
 with st.sidebar:

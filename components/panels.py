@@ -122,7 +122,7 @@ def region_panel(view: ViewState, store, meta: pd.Series, table: pd.DataFrame, l
                 controls.update_view(scope=data.province_of(view.region), level=target_level, region="")
                 st.rerun()
         if cols[3].button(t("profile.open", lang), key="open-profile", icon="📋"):
-            st.switch_page("pages/profile.py")
+            st.switch_page("views/profile.py")
         if cols[3].button(t("panel.clear", lang), key="clear-region"):
             controls.update_view(region="")
             st.rerun()

@@ -275,7 +275,7 @@ def _active_story():
 
 
 def _current_page() -> str:
-    """The running page's script relative to app.py ("pages/map.py"); "" if Streamlit won't say."""
+    """The running page's script relative to app.py ("views/map.py"); "" if Streamlit won't say."""
     try:
         from pathlib import Path
 

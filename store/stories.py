@@ -30,7 +30,7 @@ MAX_BYTES = 1_000_000
 MAX_VIEWS = 200
 MAX_TITLE = 200
 URL_PARAMS = frozenset(_PARAM.values())
-PAGE = re.compile(r"pages/[A-Za-z0-9_]{1,40}\.py")
+PAGE = re.compile(r"views/[A-Za-z0-9_]{1,40}\.py")
 
 
 class StoryError(ValueError):
@@ -41,7 +41,7 @@ class StoryError(ValueError):
 class StoryView:
     title: str
     params: dict[str, str]
-    page: str = ""      # the page's script ("pages/gaps.py"); "" = stay on the current page
+    page: str = ""      # the page's script ("views/gaps.py"); "" = stay on the current page
 
     def view(self) -> ViewState:
         return ViewState.from_params(self.params)[0]

@@ -26,12 +26,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """Start the app once per test session; user data goes to a temporary folder."""
+def start_app(tmp_dir: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free loopback port, user data in `tmp_dir`; returns (process, url)."""
     port = _free_port()
-    env = {**os.environ, "ATLAS_USER_DATA": str(tmp_path_factory.mktemp("user-data"))}
-    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
+    env = {**os.environ, "ATLAS_USER_DATA": str(tmp_dir / "user-data")}
+    log = (tmp_dir / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -41,20 +40,29 @@ def app_url(tmp_path_factory):
     while time.time() < deadline:
         try:
             urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
+            return proc, url
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError(f"streamlit exited: see {log.name}")
             time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start within 60 s")
-    yield url
+    proc.kill()
+    raise RuntimeError("streamlit did not start within 60 s")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """Start the app once per test session; user data goes to a temporary folder."""
+    proc, url = start_app(tmp_path_factory.mktemp("server"))
+    yield url
+    stop_app(proc)
 
 
 @pytest.fixture(scope="session")

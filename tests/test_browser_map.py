@@ -80,3 +80,19 @@ def test_click_province_then_drill_down_to_its_cities(page, app_url):
     wait_for_app(page)
     wait_for_map(page, 21)
     assert "level=city" in page.url
+
+
+def test_deep_link_on_a_fresh_server_runs_the_app_shell(browser, tmp_path):
+    """The first request a new server gets may be a shared link to a page: it must still run app.py
+    (navigation, language switch, wide layout), not the page file alone."""
+    from tests.conftest import start_app, stop_app
+    proc, url = start_app(tmp_path)
+    try:
+        page = browser.new_page(viewport={"width": 1600, "height": 900})
+        page.goto(url + "/gaps?lang=en")
+        wait_for_app(page)
+        expect(page.locator('[data-testid="stSidebarNav"]').get_by_text("Gaps")).to_be_visible(timeout=90_000)
+        expect(page.locator('[data-testid="stSidebar"]').get_by_text("English")).to_be_visible()
+        page.close()
+    finally:
+        stop_app(proc)

@@ -160,7 +160,7 @@ def test_composite_page_ranks_and_weights_are_the_engines():
     from geo.regions import load_regions
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/composite.py").run()
+    at.switch_page("views/composite.py").run()
     assert not at.exception, [e.value for e in at.exception]
     store = load_store()
     regions = load_regions()

@@ -193,7 +193,7 @@ def _page(params: dict, tab: str | None = None):
     at.query_params.update(params)
     if tab is not None:
         at.session_state["gaps-tab"] = tab
-    at.switch_page("pages/gaps.py").run()         # straight to the page: the link a presenter shares
+    at.switch_page("views/gaps.py").run()         # straight to the page: the link a presenter shares
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -258,7 +258,7 @@ def test_gaps_page_ranks_gaps_to_another_places_target_as_a_benchmark():
     at.query_params.update({"ind": "beds_per_1000", "year": "2016"})
     at.session_state["gaps-tab"] = "差距排序"
     at.session_state["gaps-rank-ref"] = "gap_target"
-    at.switch_page("pages/gaps.py").run()
+    at.switch_page("views/gaps.py").run()
     assert not at.exception, [e.value for e in at.exception]
     fig = _figures(at)[0]
     assert "厦门市" in fig["layout"]["title"]["text"] and "（6）" in fig["layout"]["title"]["text"]
@@ -272,7 +272,7 @@ def test_gaps_page_keeps_the_indicator_chosen_on_the_map():
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params.update({"ind": "beds_per_1000"})
     at.run()
-    at.switch_page("pages/gaps.py").run()
+    at.switch_page("views/gaps.py").run()
     assert not at.exception
     assert at.session_state["view"].indicator == "beds_per_1000"
     assert "每千人口医疗卫生机构床位数" in at.markdown[0].value or any(

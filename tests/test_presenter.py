@@ -68,7 +68,7 @@ def test_a_story_is_saved_from_the_sidebar_and_stepped_with_the_arrow_keys(user_
     assert not at.exception
     [story] = stories.list_stories(user_data)
     assert story.title == "床位十年" and story.views[0].params == {"ind": "beds_per_1000", "year": "2016"}
-    assert story.views[0].page == "pages/map.py"
+    assert story.views[0].page == "views/map.py"
     # a second view: 2012, added to the same story
     at.session_state["view"] = at.session_state["view"].__class__(indicator="beds_per_1000", year=2012)
     at.run()

@@ -176,7 +176,7 @@ def test_profile_page_shows_the_engines_numbers_for_beijing():
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update({"region": "110000", "year": "2016"})
     at.run()
-    at.switch_page("pages/profile.py").run()
+    at.switch_page("views/profile.py").run()
     assert not at.exception, [e.value for e in at.exception]
     store = load_store()
     regions = load_regions()
@@ -199,7 +199,7 @@ def test_profile_page_without_region_explains_itself_in_english():
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update({"lang": "en"})
     at.run()
-    at.switch_page("pages/profile.py").run()
+    at.switch_page("views/profile.py").run()
     assert not at.exception
     assert any("Pick a region" in i.value for i in at.info)
 

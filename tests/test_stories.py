@@ -53,13 +53,13 @@ def test_saving_with_an_id_replaces_that_story(tmp_path):
 
 def test_export_import_round_trip_drops_the_id():
     story = make_story("汇报", [("2016", {"ind": "beds_per_1000", "year": "2016"}),
-                              ("差距", {"ind": "beds_per_1000"}, "pages/gaps.py")], story_id="st_x")
+                              ("差距", {"ind": "beds_per_1000"}, "views/gaps.py")], story_id="st_x")
     blob = stories.export_story(story)
     assert json.loads(blob)["format"] == "atlas-story"
     back = stories.import_story(blob)
     assert back.id == ""
     assert back.title == "汇报" and back.views == story.views
-    assert [v.page for v in back.views] == ["", "pages/gaps.py"]
+    assert [v.page for v in back.views] == ["", "views/gaps.py"]
     # numbers and booleans written by hand are accepted and normalised
     hand = json.dumps({"title": "t", "views": [{"title": "v", "params": {"year": 2012, "k": 7}}]})
     assert stories.import_story(hand).views[0].params == {"year": "2012", "k": "7"}

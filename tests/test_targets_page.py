@@ -145,7 +145,7 @@ def _page(params: dict, tab: str | None = None):
     at.query_params.update(params)
     if tab is not None:
         at.session_state["targets-tab"] = tab
-    at.switch_page("pages/targets.py").run()         # straight to the page: the link a presenter shares
+    at.switch_page("views/targets.py").run()         # straight to the page: the link a presenter shares
     assert not at.exception, [e.value for e in at.exception]
     return at
 

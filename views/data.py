@@ -93,4 +93,4 @@ if submitted:
         indicator = result.catalog.iloc[0]["id"]
         controls.update_view(indicator=indicator, level=result.level, scope="", year=None, region="")
         st.success(t("data.saved_ok", lang, name=name))
-        st.page_link("pages/map.py", label=t("data.open_map", lang), icon=":material/map:")
+        st.page_link("views/map.py", label=t("data.open_map", lang), icon=":material/map:")

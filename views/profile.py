@@ -77,7 +77,7 @@ with st.container(border=True):
             cols[2].metric(t("profile.composite_score", lang), f"{me['score']:.3f}")
         cols[3].caption(t("profile.composite_caption", lang, year=choice.year, m=len(choice.indicators)))
         if cols[3].button(t("profile.open_composite", lang), key="profile-to-composite", icon="⚖️"):
-            st.switch_page("pages/composite.py")
+            st.switch_page("views/composite.py")
 
 st.plotly_chart(pf.standing_figure(rows, lang, t("profile.standing_title", lang)), config=PLOTLY_CONFIG,
                 key="profile-standing", width="stretch")
