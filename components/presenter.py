@@ -186,13 +186,9 @@ def figure_view(fig, headline: str | None, source: str, *, key: str, name: str |
 
 
 def _data_buttons(frame, name: str, notes: dict, lang: str, key: str) -> None:
-    """CSV and XLSX of the numbers behind the figure (figures.export: formula-safe, notes inside)."""
-    from figures.export import to_csv, to_xlsx
-    st.download_button(t("dl.csv", lang), to_csv(frame, notes), file_name=f"{name}.csv", mime="text/csv",
-                       key=f"data-{key}-csv", icon=":material/download:", on_click="ignore", width="content")
-    st.download_button(t("dl.xlsx", lang), to_xlsx(frame, notes), file_name=f"{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"data-{key}-xlsx", icon=":material/download:", on_click="ignore", width="content")
+    """CSV and XLSX of the numbers behind the figure (formula-safe, notes inside, built on click)."""
+    from components.downloads import download_buttons
+    download_buttons(frame, name, notes, lang, key=f"data-{key}")
 
 
 def export_buttons(chart_key: str, headline: str, source: str, name: str, lang: str,

@@ -65,17 +65,16 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
     values = np.asarray(layer.values, dtype=float)
     hover = np.asarray(layer.hover, dtype=object)
     has = ~np.isnan(values)
-    fig = go.Figure()
-    subplots = ["geo"] + (["geo2"] if national else [])
-    for geo in subplots:
+    traces = []
+    for geo in ["geo"] + (["geo2"] if national else []):
         keep = np.ones(len(codes), bool) if geo == "geo" else np.isin(codes, list(inset_codes or ()))
         data, missing = keep & has, keep & ~has
         # An empty choropleth trace breaks Plotly's fitbounds (the map shrinks to a dot): add only non-empty ones.
         if data.any():
-            fig.add_trace(_value_trace(layer, geojson_url, codes[data], values[data], hover[data], geo,
-                                       showscale=geo == "geo"))
+            traces.append(_value_trace(layer, geojson_url, codes[data], values[data], hover[data], geo,
+                                       showscale=geo == "geo", colorbar_right=not national))
         if missing.any():
-            fig.add_trace(go.Choropleth(
+            traces.append(go.Choropleth(
                 geojson=geojson_url, featureidkey="id", locations=codes[missing], z=np.zeros(missing.sum()),
                 colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False, geo=geo,
                 customdata=hover[missing], hovertemplate="%{customdata}<extra></extra>",
@@ -84,38 +83,39 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
             ))
     if national and maritime:
         lon, lat = _line_coords(maritime)
-        fig.add_trace(go.Scattergeo(lon=lon, lat=lat, mode="lines", geo="geo2", hoverinfo="skip",
+        traces.append(go.Scattergeo(lon=lon, lat=lat, mode="lines", geo="geo2", hoverinfo="skip",
                                     line={"color": "#4a6fa5", "width": 1}, showlegend=False))
     base = {"visible": False, "projection": dict(_PROJECTION), "bgcolor": "rgba(0,0,0,0)"}
     if national:
-        fig.update_layout(
-            geo={**base, "domain": {"x": [0, 1], "y": [0, 1]}, "projection": {**_PROJECTION, "scale": NATIONAL_ZOOM},
-                 "lonaxis": {"range": list(NATIONAL_LON)}, "lataxis": {"range": list(NATIONAL_LAT)}},
-            geo2={**base, "visible": True, "showframe": True, "framecolor": "#8a94a6", "framewidth": 1,
-                  "showland": False, "showcoastlines": False, "showcountries": False, "showocean": False,
-                  "showlakes": False, "showrivers": False, "showsubunits": False,
-                  "domain": {"x": [0.84, 0.995], "y": [0.0, 0.32]},
-                  "lonaxis": {"range": list(INSET_LON)}, "lataxis": {"range": list(INSET_LAT)}},
-        )
+        geos = {
+            "geo": {**base, "domain": {"x": [0, 1], "y": [0, 1]}, "projection": {**_PROJECTION, "scale": NATIONAL_ZOOM},
+                    "lonaxis": {"range": list(NATIONAL_LON)}, "lataxis": {"range": list(NATIONAL_LAT)}},
+            "geo2": {**base, "visible": True, "showframe": True, "framecolor": "#8a94a6", "framewidth": 1,
+                     "showland": False, "showcoastlines": False, "showcountries": False, "showocean": False,
+                     "showlakes": False, "showrivers": False, "showsubunits": False,
+                     "domain": {"x": [0.84, 0.995], "y": [0.0, 0.32]},
+                     "lonaxis": {"range": list(INSET_LON)}, "lataxis": {"range": list(INSET_LAT)}},
+        }
     else:
         # Plotly's fitbounds ignores the rotation (the map shrinks to a dot), so frame the province by its bounds.
         minx, miny, maxx, maxy = bounds
         pad_x, pad_y = (maxx - minx) * 0.03, (maxy - miny) * 0.03
-        projection = {**_PROJECTION, "rotation": {"lon": (minx + maxx) / 2}}
-        fig.update_layout(geo={**base, "projection": projection,
-                               "lonaxis": {"range": [minx - pad_x, maxx + pad_x]},
-                               "lataxis": {"range": [miny - pad_y, maxy + pad_y]}})
-        fig.update_traces(colorbar={"x": 1.0, "xanchor": "right"}, selector={"type": "choropleth"})
-    fig.update_layout(
-        height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0},
-        font={"family": FONT_FAMILY, "size": 14},
-        legend={"x": 0.99, "y": 0.99, "xanchor": "right", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.7)"},
-        dragmode=False, uirevision="map",
-    )
-    return fig
+        geos = {"geo": {**base, "projection": {**_PROJECTION, "rotation": {"lon": (minx + maxx) / 2}},
+                        "lonaxis": {"range": [minx - pad_x, maxx + pad_x]},
+                        "lataxis": {"range": [miny - pad_y, maxy + pad_y]}}}
+    # One Figure call validates the layout once (update_layout twice cost ~100 ms per rerun).
+    return go.Figure(data=traces, layout={
+        **geos, "height": height, "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
+        "font": {"family": FONT_FAMILY, "size": 14},
+        "legend": {"x": 0.99, "y": 0.99, "xanchor": "right", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.7)"},
+        "dragmode": False, "uirevision": "map",
+    })
 
 
-def _value_trace(layer: MapLayer, url: str, codes, values, hover, geo: str, showscale: bool) -> go.Choropleth:
+def _value_trace(layer: MapLayer, url: str, codes, values, hover, geo: str, showscale: bool,
+                 colorbar_right: bool = False) -> go.Choropleth:
+    # Bottom-left is empty sea/desert on the national map; a province fills its frame, so go right.
+    side = {"x": 1.0, "xanchor": "right"} if colorbar_right else {"x": 0.0, "xanchor": "left"}
     common = dict(geojson=url, featureidkey="id", locations=codes, z=values, geo=geo, customdata=hover,
                   hovertemplate="%{customdata}<extra></extra>", marker_line_color=BORDER_COLOR,
                   marker_line_width=0.4, showlegend=False)
@@ -125,11 +125,11 @@ def _value_trace(layer: MapLayer, url: str, codes, values, hover, geo: str, show
         for i, color in enumerate(layer.colors[:k]):
             scale += [[i / k, color], [(i + 1) / k, color]]
         colorbar = {"title": {"text": layer.legend_title}, "tickvals": list(range(k)),
-                    "ticktext": layer.class_labels, "len": 0.45, "y": 0.02, "yanchor": "bottom", "x": 0.0, "xanchor": "left",
+                    "ticktext": layer.class_labels, "len": 0.45, "y": 0.02, "yanchor": "bottom", **side,
                     "thickness": 16}
         return go.Choropleth(**common, colorscale=scale, zmin=-0.5, zmax=k - 0.5, showscale=showscale,
                              colorbar=colorbar)
-    colorbar = {"title": {"text": layer.legend_title}, "len": 0.45, "y": 0.02, "yanchor": "bottom", "x": 0.0, "xanchor": "left",
+    colorbar = {"title": {"text": layer.legend_title}, "len": 0.45, "y": 0.02, "yanchor": "bottom", **side,
                 "thickness": 16}
     extra = {"zmid": layer.midpoint} if layer.midpoint is not None else {}
     return go.Choropleth(**common, colorscale=layer.colors, showscale=showscale, colorbar=colorbar, **extra)

@@ -75,6 +75,10 @@ def benchmark_dataset(user_dir: Path) -> str:
     return result.catalog.iloc[0]["id"]
 
 
+# The fill of every map polygon, as the browser paints it.
+FILLS = "() => [...document.querySelectorAll('path.choroplethlocation')].map(p => getComputedStyle(p).fill).join()"
+
+
 class Page:
     """A Chromium page that counts the bytes arriving over the app's websocket."""
 
@@ -102,16 +106,13 @@ class Page:
 
     def change_year(self) -> tuple[float, int]:
         """ArrowLeft on the year slider; time until the map's fills changed and the app is idle."""
-        before = self.page.evaluate("() => [...document.querySelectorAll('path.choroplethlocation')]"
-                                    ".map(p => p.style.fill).join()")
+        before = self.page.evaluate(FILLS)
         start_bytes = self.ws_bytes
         slider = self.page.locator('[data-testid="stSlider"] input[type=range]').first
         slider.focus()
         t0 = time.perf_counter()
         slider.press("ArrowLeft")
-        self.page.wait_for_function(
-            "(before) => [...document.querySelectorAll('path.choroplethlocation')].map(p => p.style.fill).join()"
-            " !== before", arg=before, timeout=60_000)
+        self.page.wait_for_function(f"(before) => ({FILLS})() !== before", arg=before, timeout=120_000)
         elapsed = time.perf_counter() - t0
         self.page.wait_for_timeout(500)             # let the rest of the rerun's messages arrive
         return elapsed, self.ws_bytes - start_bytes
