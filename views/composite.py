@@ -2,10 +2,9 @@
 ranks move when the weights vary. An index is a modelling choice, and the page says so."""
 import streamlit as st
 
-from components import controls, data
-from components.downloads import download_buttons
+from components import controls, data, presenter
 from figures import composite as cf
-from figures.china_map import PLOTLY_CONFIG, china_map
+from figures.china_map import china_map
 from figures.profile import sources_text
 from i18n import t
 
@@ -54,6 +53,7 @@ with st.sidebar:
     aggregation = st.radio(t("composite.aggregation", lang), cf.AGGREGATIONS, key="cmp-aggregation",
                            on_change=_spec_changed, format_func=lambda a: t(f"composite.aggregation.{a}", lang))
     draws = st.select_slider(t("composite.draws", lang), [200, 500, 1000, 2000, 5000], value=1000, key="cmp-draws")
+    presenter.sidebar_tools(store, lang)
 view = controls.current_view()
 controls.sync_url()
 
@@ -81,7 +81,9 @@ if result.note:
     st.error(result.note)
     st.stop()
 # ── figures ──────────────────────────────────────────────────────────────────
-st.markdown(f"### {cf.headline(result, lang)}")
+finding = cf.headline(result, lang)
+sources = sources_text(store, choice.indicators, lang)
+st.markdown(f"### {finding}")
 left, right = st.columns([3, 2], gap="medium")
 band = None
 with right:
@@ -95,8 +97,8 @@ with right:
         title = t("composite.rank_title", lang, stable=cf.stable_count(band), n=int(band["rank"].notna().sum()))
     else:
         title = t("composite.rank_title_plain", lang)
-    st.plotly_chart(cf.ranking_figure(result, band, lang, title), config=PLOTLY_CONFIG, key="cmp-rank",
-                    width="stretch")
+    presenter.figure_view(cf.ranking_figure(result, band, lang, title), None, sources.replace("**", ""),
+                          key="cmp-rank", slide=False, export_size=(1200, 1400))
     if band is not None:
         st.caption(t("composite.sensitivity_caption", lang, draws=draws))
 with left:
@@ -106,18 +108,20 @@ with left:
                     national=national, inset_codes=data.inset_codes(view.level) if national else None,
                     maritime=data.maritime() if national else None,
                     bounds=data.province_bounds(view.scope) if view.scope else None)
-    st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"cmp-map-{view.level}-{view.scope}", width="stretch")
+    # The slide: the index on the map under the finding (who leads, who trails); the numbers behind map and ranks.
+    presenter.figure_view(fig, finding, sources.replace("**", ""), key=f"cmp-map-{view.level}-{view.scope}",
+                          name=f"composite_{view.level}_{choice.year}", data=cf.index_frame(result, band, lang),
+                          notes=cf.choice_notes(result, store.catalog, lang))
 
 # ── what went in ─────────────────────────────────────────────────────────────
 left, right = st.columns([1, 1], gap="medium")
 with left:
-    st.plotly_chart(cf.weights_figure(result, store.catalog, domain_names, lang, t("composite.weights_title", lang)),
-                    config=PLOTLY_CONFIG, key="cmp-weights", width="stretch")
+    presenter.figure_view(cf.weights_figure(result, store.catalog, domain_names, lang,
+                                            t("composite.weights_title", lang)), None, sources.replace("**", ""),
+                          key="cmp-weights", slide=False)
 with right:
     st.markdown("  \n".join(cf.choice_lines(result, store.catalog, lang)))
-    st.caption(sources_text(store, choice.indicators, lang))
-download_buttons(cf.index_frame(result, band, lang), f"composite_{view.level}_{choice.year}",
-                 cf.choice_notes(result, store.catalog, lang), lang, key="cmp-dl")
+    st.caption(sources)
 normalised = cf.normalised_frame(result, store.catalog, lang)
 if normalised is not None:
     with st.expander(t("composite.normalised", lang)):

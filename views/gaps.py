@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import controls, data, panels
+from components import controls, data, panels, presenter
 from components.downloads import download_buttons
 from figures import gaps as fg
-from figures.china_map import PLOTLY_CONFIG, china_map
+from figures.china_map import china_map
 from figures.map_view import applicable_target, region_table
 from i18n import t
 from store.model import citation
@@ -48,6 +48,7 @@ with st.sidebar:
     group_labels = dict(zip(groups_here["id"], groups_here[f"name_{lang}"]))
     controls.select("group", list(groups_here["id"]), t("gaps.grouping", lang),
                     lambda g: group_labels.get(g, g), help=t("gaps.grouping_help", lang))
+    presenter.sidebar_tools(store, lang)
 view = controls.current_view()
 controls.sync_url()
 
@@ -77,6 +78,7 @@ values = store.values(meta.name, view.level, year)
 target = applicable_target(store.targets, meta.name, view.scope)
 table = region_table(values, regions, direction, store.population(view.level, year), target, lang)
 source = citation(store.sources, meta["source"], lang)
+source_line = presenter.source_line(store, meta, lang)      # under every figure and slide
 
 
 def notes(**extra) -> dict:
@@ -97,14 +99,15 @@ with tabs[0]:
         st.caption(t(f"gaps.m_help.{measure}", lang))
         if trend[measure].notna().sum() == 0:
             st.info(t("gaps.measure_undefined", lang, measure=t(f"gaps.m.{measure}", lang)))
+            download_buttons(trend, f"inequality_{meta.name}_{view.level}", notes(), lang, "dl-trend")
         else:
-            st.plotly_chart(fg.trend_figure(trend, measure, name, lang, breaks), config=PLOTLY_CONFIG,
-                            width="stretch", key="gaps-trend")
-        download_buttons(trend, f"inequality_{meta.name}_{view.level}", notes(), lang, "dl-trend")
-        st.plotly_chart(fg.distribution_figure(panel, labels, name, unit, lang, breaks), config=PLOTLY_CONFIG,
-                        width="stretch", key="gaps-dist")
-        download_buttons(panel.rename(columns=int).reset_index(names="code").assign(
-            name=lambda f: f["code"].map(labels)), f"panel_{meta.name}_{view.level}", notes(), lang, "dl-panel")
+            presenter.figure_view(fg.trend_figure(trend, measure, name, lang, breaks), None, source_line,
+                                  key="gaps-trend", name=f"inequality_{meta.name}_{view.level}", data=trend,
+                                  notes=notes())
+        presenter.figure_view(fg.distribution_figure(panel, labels, name, unit, lang, breaks), None, source_line,
+                              key="gaps-dist", slide=False, name=f"panel_{meta.name}_{view.level}", notes=notes(),
+                              data=panel.rename(columns=int).reset_index(names="code").assign(
+                                  name=lambda f: f["code"].map(labels)))
 
 with tabs[1]:
     if tabs[1].open:
@@ -116,9 +119,13 @@ with tabs[1]:
                        (" " + t("gaps.groups_outside", lang, n=outside) if outside else ""))
             theil = fg.theil_by_year(panel, group_of)
             dagum, results = fg.dagum_by_year(panel, group_of)
-            st.plotly_chart(fg.theil_figure(theil, group_names, lang, breaks), config=PLOTLY_CONFIG, width="stretch",
-                            key="gaps-theil")
-            st.plotly_chart(fg.dagum_figure(dagum, lang, breaks), config=PLOTLY_CONFIG, width="stretch", key="gaps-dagum")
+            presenter.figure_view(fg.theil_figure(theil, group_names, lang, breaks), None, source_line,
+                                  key="gaps-theil", slide=False)
+            presenter.figure_view(fg.dagum_figure(dagum, lang, breaks), None, source_line, key="gaps-dagum",
+                                  name=f"decomposition_{meta.name}_{view.group}", notes=notes(grouping=grouping_name),
+                                  data=dagum.merge(theil[theil["part"] == "between"][["year", "value", "total"]]
+                                                   .rename(columns={"value": "theil_between", "total": "theil_t"}),
+                                                   on="year", how="outer"))
             shown = year if year in results else (max(results) if results else None)
             if shown is not None:
                 d = results[shown]
@@ -131,14 +138,11 @@ with tabs[1]:
                                                                                        format="%.4f"),
                                                 "share": st.column_config.NumberColumn(t("gaps.col.share", lang),
                                                                                        format="percent")})
-                right.plotly_chart(fg.pair_gini_figure(d, group_names, shown, lang), config=PLOTLY_CONFIG,
-                                   width="stretch", key="gaps-pairs")
-            st.plotly_chart(fg.group_gini_figure(dagum, group_names, lang, breaks), config=PLOTLY_CONFIG, width="stretch",
-                            key="gaps-group-gini")
-            download_buttons(dagum.merge(theil[theil["part"] == "between"][["year", "value", "total"]]
-                                         .rename(columns={"value": "theil_between", "total": "theil_t"}),
-                                         on="year", how="outer"),
-                             f"decomposition_{meta.name}_{view.group}", notes(grouping=grouping_name), lang, "dl-dec")
+                with right:
+                    presenter.figure_view(fg.pair_gini_figure(d, group_names, shown, lang), None, source_line,
+                                          key="gaps-pairs", slide=False)
+            presenter.figure_view(fg.group_gini_figure(dagum, group_names, lang, breaks), None, source_line,
+                                  key="gaps-group-gini", slide=False)
 
 with tabs[2]:
     if tabs[2].open:
@@ -147,15 +151,14 @@ with tabs[2]:
         except UndefinedMeasure as e:
             st.info(t("gaps.beta_undefined", lang, reason=str(e)))
         else:
-            st.plotly_chart(fg.beta_figure(result, points, unit, lang), config=PLOTLY_CONFIG, width="stretch",
-                            key="gaps-beta")
+            presenter.figure_view(fg.beta_figure(result, points, unit, lang), None, source_line, key="gaps-beta",
+                                  name=f"beta_{meta.name}_{view.level}", data=points,
+                                  notes=notes(slope=f"{result.slope:.6f}", p_value=f"{result.p_value:.4f}",
+                                              speed=str(result.speed), half_life=str(result.half_life)))
             laggards = points[points["laggard"]].sort_values("start", ascending=direction > 0)["label"]
             st.caption(t("gaps.beta_caption", lang) + " " +
                        (t("gaps.beta_laggard_list", lang, names=("、" if lang == "zh" else ", ").join(escape(str(s)) for s in laggards))
                         if len(laggards) else t("gaps.beta_no_laggards", lang)))
-            download_buttons(points, f"beta_{meta.name}_{view.level}",
-                             notes(slope=f"{result.slope:.6f}", p_value=f"{result.p_value:.4f}",
-                                   speed=str(result.speed), half_life=str(result.half_life)), lang, "dl-beta")
 
 with tabs[3]:
     if tabs[3].open:
@@ -174,15 +177,17 @@ with tabs[3]:
                 left, right = st.columns([3, 2])
                 layer = fg.ratio_layer(ratio[shown], regions, lang, t("gaps.ratio_legend", lang))
                 with left:
-                    st.markdown(f"**{fg.ratio_title(ratio[shown], labels, name, int(shown), lang)}**")
-                    st.plotly_chart(region_map(layer, view.level, view.scope, 520), config=PLOTLY_CONFIG,
-                                    width="stretch", key="gaps-ratio-map")
-                right.plotly_chart(fg.ratio_trend_figure(ratio, labels, name, lang), config=PLOTLY_CONFIG,
-                                   width="stretch", key="gaps-ratio-trend")
+                    ratio_title = fg.ratio_title(ratio[shown], labels, name, int(shown), lang)
+                    st.markdown(f"**{ratio_title}**")
+                    presenter.figure_view(region_map(layer, view.level, view.scope, 520), ratio_title, source_line,
+                                          key="gaps-ratio-map", name=f"urban_rural_{meta.name}",
+                                          notes=notes(definition="urban / rural"),
+                                          data=ratio.rename(columns=int).reset_index(names="code"))
+                with right:
+                    presenter.figure_view(fg.ratio_trend_figure(ratio, labels, name, lang), None, source_line,
+                                          key="gaps-ratio-trend", slide=False)
                 st.caption(t("gaps.ratio_caption", lang, urban=escape(base),
                              rural=escape(store.catalog.loc[pair[1], f"name_{lang}"])))
-                download_buttons(ratio.rename(columns=int).reset_index(names="code"),
-                                 f"urban_rural_{meta.name}", notes(definition="urban / rural"), lang, "dl-ratio")
 
 with tabs[4]:
     if tabs[4].open:
@@ -201,11 +206,10 @@ with tabs[4]:
         if column == "gap_target" and benchmark is not target:
             title += "<br><sub>" + t("gaps.rank_benchmark", lang, scope=escape(str(benchmark["scope_name"])),
                                      year=benchmark["target_year"]) + "</sub>"
-        st.plotly_chart(fg.gap_ranking_figure(ranked, group_of, group_names, column, unit, lang, title),
-                        config=PLOTLY_CONFIG, width="stretch", key="gaps-rank")
+        presenter.figure_view(fg.gap_ranking_figure(ranked, group_of, group_names, column, unit, lang, title), None,
+                              source_line, key="gaps-rank", name=f"gaps_{meta.name}_{year}", notes=notes(year=str(year)),
+                              data=ranked.drop(columns=["label"]).assign(group=ranked["code"].map(group_of)))
         st.caption(t("gaps.rank_caption", lang, grouping=grouping_name))
-        download_buttons(ranked.drop(columns=["label"]).assign(group=ranked["code"].map(group_of)),
-                         f"gaps_{meta.name}_{year}", notes(year=str(year)), lang, "dl-rank")
 
 with tabs[5]:
     if tabs[5].open:
@@ -220,15 +224,16 @@ with tabs[5]:
             except (UndefinedMeasure, ValueError) as e:
                 st.info(t("gaps.lisa_undefined", lang, reason=str(e)))
             else:
-                st.markdown(f"**{fg.moran_title(name, year, moran, lang)}**")
-                st.plotly_chart(region_map(fg.lisa_layer(lisa, regions, lang), view.level, view.scope, 620),
-                                config=PLOTLY_CONFIG, width="stretch", key="gaps-lisa")
+                moran_title = fg.moran_title(name, year, moran, lang)
+                st.markdown(f"**{moran_title}**")
+                presenter.figure_view(region_map(fg.lisa_layer(lisa, regions, lang), view.level, view.scope, 620),
+                                      moran_title, source_line, key="gaps-lisa", name=f"lisa_{meta.name}_{year}",
+                                      notes=notes(year=str(year), moran_i=f"{moran.I:.4f}"),
+                                      data=pd.DataFrame({"code": lisa.codes, "local_i": lisa.Ii,
+                                                         "quadrant": lisa.quadrant, "p_sim": lisa.p_sim,
+                                                         "cluster": lisa.cluster}))
                 note = fg.lisa_note(lisa, labels, lang)
                 st.caption(t("gaps.lisa_caption", lang) + (f" {note}" if note else ""))
-                download_buttons(pd.DataFrame({"code": lisa.codes, "local_i": lisa.Ii, "quadrant": lisa.quadrant,
-                                               "p_sim": lisa.p_sim, "cluster": lisa.cluster}),
-                                 f"lisa_{meta.name}_{year}", notes(year=str(year), moran_i=f"{moran.I:.4f}"),
-                                 lang, "dl-lisa")
 
 # ── caption ──────────────────────────────────────────────────────────────────
 panels.source_note(store, meta, target, table, lang)

@@ -4,11 +4,10 @@ from html import escape
 
 import streamlit as st
 
-from components import controls, data
+from components import controls, data, presenter
 from components.downloads import download_buttons
 from figures import composite as cf
 from figures import profile as pf
-from figures.china_map import PLOTLY_CONFIG
 from i18n import t
 
 # ── filters ──────────────────────────────────────────────────────────────────
@@ -34,6 +33,7 @@ with st.sidebar:
     peers = st.multiselect(t("profile.peers", lang), peer_options, format_func=lambda c: labels.get(c, c),
                            max_selections=pf.MAX_PEERS, key="w_peers",
                            on_change=lambda: controls.update_view(peers=",".join(st.session_state["w_peers"])))
+    presenter.sidebar_tools(store, lang)
 controls.sync_url()
 
 st.title(t("profile.title", lang))
@@ -52,7 +52,9 @@ rows = pf.standing(store, view.level, codes, year, regions, store.population(vie
 own = rows[rows["code"] == view.region]
 
 # ── where it stands ──────────────────────────────────────────────────────────
-st.markdown(f"### {pf.headline(own, label, year, lang)}")
+finding = pf.headline(own, label, year, lang)
+sources = pf.sources_text(store, rows["indicator"].unique(), lang)
+st.markdown(f"### {finding}")
 choice = cf.default_choice(store, view.level, year)
 with st.container(border=True):
     st.markdown(f"**{t('profile.composite_header', lang)}**")
@@ -79,9 +81,11 @@ with st.container(border=True):
         if cols[3].button(t("profile.open_composite", lang), key="profile-to-composite", icon="⚖️"):
             st.switch_page("views/composite.py")
 
-st.plotly_chart(pf.standing_figure(rows, lang, t("profile.standing_title", lang)), config=PLOTLY_CONFIG,
-                key="profile-standing", width="stretch")
-st.caption(t("profile.standing_caption", lang) + "  \n" + pf.sources_text(store, rows["indicator"].unique(), lang))
+# The slide: where the region stands on every indicator, under the page's finding.
+presenter.figure_view(pf.standing_figure(rows, lang, t("profile.standing_title", lang)), finding,
+                      sources.replace("**", ""), key="profile-standing",
+                      name=f"profile_standing_{view.region}_{year}")
+st.caption(t("profile.standing_caption", lang) + "  \n" + sources)
 
 st.markdown(f"#### {t('profile.table_title', lang)}")
 table = pf.profile_table(rows, view.region, lang)
@@ -110,10 +114,10 @@ if meta is not None:
     fig = pf.trend_figure(trend, unit, lang, pf.trend_title(trend, label, name, lang),
                           group_label=pf.group_name(store, view.group, trend.attrs.get("group", ""), lang),
                           direction=int(meta["direction"]))
-    st.plotly_chart(fig, config=PLOTLY_CONFIG, key="profile-trend", width="stretch")
+    presenter.figure_view(fig, None, presenter.source_line(store, meta, lang), key="profile-trend", slide=False,
+                          name=f"profile_trend_{view.region}_{meta.name}", data=trend,
+                          notes={t("common.unit", lang): unit})
     st.caption(pf.indicator_note(store, meta, view.level, codes, lang))
-    download_buttons(trend, f"profile_trend_{view.region}_{meta.name}", {t("common.unit", lang): unit}, lang,
-                     key="profile-trend-dl")
 
 # ── rank history ─────────────────────────────────────────────────────────────
 st.markdown(f"#### {t('profile.rank_header', lang)}")
@@ -121,5 +125,6 @@ history = pf.rank_history(store, view.level, view.region, regions, lang)
 if history.empty:
     st.caption(t("profile.rank_empty", lang))
 else:
-    st.plotly_chart(pf.rank_history_figure(history, lang, pf.rank_history_title(history, label, lang)),
-                    config=PLOTLY_CONFIG, key="profile-ranks", width="stretch")
+    presenter.figure_view(pf.rank_history_figure(history, lang, pf.rank_history_title(history, label, lang)), None,
+                          sources.replace("**", ""), key="profile-ranks", slide=False,
+                          name=f"profile_ranks_{view.region}")

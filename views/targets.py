@@ -5,10 +5,10 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from components import controls, data
+from components import controls, data, presenter
 from components.downloads import download_buttons
 from figures import targets as ft
-from figures.china_map import PLOTLY_CONFIG, china_map
+from figures.china_map import china_map
 from figures.map_view import fmt
 from i18n import t
 from metrics.gaps import SPENDING_GAP_DEFINITIONS
@@ -29,6 +29,7 @@ store = data.get_store()
 with st.sidebar:
     controls.level_select(lang)
     controls.scope_select(lang)
+    presenter.sidebar_tools(store, lang)
 view = controls.current_view()
 controls.sync_url()
 
@@ -97,21 +98,23 @@ def target_tab(row: pd.Series, key: str) -> None:
     c[3].metric(t("targets.card.never", lang), str(never), help=t("targets.card.never_help", lang))
     left, right = st.columns([3, 2])
     layer = ft.attainment_layer(table, reach, unit, lang)
-    with left:
-        st.markdown(f"**{t('targets.map_title', lang, name=escape(name), year=year, goal=escape(ft.goal_text(row, unit)))}**")
-        st.plotly_chart(region_map(layer, level, scope, 520), config=PLOTLY_CONFIG, width="stretch",
-                        key=f"{key}-map")
-    right.plotly_chart(ft.pace_figure(reach, labels, target_year, lang, t("targets.pace_title", lang)),
-                       config=PLOTLY_CONFIG, width="stretch", key=f"{key}-pace")
-    quote(row)
-    st.caption(t("targets.pace_caption", lang))
     out = table[["code", "name", "name_en", "value", "gap_target", "status", "flag"]].merge(
         reach[["code", "status", "years_needed", "reach_year", "slope_per_year"]].rename(columns={"status": "pace"}),
         on="code", how="left")
-    download_buttons(out, f"target_{row['id']}_{level}_{year}",
-                     {"target": f"{row['indicator_text']} {ft.goal_text(row, unit)} ({target_year})",
-                      "document": str(row["document"]), "quote": str(row["quote"]), "unit": unit, "year": str(year)},
-                     lang, f"dl-{key}")
+    # The slide: the map under the pace sentence, the target's document cited beside the data source.
+    source = f"{presenter.source_line(store, meta, lang)} · {row['document']}"
+    with left:
+        st.markdown(f"**{t('targets.map_title', lang, name=escape(name), year=year, goal=escape(ft.goal_text(row, unit)))}**")
+        presenter.figure_view(region_map(layer, level, scope, 520), escape(sentence), source, key=f"{key}-map",
+                              name=f"target_{row['id']}_{level}_{year}", data=out,
+                              notes={"target": f"{row['indicator_text']} {ft.goal_text(row, unit)} ({target_year})",
+                                     "document": str(row["document"]), "quote": str(row["quote"]), "unit": unit,
+                                     "year": str(year)})
+    with right:
+        presenter.figure_view(ft.pace_figure(reach, labels, target_year, lang, t("targets.pace_title", lang)), None,
+                              source, key=f"{key}-pace", slide=False)
+    quote(row)
+    st.caption(t("targets.pace_caption", lang))
 
 
 def spending_tab() -> None:
@@ -156,17 +159,17 @@ def spending_tab() -> None:
     if frame.empty:
         st.info(title)
         return
-    st.plotly_chart(ft.spending_gap_figure(frame, definition, threshold, title, lang), config=PLOTLY_CONFIG,
-                    width="stretch", key="targets-gap")
     meta = store.catalog.loc[indicator]
+    presenter.figure_view(ft.spending_gap_figure(frame, definition, threshold, title, lang), None,
+                          presenter.source_line(store, meta, lang), key="targets-gap",
+                          name=f"spending_gap_{indicator}_{view.level}", data=frame,
+                          notes={"indicator": names[indicator], "definition": SPENDING_GAP_DEFINITIONS[definition],
+                                 "threshold": f"{threshold:.2f}", "regions": ";".join(chosen)})
     flags = store.flags(indicator, view.level).reindex(chosen)
     estimates = int(flags.apply(lambda col: col.str.contains("estimate", na=False)).to_numpy().sum())
     st.caption(t("targets.gap_caption", lang, formula=t(f"targets.def.{definition}", lang), n=len(chosen),
                  where=escape(where), unit=escape(meta[f"unit_{lang}"])) +
                (" " + t("targets.gap_estimates", lang, k=estimates) if estimates else ""))
-    download_buttons(frame, f"spending_gap_{indicator}_{view.level}",
-                     {"indicator": names[indicator], "definition": SPENDING_GAP_DEFINITIONS[definition],
-                      "threshold": f"{threshold:.2f}", "regions": ";".join(chosen)}, lang, "dl-gap")
 
 
 def missing_tab() -> None:
