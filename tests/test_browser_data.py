@@ -1,0 +1,49 @@
+"""A planner uploads a messy yearbook-style file through the wizard, reads the report, saves it,
+and sees the indicator on the map — in the real app, with nothing leaving the app's host."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+# GB18030, an NBS-export header, full-width digits, a footnote mark, thousands separators,
+# a gap marker, a summary row (全国), a markup-looking region name and a footer.
+MESSY = "\n".join([
+    "数据库：分省年度数据",
+    "指标：每千人口养老床位(张)",
+    "时间：最近3年",
+    "地区,2016年,2015年,2014年",
+    "全国,30.1,29.0,27.2",
+    "北京市,２５.３,24.1,23.0",
+    "天津市,31.2①,30.0,—",
+    "河北省,\"1,032.5\",28.1,27.9",
+    "<img src=x onerror=alert(1)>,1,2,3",
+    "广东省,22.4,21.9,21.0",
+    "注：本表为测试数据。",
+    "数据来源：国家统计局",
+]).encode("gb18030")
+
+
+def test_upload_messy_file_report_save_and_see_it_on_the_map(page, app_url):
+    page.on("dialog", lambda d: pytest.fail(f"a dialog opened: {d.message}"))   # markup never runs
+    page.goto(app_url + "/data")
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "养老床位.csv", "mimeType": "text/csv", "buffer": MESSY}])
+    expect(page.get_by_text("校验报告", exact=False)).to_be_visible(timeout=90_000)
+    metrics = page.locator('[data-testid="stMetric"]')
+    expect(metrics.first).to_be_visible(timeout=60_000)
+    values = {m.locator('[data-testid="stMetricLabel"]').inner_text().strip():
+              m.locator('[data-testid="stMetricValue"]').inner_text().strip() for m in metrics.all()}
+    # 6 body rows: 4 provinces used, 全国 skipped as a summary row, the markup name rejected (unmatched).
+    assert values["输入行数"] == "6" and values["已使用"] == "4"
+    assert values["已跳过"] == "1" and values["已拒绝"] == "1"
+    expect(page.get_by_text("<img src=x onerror=alert(1)>", exact=False).first).to_be_attached()
+    page.get_by_role("button", name="保存数据集").click()
+    expect(page.get_by_text("已保存“", exact=False)).to_be_visible(timeout=60_000)
+    page.get_by_role("link", name="在地图上查看").click()
+    page.wait_for_function("() => location.pathname.endsWith('/map') || location.pathname === '/'", timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('path.choroplethlocation').length >= 34",
+                           timeout=90_000)
+    expect(page.get_by_text("每千人口养老床位", exact=False).first).to_be_visible(timeout=60_000)
