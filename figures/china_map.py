@@ -118,7 +118,9 @@ def _value_trace(layer: MapLayer, url: str, codes, values, hover, geo: str, show
     side = {"x": 1.0, "xanchor": "right"} if colorbar_right else {"x": 0.0, "xanchor": "left"}
     common = dict(geojson=url, featureidkey="id", locations=codes, z=values, geo=geo, customdata=hover,
                   hovertemplate="%{customdata}<extra></extra>", marker_line_color=BORDER_COLOR,
-                  marker_line_width=0.4, showlegend=False)
+                  marker_line_width=0.4, showlegend=False,
+                  # A click selects a region; the others stay readable, only slightly faded.
+                  unselected={"marker": {"opacity": 0.75}})
     if layer.classes is not None:
         k = max(layer.classes.k, 1)
         scale = []

@@ -96,3 +96,25 @@ def test_deep_link_on_a_fresh_server_runs_the_app_shell(browser, tmp_path):
         page.close()
     finally:
         stop_app(proc)
+
+
+def test_clicking_a_region_on_the_map_opens_its_panel(page, app_url):
+    """A real click on a polygon (st.plotly_chart on_select) selects that region and offers the drill-down."""
+    page.goto(app_url + "/?year=2016")
+    wait_for_app(page)
+    wait_for_map(page, 34)
+    # The polygon with the largest box on the main map (内蒙古): click inside it. Plotly picks the
+    # clicked region from its last hover, so the pointer moves there first, as a hand would.
+    box = page.evaluate("""() => {
+        const paths = [...document.querySelectorAll('.geo path.choroplethlocation')]
+            .map(p => p.getBoundingClientRect()).sort((a, b) => b.width * b.height - a.width * a.height);
+        const r = paths[0]; return {x: r.x + r.width / 2, y: r.y + r.height / 2};
+    }""")
+    for dx in range(0, 60, 15):
+        page.mouse.move(box["x"] + dx, box["y"])
+        page.wait_for_timeout(300)
+    page.mouse.click(box["x"] + 45, box["y"])
+    page.wait_for_function("() => /region=\\d{6}/.test(location.search)", timeout=60_000)
+    region = page.url.split("region=")[1][:6]
+    assert region in ("150000", "650000", "540000")
+    expect(page.get_by_role("button", name=re.compile("下级地区"))).to_be_visible(timeout=60_000)
