@@ -133,6 +133,9 @@ _PRESENTER_CSS = f"""
 [data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :not(:has(.st-key-{SLIDE_KEY})):not(.st-key-{SLIDE_KEY}),
 [data-testid="stMainBlockContainer"] > div > [data-testid="stVerticalBlock"] > :not(:has(.st-key-{SLIDE_KEY})):not(.st-key-{SLIDE_KEY}) {{
   display: none !important; }}
+[data-testid="stTabPanel"] > [data-testid="stVerticalBlock"] > :not(:has(.st-key-{SLIDE_KEY})):not(.st-key-{SLIDE_KEY}),
+[data-testid="stColumn"] > [data-testid="stVerticalBlock"] > :not(:has(.st-key-{SLIDE_KEY})):not(.st-key-{SLIDE_KEY}) {{
+  display: none !important; }}
 [data-testid="stHorizontalBlock"]:has(.st-key-{SLIDE_KEY}) > [data-testid="stColumn"]:not(:has(.st-key-{SLIDE_KEY})) {{
   display: none !important; }}
 [data-testid="stColumn"]:has(.st-key-{SLIDE_KEY}) {{ width: 100% !important; flex: 1 1 100% !important; }}

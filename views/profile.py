@@ -1,5 +1,6 @@
 """Region profile: one region on every indicator — where it stands among its peers, how it moved
 over time against the averages, its rank history and composite index — beside up to five peers."""
+import re
 from html import escape
 
 import streamlit as st
@@ -9,6 +10,16 @@ from components.downloads import download_buttons
 from figures import composite as cf
 from figures import profile as pf
 from i18n import t
+from reports.charts import wrap
+
+
+def plot_wide(source: str, width: float = 74) -> str:
+    """The source line wrapped to the standing chart's plot width (it starts right of the long indicator
+    names, not at the figure's edge). The separator before each break is dropped so that the caption's own
+    wrapping (reports.charts.with_caption, at the figure's width) does not break again right before it."""
+    lines = wrap(source, width).split("<br>")
+    return "<br>".join([re.sub(r"[;；,，]\s*$", "", line) for line in lines[:-1]] + lines[-1:])
+
 
 # ── filters ──────────────────────────────────────────────────────────────────
 view = controls.current_view()
@@ -82,8 +93,10 @@ with st.container(border=True):
             st.switch_page("views/composite.py")
 
 # The slide: where the region stands on every indicator, under the page's finding.
-presenter.figure_view(pf.standing_figure(rows, lang, t("profile.standing_title", lang)), finding,
-                      sources.replace("**", ""), key="profile-standing",
+standing = pf.standing_figure(rows, lang, t("profile.standing_title", lang))
+if presenter.active():          # the slide's headline takes the top axis' place; "worse · median · better" stays
+    standing.update_xaxes(showticklabels=False, title=None)
+presenter.figure_view(standing, finding, plot_wide(sources.replace("**", "")), key="profile-standing",
                       name=f"profile_standing_{view.region}_{year}")
 st.caption(t("profile.standing_caption", lang) + "  \n" + sources)
 
