@@ -102,3 +102,14 @@ def grouping_label(store, group_id: str, lang: str) -> str:
     if group_id in groups.index:
         return str(groups.loc[group_id, f"name_{lang}"])
     return group_id
+
+
+def region_map(layer, level: str, scope: str = "", height: int = 620):
+    """`layer` on the national map (South China Sea inset) or framed on province `scope`,
+    with the boundaries served once as a static file."""
+    from figures.china_map import china_map
+    national = not scope
+    return china_map(layer, geojson_url(level, "overview" if national else "detail", scope or None),
+                     national=national, inset_codes=inset_codes(level) if national else None,
+                     maritime=maritime() if national else None,
+                     bounds=province_bounds(scope) if scope else None, height=height)

@@ -69,7 +69,7 @@ def edit_meta(raw: RawTable, store, lang: str) -> tuple[IndicatorMeta, str | Non
                                   format_func=lambda d: t(f"imp.direction.{d}", lang))
     level = cols[2].selectbox(t("ctl.level", lang), [None, "province", "city", "county"], key=f"lvl-{raw.digest}",
                               format_func=lambda v: t("imp.level_auto", lang) if v is None else t(f"level.{v}", lang))
-    meta = IndicatorMeta(name_zh=name_zh, name_en=name_en, unit_zh=unit, unit_en=unit, domain=domain,
+    meta = IndicatorMeta(name_zh=name_zh, name_en=name_en or name_zh, unit_zh=unit, unit_en=unit, domain=domain,
                          direction=direction, source=hints.get("source", ""),
                          caveats_zh="；".join(raw.notes))
     return meta, level

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from figures.china_map import MapLayer
-from figures.map_view import fmt, map_layer
+from figures.map_view import map_layer
 from figures.style import AVERAGE_COLOR, FONT_FAMILY, GROUP_COLORS
 from i18n import t
 from metrics._data import UndefinedMeasure

@@ -16,7 +16,6 @@ import plotly.graph_objects as go
 
 from figures.china_map import MapLayer
 from figures.classify import Classes
-from figures.map_view import fmt
 from figures.style import AVERAGE_COLOR, FONT_FAMILY, GROUP_COLORS, TARGET_COLOR, sequential
 from i18n import t
 from metrics._data import UndefinedMeasure

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from figures.map_view import applicable_target, fmt, region_table
-from figures.style import AVERAGE_COLOR, FONT_FAMILY, GROUP_COLORS, TARGET_COLOR
+from figures.style import AVERAGE_COLOR, FONT_FAMILY, GROUP_COLORS
 from i18n import t
 from metrics._data import UndefinedMeasure
 from metrics.gaps import gap_to_average, gap_to_parent_average

@@ -3,7 +3,7 @@ and sees the indicator on the map — in the real app, with nothing leaving the 
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import wait_for_app
+from tests.conftest import start_app, stop_app, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +23,14 @@ MESSY = "\n".join([
     "注：本表为测试数据。",
     "数据来源：国家统计局",
 ]).encode("gb18030")
+
+
+@pytest.fixture
+def app_url(tmp_path):
+    """A server of its own: the saved dataset must not leak into other tests' default views."""
+    proc, url = start_app(tmp_path)
+    yield url
+    stop_app(proc)
 
 
 def test_upload_messy_file_report_save_and_see_it_on_the_map(page, app_url):

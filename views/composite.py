@@ -4,7 +4,6 @@ import streamlit as st
 
 from components import controls, data, presenter
 from figures import composite as cf
-from figures.china_map import china_map
 from figures.profile import sources_text
 from i18n import t
 
@@ -102,12 +101,7 @@ with right:
     if band is not None:
         st.caption(t("composite.sensitivity_caption", lang, draws=draws))
 with left:
-    national = not view.scope
-    layer = cf.index_layer(result, band, view, lang)
-    fig = china_map(layer, data.geojson_url(view.level, "overview" if national else "detail", view.scope or None),
-                    national=national, inset_codes=data.inset_codes(view.level) if national else None,
-                    maritime=data.maritime() if national else None,
-                    bounds=data.province_bounds(view.scope) if view.scope else None)
+    fig = data.region_map(cf.index_layer(result, band, view, lang), view.level, view.scope)
     # The slide: the index on the map under the finding (who leads, who trails); the numbers behind map and ranks.
     presenter.figure_view(fig, finding, sources.replace("**", ""), key=f"cmp-map-{view.level}-{view.scope}",
                           name=f"composite_{view.level}_{choice.year}", data=cf.index_frame(result, band, lang),

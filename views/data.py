@@ -1,6 +1,5 @@
 """Data: saved datasets, a template to start from, and the import wizard
 (file → preview → column roles → indicator metadata → validation report → save)."""
-import pandas as pd
 import streamlit as st
 
 from components import controls, data

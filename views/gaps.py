@@ -8,7 +8,6 @@ import streamlit as st
 from components import controls, data, panels, presenter
 from components.downloads import download_buttons
 from figures import gaps as fg
-from figures.china_map import china_map
 from figures.map_view import applicable_target, region_table
 from i18n import t
 from store.model import citation
@@ -21,18 +20,7 @@ def clusters(level: str, codes: tuple, y: tuple):
     """Moran's I and LISA (999 permutations) for one indicator-year; cached, the permutations take a while."""
     from geo import boundaries
     neighbors = boundaries.neighbors(level)
-    if isinstance(neighbors, pd.DataFrame):            # edge list code, neighbor
-        neighbors = neighbors.groupby("code")["neighbor"].apply(list).to_dict()
     return moran_global(np.array(y), list(codes), neighbors), local_moran(np.array(y), list(codes), neighbors)
-
-
-def region_map(layer, level: str, scope: str, height: int = 560):
-    """The layer on the national map (with the South China Sea inset) or framed on one province."""
-    national = not scope
-    return china_map(layer, data.geojson_url(level, "overview" if national else "detail", scope or None),
-                     national=national, inset_codes=data.inset_codes(level) if national else None,
-                     maritime=data.maritime() if national else None,
-                     bounds=data.province_bounds(scope) if scope else None, height=height)
 
 
 # ── filters ──────────────────────────────────────────────────────────────────
@@ -179,7 +167,7 @@ with tabs[3]:
                 with left:
                     ratio_title = fg.ratio_title(ratio[shown], labels, name, int(shown), lang)
                     st.markdown(f"**{ratio_title}**")
-                    presenter.figure_view(region_map(layer, view.level, view.scope, 520), ratio_title, source_line,
+                    presenter.figure_view(data.region_map(layer, view.level, view.scope, 520), ratio_title, source_line,
                                           key="gaps-ratio-map", name=f"urban_rural_{meta.name}",
                                           notes=notes(definition="urban / rural"),
                                           data=ratio.rename(columns=int).reset_index(names="code"))
@@ -226,7 +214,7 @@ with tabs[5]:
             else:
                 moran_title = fg.moran_title(name, year, moran, lang)
                 st.markdown(f"**{moran_title}**")
-                presenter.figure_view(region_map(fg.lisa_layer(lisa, regions, lang), view.level, view.scope, 620),
+                presenter.figure_view(data.region_map(fg.lisa_layer(lisa, regions, lang), view.level, view.scope, 620),
                                       moran_title, source_line, key="gaps-lisa", name=f"lisa_{meta.name}_{year}",
                                       notes=notes(year=str(year), moran_i=f"{moran.I:.4f}"),
                                       data=pd.DataFrame({"code": lisa.codes, "local_i": lisa.Ii,

@@ -4,7 +4,6 @@ import time
 import streamlit as st
 
 from components import controls, data, panels, presenter
-from figures.china_map import china_map
 from figures.map_view import MAX_BARS, applicable_target, map_layer, ranking_bar, region_table
 from i18n import t
 
@@ -49,13 +48,7 @@ if meta is not None:
     st.markdown(f"### {headline}")
 left, right = st.columns([8, 5], gap="medium") if meta is not None else (st.container(), None)
 with left:
-    national = not view.scope
-    resolution = "overview" if national else "detail"
-    layer = map_layer(table, view, unit, direction, lang)
-    fig = china_map(layer, data.geojson_url(view.level, resolution, view.scope or None), national=national,
-                    inset_codes=data.inset_codes(view.level) if national else None,
-                    maritime=data.maritime() if national else None,
-                    bounds=data.province_bounds(view.scope) if view.scope else None)
+    fig = data.region_map(map_layer(table, view, unit, direction, lang), view.level, view.scope)
     event = presenter.figure_view(fig, headline, source, on_select="rerun", selection_mode="points",
                                   key=f"map-{view.level}-{view.scope}", notes={"year": str(year), "unit": unit},
                                   data=table[["code", "name", "name_en", "value", "rank", "gap_avg_pct", "flag"]])

@@ -8,19 +8,9 @@ import streamlit as st
 from components import controls, data, presenter
 from components.downloads import download_buttons
 from figures import targets as ft
-from figures.china_map import china_map
 from figures.map_view import fmt
 from i18n import t
 from metrics.gaps import SPENDING_GAP_DEFINITIONS
-
-def region_map(layer, level: str, scope: str, height: int = 560):
-    """The layer on the national map (with the South China Sea inset) or framed on one province."""
-    national = not scope
-    return china_map(layer, data.geojson_url(level, "overview" if national else "detail", scope or None),
-                     national=national, inset_codes=data.inset_codes(level) if national else None,
-                     maritime=data.maritime() if national else None,
-                     bounds=data.province_bounds(scope) if scope else None, height=height)
-
 
 # ── filters ──────────────────────────────────────────────────────────────────
 view = controls.current_view()
@@ -105,7 +95,7 @@ def target_tab(row: pd.Series, key: str) -> None:
     source = f"{presenter.source_line(store, meta, lang)} · {row['document']}"
     with left:
         st.markdown(f"**{t('targets.map_title', lang, name=escape(name), year=year, goal=escape(ft.goal_text(row, unit)))}**")
-        presenter.figure_view(region_map(layer, level, scope, 520), escape(sentence), source, key=f"{key}-map",
+        presenter.figure_view(data.region_map(layer, level, scope, 520), escape(sentence), source, key=f"{key}-map",
                               name=f"target_{row['id']}_{level}_{year}", data=out,
                               notes={"target": f"{row['indicator_text']} {ft.goal_text(row, unit)} ({target_year})",
                                      "document": str(row["document"]), "quote": str(row["quote"]), "unit": unit,
