@@ -14,19 +14,7 @@ from metrics.inequality import coefficient_of_variation, gini, theil_decompositi
 from metrics.spatial import local_moran
 
 ROOT = Path(__file__).resolve().parents[1]
-YEARS = [2012, 2013, 2014, 2015, 2016]
-CODES = ["110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000"]
-# NBS 分省年度数据, per_bed.csv (per 10,000) ÷ 10: 北京 天津 河北 山西 内蒙古 辽宁 吉林 黑龙江
-BEDS = pd.DataFrame(np.array([
-    [48.41, 49.18, 51.03, 51.40, 53.86],
-    [37.87, 39.22, 40.12, 41.17, 42.15],
-    [39.01, 41.39, 43.73, 46.07, 48.26],
-    [45.78, 47.56, 48.64, 50.00, 51.52],
-    [44.50, 48.07, 51.50, 53.32, 55.25],
-    [52.60, 55.09, 58.19, 60.92, 64.96],
-    [46.45, 48.43, 51.23, 52.48, 55.32],
-    [46.48, 49.33, 52.53, 55.77, 57.92],
-]) / 10, index=CODES, columns=YEARS)
+from tests.nbs_samples import BEDS, CODES, YEARS  # noqa: E402
 LABELS = pd.Series(["北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江"], index=CODES)
 GROUPS = pd.Series(["东部", "东部", "东部", "中部", "西部", "东北", "东北", "东北"], index=CODES)
 # Year-end resident population (万人), 2012 and 2016; other years left out on purpose.
