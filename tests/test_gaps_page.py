@@ -15,6 +15,7 @@ from metrics.spatial import local_moran
 
 ROOT = Path(__file__).resolve().parents[1]
 from tests.nbs_samples import BEDS, CODES, YEARS  # noqa: E402
+from tests.apptest import figure_array as _arr, figures as _figures, open_page  # noqa: E402
 LABELS = pd.Series(["北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江"], index=CODES)
 GROUPS = pd.Series(["东部", "东部", "东部", "中部", "西部", "东北", "东北", "东北"], index=CODES)
 # Year-end resident population (万人), 2012 and 2016; other years left out on purpose.
@@ -162,33 +163,14 @@ def test_urban_rural_title_names_the_widest_gap():
 
 # ── the page in AppTest, against the bundled store ───────────────────────────
 
-def _arr(value) -> np.ndarray:
-    """A figure array from its JSON: a list, or Plotly's base64 typed array {dtype, bdata}."""
-    if isinstance(value, dict) and "bdata" in value:
-        import base64
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-    return np.asarray(value)
-
-
 needs_bundle = pytest.mark.skipif(not (ROOT / "data" / "bundled" / "observations.parquet").exists(),
                                   reason="bundled observations not built yet (python -m store.build)")
 APP = str(ROOT / "app.py")
 
 
 def _page(params: dict, tab: str | None = None):
-    from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params.update(params)
-    if tab is not None:
-        at.session_state["gaps-tab"] = tab
-    at.switch_page("views/gaps.py").run()         # straight to the page: the link a presenter shares
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _figures(at) -> list[dict]:
-    import json
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    # straight to the page: the link a presenter shares
+    return open_page("views/gaps.py", params, {"gaps-tab": tab} if tab is not None else None)
 
 
 def _view_panel(indicator: str, level: str = "province"):

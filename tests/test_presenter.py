@@ -1,8 +1,9 @@
 """Presenter mode, stories and keys in AppTest on the map page with the bundled NBS figures."""
-import json
 from pathlib import Path
 
 import pytest
+
+from tests.apptest import figures as _figures
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -23,10 +24,6 @@ def _map(params: dict):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def _figures(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def _presenter_css(at) -> bool:

@@ -3,13 +3,13 @@ rank history — checked on a four-province store with NBS 2015–2016 figures, 
 in AppTest against the bundled store."""
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from tests.apptest import figure_array, figures as _figures
 
 from figures import profile as pf
 from geo.regions import load_regions
@@ -157,15 +157,8 @@ needs_bundle = pytest.mark.skipif(not (BUNDLED / "observations.parquet").exists(
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def _figures(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-
-
 def array(value) -> list:
-    """A figure array from the chart's JSON: plotly writes numeric arrays as base64 typed arrays."""
-    if isinstance(value, dict) and "bdata" in value:
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
-    return list(value)
+    return figure_array(value).tolist()
 
 
 @needs_bundle

@@ -14,6 +14,7 @@ from metrics.gaps import share_meeting_target, spending_gap
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "data" / "bundled"
 from tests.nbs_samples import BEDS, CODES, YEARS  # noqa: E402
+from tests.apptest import figure_array as _arr, open_page  # noqa: E402
 REGIONS = pd.DataFrame({"code": CODES + ["310000"],
                         "name": ["北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省",
                                  "上海市"],
@@ -114,28 +115,14 @@ def test_spending_gap_line_over_real_per_capita_spending():
 
 # ── the page in AppTest, against the bundled store ───────────────────────────
 
-def _arr(value) -> np.ndarray:
-    """A figure array from its JSON: a list, or Plotly's base64 typed array {dtype, bdata}."""
-    if isinstance(value, dict) and "bdata" in value:
-        import base64
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-    return np.asarray(value)
-
-
 needs_bundle = pytest.mark.skipif(not (BUNDLED / "observations.parquet").exists(),
                                   reason="bundled observations not built yet (python -m store.build)")
 APP = str(ROOT / "app.py")
 
 
 def _page(params: dict, tab: str | None = None):
-    from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params.update(params)
-    if tab is not None:
-        at.session_state["targets-tab"] = tab
-    at.switch_page("views/targets.py").run()         # straight to the page: the link a presenter shares
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    # straight to the page: the link a presenter shares
+    return open_page("views/targets.py", params, {"targets-tab": tab} if tab is not None else None)
 
 
 @needs_bundle
