@@ -104,12 +104,30 @@ def grouping_label(store, group_id: str, lang: str) -> str:
     return group_id
 
 
+@st.cache_resource(show_spinner=False)
+def _positions(level: str, resolution: str, province: str | None) -> tuple[list[str], dict[str, int]]:
+    codes = boundaries.browser_codes(level, resolution, province)
+    return codes, {code: i for i, code in enumerate(codes)}
+
+
 def region_map(layer, level: str, scope: str = "", height: int = 620):
     """`layer` on the national map (South China Sea inset) or framed on province `scope`,
-    with the boundaries served once as a static file."""
+    with the boundaries served once as a static file and regions located by their position in it."""
     from figures.china_map import china_map
     national = not scope
-    return china_map(layer, geojson_url(level, "overview" if national else "detail", scope or None),
+    resolution = "overview" if national else "detail"
+    return china_map(layer, geojson_url(level, resolution, scope or None),
                      national=national, inset_codes=inset_codes(level) if national else None,
                      maritime=maritime() if national else None,
-                     bounds=province_bounds(scope) if scope else None, height=height)
+                     bounds=province_bounds(scope) if scope else None,
+                     positions=_positions(level, resolution, scope or None)[1], height=height)
+
+
+def region_at(level: str, scope: str, location) -> str | None:
+    """The code of the region a click on `region_map(…, level, scope)` reported (its position), or None."""
+    codes = _positions(level, "overview" if not scope else "detail", scope or None)[0]
+    try:
+        position = int(location)
+    except (TypeError, ValueError):
+        return None
+    return codes[position] if 0 <= position < len(codes) else None

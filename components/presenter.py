@@ -145,7 +145,12 @@ _PRESENTER_CSS = f"""
 """
 
 _keys = st.components.v2.component("atlas_presenter_keys", js=_KEYS_JS)
-_export = st.components.v2.component("atlas_figure_export", js=_EXPORT_JS, css=_EXPORT_CSS)
+def _compact(source: str) -> str:
+    """Indentation and comment lines dropped: the component's code travels with every rerun, once per figure."""
+    return "\n".join(line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("//"))
+
+
+_export = st.components.v2.component("atlas_figure_export", js=_compact(_EXPORT_JS), css=_compact(_EXPORT_CSS))
 
 
 def key_class(key: str) -> str:

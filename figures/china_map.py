@@ -41,48 +41,85 @@ class MapLayer:
     """What the map shows: one entry per region in view, in any order.
 
     `values` are class indices when `classes` is given, else continuous values;
-    NaN means no data. `hover` is the full hover text of each region.
+    NaN means no data. `hover` is each region's customdata, read by `hovertemplate`:
+    either the full hover text (the default template) or numbers (n × k) that a
+    template formats in the browser. With `name_hover` (a template reading the GeoJSON's
+    `properties`, e.g. "<b>%{properties.name}</b>"), regions without data and the inset
+    send no customdata at all: a rerun then carries codes and numbers, not text.
+    `notes` (optional, per region, e.g. data flags) end a region's hover; regions sharing a
+    note are drawn as one trace, so a note travels once, not once per region.
     """
     codes: list[str]
     values: np.ndarray
-    hover: list[str]
+    hover: list[str] | np.ndarray
     legend_title: str
     no_data_label: str
     classes: Classes | None = None
     class_labels: list[str] = field(default_factory=list)
     colors: list[str] = field(default_factory=list)     # one per class, or a continuous scale
     midpoint: float | None = None                        # continuous diverging scales centre here
+    hovertemplate: str = "%{customdata}<extra></extra>"
+    name_hover: str | None = None
+    notes: list[str] | None = None
 
 
 def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes: set[str] | None = None,
               maritime: dict | None = None, bounds: tuple[float, float, float, float] | None = None,
-              height: int = 620) -> go.Figure:
+              positions: dict[str, int] | None = None, height: int = 620) -> go.Figure:
     """A choropleth of `layer` on the boundaries at `geojson_url` (feature id = region code).
 
     A national view frames the whole country with the South China Sea inset; otherwise
-    `bounds` (lon/lat of the province in view) frames the map."""
+    `bounds` (lon/lat of the province in view) frames the map. With `positions` (code ->
+    the feature's property `i`), regions are located by position: 2.7 bytes each on the
+    wire instead of 9, and a click reports the position (see `geo.boundaries.browser_codes`)."""
     codes = np.asarray(layer.codes, dtype=object)
+    locations, idkey = _locations(codes, positions)
     values = np.asarray(layer.values, dtype=float)
-    hover = np.asarray(layer.hover, dtype=object)
+    hover = layer.hover if isinstance(layer.hover, np.ndarray) else np.asarray(layer.hover, dtype=object)
+    notes = np.asarray(layer.notes if layer.notes is not None else [""] * len(codes), dtype=object)
     has = ~np.isnan(values)
+    # Split traces must share one colour range: fix it from all values (centred on the midpoint if any).
+    zrange = (0.0, 1.0)
+    if layer.classes is not None:
+        zrange = (-0.5, max(layer.classes.k, 1) - 0.5)
+    elif has.any():
+        lo, hi = float(values[has].min()), float(values[has].max())
+        if layer.midpoint is not None:
+            span = max(abs(hi - layer.midpoint), abs(lo - layer.midpoint)) or 1.0
+            lo, hi = layer.midpoint - span, layer.midpoint + span
+        zrange = (lo, hi)
+    n_missing = int((~has).sum())
     traces = []
     for geo in ["geo"] + (["geo2"] if national else []):
-        keep = np.ones(len(codes), bool) if geo == "geo" else np.isin(codes, list(inset_codes or ()))
+        keep = np.ones(len(codes), bool) if geo == "geo" else np.fromiter(
+            (c in (inset_codes or ()) for c in codes), bool, len(codes))
         data, missing = keep & has, keep & ~has
+        # The inset repeats regions shown full size on the main map: with `name_hover`, it shows names only.
+        lean = layer.name_hover is not None and geo == "geo2"
         # An empty choropleth trace breaks Plotly's fitbounds (the map shrinks to a dot): add only non-empty ones.
-        if data.any():
-            traces.append(_value_trace(layer, geojson_url, codes[data], values[data], hover[data], geo,
-                                       showscale=geo == "geo", colorbar_right=not national))
+        groups = ([] if not data.any() else [("", data)] if lean else
+                  [(note, data & (notes == note)) for note in dict.fromkeys(notes[data])])
+        for note, part in groups:
+            hovering = ({"hovertemplate": layer.name_hover + "<extra></extra>"} if lean else
+                        {"customdata": hover[part],
+                         "hovertemplate": layer.hovertemplate.replace("<extra></extra>", note + "<extra></extra>")})
+            traces.append(_value_trace(layer, geojson_url, idkey, locations[part], values[part], hovering, geo, zrange,
+                                       showscale=geo == "geo" and not any(t.showscale for t in traces),
+                                       colorbar_right=not national))
         if missing.any():
+            hovering = ({"hovertemplate": f"{layer.name_hover}<br>{layer.no_data_label}<extra></extra>"}
+                        if layer.name_hover is not None else
+                        {"customdata": hover[missing], "hovertemplate": layer.hovertemplate})
             traces.append(go.Choropleth(
-                geojson=geojson_url, featureidkey="id", locations=codes[missing], z=np.zeros(missing.sum()),
-                colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False, geo=geo,
-                customdata=hover[missing], hovertemplate="%{customdata}<extra></extra>",
+                geojson=geojson_url, featureidkey=idkey, locations=locations[missing],
+                z=np.zeros(missing.sum(), dtype=np.int8),
+                colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False, geo=geo, **hovering,
                 marker_line_color=BORDER_COLOR, marker_line_width=0.4,
-                name=f"{layer.no_data_label} ({int((~has).sum())})", showlegend=geo == "geo",
+                name=f"{layer.no_data_label} ({n_missing})", showlegend=geo == "geo",
             ))
     if national and maritime:
-        lon, lat = _line_coords(maritime)
+        # float32 with NaN breaks: 5.3 bytes a coordinate on every rerun instead of ~9
+        lon, lat = (np.array(c, dtype=float).astype(np.float32) for c in _line_coords(maritime))
         traces.append(go.Scattergeo(lon=lon, lat=lat, mode="lines", geo="geo2", hoverinfo="skip",
                                     line={"color": "#4a6fa5", "width": 1}, showlegend=False))
     base = {"visible": False, "projection": dict(_PROJECTION), "bgcolor": "rgba(0,0,0,0)"}
@@ -112,15 +149,17 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
     })
 
 
-def _value_trace(layer: MapLayer, url: str, codes, values, hover, geo: str, showscale: bool,
-                 colorbar_right: bool = False) -> go.Choropleth:
+def _value_trace(layer: MapLayer, url: str, idkey: str, locations, values, hovering: dict, geo: str,
+                 zrange: tuple[float, float], showscale: bool, colorbar_right: bool = False) -> go.Choropleth:
     # Bottom-left is empty sea/desert on the national map; a province fills its frame, so go right.
     side = {"x": 1.0, "xanchor": "right"} if colorbar_right else {"x": 0.0, "xanchor": "left"}
-    common = dict(geojson=url, featureidkey="id", locations=codes, z=values, geo=geo, customdata=hover,
-                  hovertemplate="%{customdata}<extra></extra>", marker_line_color=BORDER_COLOR,
+    # Class indices travel as int8 (a quarter of float32); continuous values as float32.
+    z = values.astype(np.int8) if layer.classes is not None else values.astype(np.float32)
+    common = dict(geojson=url, featureidkey=idkey, locations=locations, z=z, geo=geo, **hovering,
+                  marker_line_color=BORDER_COLOR,
                   marker_line_width=0.4, showlegend=False,
                   # A click selects a region; the others stay readable, only slightly faded.
-                  unselected={"marker": {"opacity": 0.75}})
+                  unselected={"marker": {"opacity": 0.75}}, zmin=zrange[0], zmax=zrange[1])
     if layer.classes is not None:
         k = max(layer.classes.k, 1)
         scale = []
@@ -129,12 +168,21 @@ def _value_trace(layer: MapLayer, url: str, codes, values, hover, geo: str, show
         colorbar = {"title": {"text": layer.legend_title}, "tickvals": list(range(k)),
                     "ticktext": layer.class_labels, "len": 0.45, "y": 0.02, "yanchor": "bottom", **side,
                     "thickness": 16}
-        return go.Choropleth(**common, colorscale=scale, zmin=-0.5, zmax=k - 0.5, showscale=showscale,
-                             colorbar=colorbar)
+        return go.Choropleth(**common, colorscale=scale, showscale=showscale, colorbar=colorbar)
     colorbar = {"title": {"text": layer.legend_title}, "len": 0.45, "y": 0.02, "yanchor": "bottom", **side,
                 "thickness": 16}
-    extra = {"zmid": layer.midpoint} if layer.midpoint is not None else {}
-    return go.Choropleth(**common, colorscale=layer.colors, showscale=showscale, colorbar=colorbar, **extra)
+    return go.Choropleth(**common, colorscale=layer.colors, showscale=showscale, colorbar=colorbar)
+
+
+def _locations(codes: np.ndarray, positions: dict[str, int] | None) -> tuple[np.ndarray, str]:
+    """What Plotly locates regions by, and the GeoJSON key it matches: int16 positions (property `i`)
+    when given, else the codes — as int32 when all are plain 6-digit numbers (Plotly matches them
+    to the string ids all the same)."""
+    if positions is not None and all(c in positions for c in codes):
+        return np.array([positions[c] for c in codes], dtype=np.int16), "properties.i"
+    if all(isinstance(c, str) and len(c) == 6 and c.isdigit() and c[0] != "0" for c in codes):
+        return codes.astype(np.int32), "id"
+    return codes, "id"
 
 
 def _line_coords(geojson: dict) -> tuple[list, list]:

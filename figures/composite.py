@@ -205,8 +205,7 @@ def index_layer(result: IndexResult, band: pd.DataFrame | None, view: ViewState,
             lines.append(t("composite.hover_band", lang, lo=f"{b.rank_p05:.0f}", hi=f"{b.rank_p95:.0f}",
                            med=f"{b.median_rank:.0f}"))
         hover.append("<br>".join(lines))
-    layer.hover = hover
-    return layer
+    return replace(layer, hover=hover, hovertemplate=MapLayer.hovertemplate, name_hover=None, notes=None)
 
 
 def ranking_figure(result: IndexResult, band: pd.DataFrame | None, lang: str, title: str) -> go.Figure:

@@ -84,23 +84,33 @@ def region_table(values: pd.DataFrame, regions: pd.DataFrame, direction: int,
     return table
 
 
-def hover_text(table: pd.DataFrame, unit: str, lang: str) -> list[str]:
+def d3_format(values: np.ndarray, sign: bool = False) -> str:
+    """A d3 number format (what Plotly's hover templates use) that reads like `fmt` for these values:
+    4 significant digits, thousands separators, and no exponent for large numbers."""
+    finite = np.abs(values[np.isfinite(values)])
+    spec = (",.4~g" if not finite.size or finite.max() < 1e4 else ",.0f" if finite.min() >= 1e3 else ",.2f")
+    return ("+" if sign else "") + spec
+
+
+def hover(table: pd.DataFrame, unit: str, lang: str) -> dict:
+    """The map's hover, as MapLayer fields: numbers per region (value, rank, % gap to average, gap
+    to target) formatted by one template in the browser; the name comes from the GeoJSON's properties.
+
+    Data flags become notes: regions sharing flags share a trace, so no per-region text is sent."""
     n = table.attrs.get("n_with_data", len(table))
-    out = []
-    for row in table.itertuples():
-        name = escape(str(row.label))
-        if np.isnan(row.value):
-            out.append(f"<b>{name}</b><br>{t('common.no_data', lang)}")
-            continue
-        lines = [f"<b>{name}</b>", f"{fmt(row.value)} {escape(unit)}",
-                 t("map.hover_rank", lang, rank=int(row.rank), n=n),
-                 t("map.hover_gap_avg", lang, gap=f"{row.gap_avg:+,.3g}", pct=f"{row.gap_avg_pct:+.1f}")]
-        if not np.isnan(row.gap_target):
-            lines.append(t("map.hover_gap_target", lang, gap=f"{row.gap_target:+,.3g}"))
-        if row.flag:
-            lines.append("⚑ " + ", ".join(t(f"flag.{f}", lang) for f in str(row.flag).split(";") if f))
-        out.append("<br>".join(lines))
-    return out
+    name = "<b>%{properties." + ("name" if lang == "zh" else "name_en") + "}</b>"
+    columns = ["value", "rank", "gap_avg_pct"]
+    lines = [name, f"%{{customdata[0]:{d3_format(table['value'].to_numpy(float))}}} {escape(unit)}",
+             t("map.hover_rank", lang, rank="%{customdata[1]}", n=n),
+             t("map.hover_gap_avg", lang, pct="%{customdata[2]:+.1f}")]
+    if table["gap_target"].notna().any():
+        columns.append("gap_target")
+        fmt_gap = d3_format(table["gap_target"].to_numpy(float), sign=True)
+        lines.append(t("map.hover_gap_target", lang, gap=f"%{{customdata[3]:{fmt_gap}}}", unit=escape(unit)))
+    notes = {f: "" if not f else "<br>⚑ " + ", ".join(escape(t(f"flag.{x}", lang)) for x in f.split(";") if x)
+             for f in table["flag"].astype(str).unique()}
+    return {"hover": table[columns].to_numpy(np.float32), "hovertemplate": "<br>".join(lines) + "<extra></extra>",
+            "name_hover": name, "notes": table["flag"].astype(str).map(notes).tolist()}
 
 
 def map_layer(table: pd.DataFrame, view: ViewState, unit: str, direction: int, lang: str) -> MapLayer:
@@ -115,7 +125,7 @@ def map_layer(table: pd.DataFrame, view: ViewState, unit: str, direction: int, l
         "gap_target": t("map.legend_gap_target", lang, unit=unit),
         "rank": t("map.legend_rank", lang),
     }[mode]
-    common = dict(codes=table["code"].tolist(), hover=hover_text(table, unit, lang), legend_title=title,
+    common = dict(codes=table["code"].tolist(), **hover(table, unit, lang), legend_title=title,
                   no_data_label=t("common.no_data", lang))
     if mode in ("gap_avg", "gap_target"):
         # Diverging, centred on the reference: positive = better than the reference, always blue.

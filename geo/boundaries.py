@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from html import escape
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +29,8 @@ RESOLUTIONS = ("overview", "detail")
 # Decimals sent to the browser: 1e-4° ≈ 11 m is far below a pixel nationally;
 # 1e-5° ≈ 1 m keeps the detail files' shared edges exactly as stored.
 BROWSER_DECIMALS = {"overview": 4, "detail": 5}
+# Bumped whenever what a browser file holds changes, so no browser or server keeps an old copy.
+BROWSER_FORMAT = 3
 
 
 def _check(level: str, resolution: str = "overview") -> None:
@@ -62,20 +65,34 @@ def _in_province(gdf: gpd.GeoDataFrame, province: str | None) -> gpd.GeoDataFram
     return gdf[gdf["code"].str[:2] == str(province)[:2]]
 
 
+@lru_cache(maxsize=1)
+def _names() -> pd.DataFrame:
+    from geo.regions import load_regions
+    return load_regions()[["code", "name", "name_en"]].drop_duplicates("code").set_index("code")
+
+
 def feature_collection_text(gdf: gpd.GeoDataFrame, decimals: int) -> str:
-    """Compact FeatureCollection text, feature id = code (Plotly's featureidkey="id").
+    """Compact FeatureCollection text, feature id = code (Plotly's featureidkey="id"), the names
+    as properties `name` and `name_en` (HTML-escaped), so hover text reads them in the browser
+    and a figure need not carry them on every rerun, and the feature's position as property `i`
+    (a figure may locate regions by it: 2 bytes each instead of 6 digits).
 
     Rounds in numpy and lets GEOS write the JSON: ring order (clockwise exteriors) is kept.
     """
     rounded = shapely.transform(gdf.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
-    features = ",".join(f'{{"type":"Feature","id":"{code}","properties":{{}},"geometry":{geometry}}}'
-                        for code, geometry in zip(gdf["code"], shapely.to_geojson(rounded)))
+    names = _names().reindex(gdf["code"].to_numpy())
+    properties = [json.dumps({"name": escape(str(zh) if isinstance(zh, str) else code),
+                              "name_en": escape(str(en) if isinstance(en, str) else code), "i": i},
+                             ensure_ascii=False, separators=(",", ":"))
+                  for i, (code, zh, en) in enumerate(zip(gdf["code"], names["name"], names["name_en"]))]
+    features = ",".join(f'{{"type":"Feature","id":"{code}","properties":{props},"geometry":{geometry}}}'
+                        for code, props, geometry in zip(gdf["code"], properties, shapely.to_geojson(rounded)))
     return '{"type":"FeatureCollection","features":[' + features + "]}"
 
 
 def browser_geojson_name(level: str, resolution: str = "overview", province: str | None = None) -> str:
     _check(level, resolution)
-    return f"{level}_{resolution}" + (f"_{str(province)[:2]}0000" if province else "") + ".geojson"
+    return f"{level}_{resolution}" + (f"_{str(province)[:2]}0000" if province else "") + f".v{BROWSER_FORMAT}.geojson"
 
 
 def browser_geojson_text(level: str, resolution: str = "overview", province: str | None = None) -> str:
@@ -102,6 +119,11 @@ def browser_geojson(level: str, resolution: str = "overview", province: str | No
         f.write(text)
     os.replace(tmp, target)
     return target
+
+
+def browser_codes(level: str, resolution: str = "overview", province: str | None = None) -> list[str]:
+    """The codes in the browser GeoJSON, in file order: feature property `i` indexes this list."""
+    return _in_province(_load(level, resolution), province)["code"].tolist()
 
 
 def browser_geojson_url(level: str, resolution: str = "overview", province: str | None = None) -> str:

@@ -160,13 +160,26 @@ def test_browser_geojson_written_once_and_refreshed_when_stale(tmp_path, monkeyp
     path = boundaries.browser_geojson("city", "detail", "110000")
     fc = json.loads(path.read_text(encoding="utf-8"))
     assert [f["id"] for f in fc["features"]] == ["110100"]
-    assert boundaries.browser_geojson_url("city", "detail", "110000") == "/app/static/geo/city_detail_110000.geojson"
+    assert fc["features"][0]["properties"] == {"name": "北京市", "name_en": "Beijing", "i": 0}
+    assert boundaries.browser_geojson_url("city", "detail", "110000") == \
+        f"/app/static/geo/city_detail_110000.v{boundaries.BROWSER_FORMAT}.geojson"
     path.write_text("stale")
     source_mtime = boundaries.parquet_path("city", "detail").stat().st_mtime
     os.utime(path, (source_mtime + 10, source_mtime + 10))
     assert boundaries.browser_geojson("city", "detail", "110000").read_text() == "stale"  # fresh: kept
     os.utime(path, (source_mtime - 10, source_mtime - 10))
     assert json.loads(boundaries.browser_geojson("city", "detail", "110000").read_text())["features"]
+
+
+def test_browser_features_carry_escaped_names_for_every_region():
+    fc = json.loads(boundaries.browser_geojson_text("county", "detail", "440000"))
+    names = {f["id"]: f["properties"] for f in fc["features"]}
+    codes = boundaries.browser_codes("county", "detail", "440000")
+    assert names["440106"] == {"name": "天河区", "name_en": "Tianhe", "i": codes.index("440106")}
+    assert all(p["name"] and p["name_en"] and codes[p["i"]] == code for code, p in names.items())
+    gdf = boundaries.load_boundaries("province").head(1).assign(code="999999")    # not in the registry
+    props = json.loads(boundaries.feature_collection_text(gdf, 2))["features"][0]["properties"]
+    assert props == {"name": "999999", "name_en": "999999", "i": 0}
 
 
 def test_province_filter_and_bounds():

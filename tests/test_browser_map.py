@@ -113,6 +113,10 @@ def test_clicking_a_region_on_the_map_opens_its_panel(page, app_url):
     for dx in range(0, 60, 15):
         page.mouse.move(box["x"] + dx, box["y"])
         page.wait_for_timeout(300)
+    # The hover reads the name from the GeoJSON and formats the numbers the figure sent.
+    label = page.locator(".hoverlayer .hovertext").first
+    expect(label).to_contain_text(re.compile("(内蒙古|新疆|西藏).*排名 \\d+ / 31.*与平均水平差 [+-]\\d+\\.\\d%"),
+                                  timeout=10_000)
     page.mouse.click(box["x"] + 45, box["y"])
     page.wait_for_function("() => /region=\\d{6}/.test(location.search)", timeout=60_000)
     region = page.url.split("region=")[1][:6]

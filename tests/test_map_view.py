@@ -47,7 +47,37 @@ def test_map_layer_classes_count_no_data_and_label_direction():
     assert np.isnan(layer.values[3]) and sorted(layer.values[:3].tolist()) == [0.0, 1.0, 2.0]
     assert "越高越好" in layer.legend_title
     assert layer.class_labels[0].endswith("(1)")
-    assert "无数据" in layer.hover[3] and "异常跳变" in layer.hover[2]
+    assert layer.notes == ["", "", "<br>⚑ 异常跳变", ""]
+    fig = china_map(layer, "/app/static/geo/x.geojson", national=False, bounds=(113, 36, 120, 43))
+    flagged = [tr for tr in fig.data if list(map(str, tr.locations)) == ["130000"]][0]
+    assert flagged.hovertemplate.endswith("<br>⚑ 异常跳变<extra></extra>") and flagged.showscale is False
+    plain = [tr for tr in fig.data if list(map(str, tr.locations)) == ["110000", "120000"]][0]
+    assert "⚑" not in plain.hovertemplate and plain.showscale and (plain.zmin, plain.zmax) == (-0.5, 2.5)
+
+
+def test_hover_sends_numbers_and_reads_names_from_the_geojson():
+    table = region_table(VALUES, REGIONS, 1, target=TARGET)
+    layer = map_layer(table, ViewState(), "张/千人", 1, "zh")
+    mean = (5.386 + 4.11 + 4.76) / 3
+    # value, rank, % gap to average, gap to target — float32, one row per region
+    assert layer.hover.dtype == np.float32 and layer.hover.shape == (4, 4)
+    assert np.allclose(layer.hover[0], [5.386, 1, 100 * (5.386 - mean) / mean, 5.386 - 4.5], rtol=1e-6)
+    assert layer.hovertemplate.startswith("<b>%{properties.name}</b><br>%{customdata[0]:,.4~g} 张/千人<br>排名 %{customdata[1]} / 3")
+    assert "与目标差 %{customdata[3]:+,.4~g} 张/千人" in layer.hovertemplate
+    fig = china_map(layer, "/app/static/geo/x.geojson", national=True, inset_codes={"130000", "140000"})
+    missing = [tr for tr in fig.data if tr.geo == "geo" and list(map(str, tr.locations)) == ["140000"]][0]
+    assert missing.customdata is None and missing.hovertemplate == "<b>%{properties.name}</b><br>无数据<extra></extra>"
+    inset = [tr for tr in fig.data if tr.geo == "geo2"]
+    assert inset and all(tr.customdata is None for tr in inset)
+    en = map_layer(region_table(VALUES, REGIONS, 1), ViewState(), "beds", 1, "en")
+    assert en.name_hover == "<b>%{properties.name_en}</b>" and "Rank %{customdata[1]} of 3" in en.hovertemplate
+
+
+def test_d3_format_reads_like_fmt():
+    from figures.map_view import d3_format
+    assert d3_format(np.array([1.5, 9999.0])) == ",.4~g"
+    assert d3_format(np.array([1500.0, 123456.0, np.nan])) == ",.0f"        # no 1.235e+5
+    assert d3_format(np.array([0.5, 25000.0]), sign=True) == "+,.2f"
 
 
 def test_gap_mode_is_diverging_with_neutral_centre():
@@ -56,11 +86,10 @@ def test_gap_mode_is_diverging_with_neutral_centre():
     assert layer.midpoint == 0.0 and "positive = better" in layer.legend_title
 
 
-def test_hover_text_escapes_markup_in_names():
-    regions = REGIONS.assign(name=["<img src=x onerror=alert(1)>", "b", "c", "d"])
-    table = region_table(VALUES, regions, 1)
-    layer = map_layer(table, ViewState(), "u", 1, "zh")
-    assert "<img" not in layer.hover[0] and "&lt;img" in layer.hover[0]
+def test_hover_template_escapes_markup_in_units():
+    table = region_table(VALUES, REGIONS, 1)
+    layer = map_layer(table, ViewState(), "<img src=x onerror=alert(1)>", 1, "zh")
+    assert "<img" not in layer.hovertemplate and "&lt;img" in layer.hovertemplate
 
 
 def test_figure_carries_codes_not_geometry_and_inset_only_for_national_view():
@@ -69,11 +98,13 @@ def test_figure_carries_codes_not_geometry_and_inset_only_for_national_view():
     fig = china_map(layer, "/app/static/geo/x.geojson", national=True, inset_codes={"130000"},
                     maritime={"type": "MultiLineString", "coordinates": [[[110, 10], [111, 11]]]})
     assert fig.data[0].geojson == "/app/static/geo/x.geojson"
-    assert list(fig.data[0].locations) == ["110000", "120000", "130000"]
+    drawn = [c for tr in fig.data if tr.type == "choropleth" and tr.geo == "geo" for c in map(str, tr.locations)]
+    assert sorted(drawn) == ["110000", "120000", "130000", "140000"]         # 河北 flagged: a trace of its own
     assert fig.layout.geo.projection.type == "conic equal area"
     assert list(fig.layout.geo.projection.parallels) == [25, 47]
     inset = [tr for tr in fig.data if tr.geo == "geo2" and tr.type == "choropleth"]
-    assert [list(tr.locations) for tr in inset] == [["130000"]]
+    assert [list(map(str, tr.locations)) for tr in inset] == [["130000"]]
+    assert fig.data[0].locations.dtype == np.int32                        # 5.3 bytes a region, not 9
     assert len(fig.to_json()) < 20_000
     province = china_map(layer, "/x", national=False, bounds=(109.6, 20.2, 117.3, 25.5))
     assert "geo2" not in province.layout and province.layout.geo.projection.rotation.lon == (109.6 + 117.3) / 2
@@ -99,3 +130,17 @@ def test_applicable_target_prefers_the_province_then_national():
 
 def test_fmt():
     assert fmt(5.386) == "5.386" and fmt(123456.7) == "123,457" and fmt(float("nan")) == "—"
+
+
+def test_regions_located_by_position_in_the_geojson_and_clicks_mapped_back():
+    from components import data
+    from geo import boundaries
+    codes = boundaries.browser_codes("province")
+    layer = map_layer(region_table(VALUES, REGIONS, 1), ViewState(), "u", 1, "zh")
+    fig = china_map(layer, "/x", national=False, bounds=(113, 36, 120, 43),
+                    positions={c: i for i, c in enumerate(codes)})
+    plain = [tr for tr in fig.data if tr.featureidkey == "properties.i"]
+    assert len(plain) == len(fig.data) and fig.data[0].locations.dtype == np.int16
+    assert [codes[i] for tr in fig.data for i in tr.locations] == ["110000", "120000", "130000", "140000"]
+    assert data.region_at("province", "", codes.index("440000")) == "440000"
+    assert data.region_at("province", "", "not a number") is None and data.region_at("province", "", 9999) is None

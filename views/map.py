@@ -52,7 +52,7 @@ with left:
     event = presenter.figure_view(fig, headline, source, on_select="rerun", selection_mode="points",
                                   key=f"map-{view.level}-{view.scope}", notes={"year": str(year), "unit": unit},
                                   data=table[["code", "name", "name_en", "value", "rank", "gap_avg_pct", "flag"]])
-    clicked = panels.clicked_location(event)
+    clicked = data.region_at(view.level, view.scope, panels.clicked_location(event))
     if clicked and clicked != view.region:
         view = controls.update_view(region=clicked)
         controls.sync_url()
