@@ -104,24 +104,24 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
                         {"customdata": hover[part],
                          "hovertemplate": layer.hovertemplate.replace("<extra></extra>", note + "<extra></extra>")})
             traces.append(_value_trace(layer, geojson_url, idkey, locations[part], values[part], hovering, geo, zrange,
-                                       showscale=geo == "geo" and not any(t.showscale for t in traces),
+                                       showscale=geo == "geo" and not any(t.get("showscale") for t in traces),
                                        colorbar_right=not national))
         if missing.any():
             hovering = ({"hovertemplate": f"{layer.name_hover}<br>{layer.no_data_label}<extra></extra>"}
                         if layer.name_hover is not None else
                         {"customdata": hover[missing], "hovertemplate": layer.hovertemplate})
-            traces.append(go.Choropleth(
-                geojson=geojson_url, featureidkey=idkey, locations=locations[missing],
+            traces.append(dict(
+                type="choropleth", geojson=geojson_url, featureidkey=idkey, locations=locations[missing],
                 z=np.zeros(missing.sum(), dtype=np.int8),
                 colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False, geo=geo, **hovering,
-                marker_line_color=BORDER_COLOR, marker_line_width=0.4,
+                marker={"line": {"color": BORDER_COLOR, "width": 0.4}},
                 name=f"{layer.no_data_label} ({n_missing})", showlegend=geo == "geo",
             ))
     if national and maritime:
         # float32 with NaN breaks: 5.3 bytes a coordinate on every rerun instead of ~9
         lon, lat = (np.array(c, dtype=float).astype(np.float32) for c in _line_coords(maritime))
-        traces.append(go.Scattergeo(lon=lon, lat=lat, mode="lines", geo="geo2", hoverinfo="skip",
-                                    line={"color": "#4a6fa5", "width": 1}, showlegend=False))
+        traces.append(dict(type="scattergeo", lon=lon, lat=lat, mode="lines", geo="geo2", hoverinfo="skip",
+                           line={"color": "#4a6fa5", "width": 1}, showlegend=False))
     base = {"visible": False, "projection": dict(_PROJECTION), "bgcolor": "rgba(0,0,0,0)"}
     if national:
         geos = {
@@ -140,7 +140,8 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
         geos = {"geo": {**base, "projection": {**_PROJECTION, "rotation": {"lon": (minx + maxx) / 2}},
                         "lonaxis": {"range": [minx - pad_x, maxx + pad_x]},
                         "lataxis": {"range": [miny - pad_y, maxy + pad_y]}}}
-    # One Figure call validates the layout once (update_layout twice cost ~100 ms per rerun).
+    # Traces as plain dicts and one Figure call: everything is validated once (trace objects
+    # first and the figure again, or update_layout twice, cost tens of ms per rerun).
     return go.Figure(data=traces, layout={
         **geos, "height": height, "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
         "font": {"family": FONT_FAMILY, "size": 14},
@@ -150,14 +151,13 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
 
 
 def _value_trace(layer: MapLayer, url: str, idkey: str, locations, values, hovering: dict, geo: str,
-                 zrange: tuple[float, float], showscale: bool, colorbar_right: bool = False) -> go.Choropleth:
+                 zrange: tuple[float, float], showscale: bool, colorbar_right: bool = False) -> dict:
     # Bottom-left is empty sea/desert on the national map; a province fills its frame, so go right.
     side = {"x": 1.0, "xanchor": "right"} if colorbar_right else {"x": 0.0, "xanchor": "left"}
     # Class indices travel as int8 (a quarter of float32); continuous values as float32.
     z = values.astype(np.int8) if layer.classes is not None else values.astype(np.float32)
-    common = dict(geojson=url, featureidkey=idkey, locations=locations, z=z, geo=geo, **hovering,
-                  marker_line_color=BORDER_COLOR,
-                  marker_line_width=0.4, showlegend=False,
+    common = dict(type="choropleth", geojson=url, featureidkey=idkey, locations=locations, z=z, geo=geo,
+                  **hovering, marker={"line": {"color": BORDER_COLOR, "width": 0.4}}, showlegend=False,
                   # A click selects a region; the others stay readable, only slightly faded.
                   unselected={"marker": {"opacity": 0.75}}, zmin=zrange[0], zmax=zrange[1])
     if layer.classes is not None:
@@ -168,10 +168,10 @@ def _value_trace(layer: MapLayer, url: str, idkey: str, locations, values, hover
         colorbar = {"title": {"text": layer.legend_title}, "tickvals": list(range(k)),
                     "ticktext": layer.class_labels, "len": 0.45, "y": 0.02, "yanchor": "bottom", **side,
                     "thickness": 16}
-        return go.Choropleth(**common, colorscale=scale, showscale=showscale, colorbar=colorbar)
+        return dict(**common, colorscale=scale, showscale=showscale, colorbar=colorbar)
     colorbar = {"title": {"text": layer.legend_title}, "len": 0.45, "y": 0.02, "yanchor": "bottom", **side,
                 "thickness": 16}
-    return go.Choropleth(**common, colorscale=layer.colors, showscale=showscale, colorbar=colorbar)
+    return dict(**common, colorscale=layer.colors, showscale=showscale, colorbar=colorbar)
 
 
 def _locations(codes: np.ndarray, positions: dict[str, int] | None) -> tuple[np.ndarray, str]:

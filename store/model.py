@@ -10,6 +10,7 @@ dataset without it gets the level from the registry (highest level of the code).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -39,9 +40,14 @@ class Store:
     sources: pd.DataFrame
     root: Path = BUNDLED
 
+    @cached_property
+    def _series(self) -> dict[tuple[str, str], pd.DataFrame]:
+        """Observations split once by (indicator, level): a page asks for several per rerun."""
+        return {key: rows for key, rows in self.observations.groupby(["indicator", "level"], sort=False)}
+
     def _rows(self, indicator: str, level: str) -> pd.DataFrame:
-        o = self.observations
-        return o[(o["indicator"] == indicator) & (o["level"] == level)]
+        """One series' rows (shared: callers filter or pivot, never edit in place)."""
+        return self._series.get((indicator, level), self.observations.iloc[:0])
 
     def values(self, indicator: str, level: str, year: int) -> pd.DataFrame:
         """code, value, flag, source for the regions of ``level`` in ``year``."""
@@ -79,8 +85,7 @@ class Store:
     def grouping(self, group_id: str, lang: str = "zh") -> pd.Series:
         """code -> group label (``lang`` 'zh' or 'en'), from groups/<id>.csv."""
         row = self.groups.set_index("id").loc[group_id]
-        g = pd.read_csv(self.root / row["file"], dtype={"code": str})
-        return g.set_index("code")[f"group_{lang}"].rename(group_id)
+        return _grouping_file(self.root / row["file"])[f"group_{lang}"].rename(group_id)
 
     def population(self, level: str, year: int) -> pd.Series:
         """code -> persons, from the nearest year with data (earlier year on a tie)."""
@@ -103,6 +108,11 @@ class Store:
         })
         cov["share_missing"] = 1 - cov["values"] / (cov["regions"] * cov["years"])
         return cov.reset_index()
+
+
+@lru_cache(maxsize=64)
+def _grouping_file(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"code": str}).set_index("code")
 
 
 def _read_catalog(path: Path) -> pd.DataFrame:

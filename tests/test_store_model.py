@@ -124,3 +124,13 @@ def test_targets_loaded_with_types(store):
     assert str(t["target_year"].dtype) == "Int64"
     mapped = t[t["indicator"] != ""]
     assert set(mapped["indicator"]) <= set(store.catalog.index)
+
+
+def test_series_split_once_equals_filtering_the_whole_table(store):
+    o = store.observations
+    for (indicator, level), rows in list(store._series.items())[::7]:
+        expected = o[(o["indicator"] == indicator) & (o["level"] == level)]
+        pd.testing.assert_frame_equal(store._rows(indicator, level), expected)
+    assert store._rows("no such indicator", "province").empty
+    assert list(store._rows("no such indicator", "province").columns) == list(o.columns)
+    assert store.grouping("nbs_four_regions").equals(store.grouping("nbs_four_regions"))
