@@ -6,6 +6,7 @@ on a fresh server would run the page without this file.
 """
 import streamlit as st
 
+from components import chart, data
 from components.controls import current_view, language_switch
 from i18n import t
 
@@ -14,8 +15,9 @@ st.set_page_config(page_title="基本公共服务均等化地图 · Public Servi
 
 view = current_view()
 lang = view.lang
+map_page = st.Page("views/map.py", title=t("nav.map", lang), icon=":material/map:", url_path="map", default=True)
 pages = [
-    st.Page("views/map.py", title=t("nav.map", lang), icon=":material/map:", url_path="map", default=True),
+    map_page,
     st.Page("views/gaps.py", title=t("nav.gaps", lang), icon=":material/stacked_line_chart:", url_path="gaps"),
     st.Page("views/targets.py", title=t("nav.targets", lang), icon=":material/flag:", url_path="targets"),
     st.Page("views/profile.py", title=t("nav.profile", lang), icon=":material/location_city:", url_path="profile"),
@@ -23,6 +25,8 @@ pages = [
     st.Page("views/data.py", title=t("nav.data", lang), icon=":material/upload_file:", url_path="data"),
 ]
 navigation = st.navigation(pages, position="sidebar")
+# First element of every page: the browser starts loading plotly.js (and the map's boundaries) now.
+chart.preload([data.map_geojson_url(view.level, view.scope)] if navigation is map_page else [])
 with st.sidebar:
     language_switch()
 navigation.run()

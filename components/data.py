@@ -110,13 +110,18 @@ def _positions(level: str, resolution: str, province: str | None) -> tuple[list[
     return codes, {code: i for i, code in enumerate(codes)}
 
 
+def map_geojson_url(level: str, scope: str = "") -> str:
+    """The boundary file `region_map(…, level, scope)` draws on."""
+    return geojson_url(level, "overview" if not scope else "detail", scope or None)
+
+
 def region_map(layer, level: str, scope: str = "", height: int = 620):
     """`layer` on the national map (South China Sea inset) or framed on province `scope`,
     with the boundaries served once as a static file and regions located by their position in it."""
     from figures.china_map import china_map
     national = not scope
     resolution = "overview" if national else "detail"
-    return china_map(layer, geojson_url(level, resolution, scope or None),
+    return china_map(layer, map_geojson_url(level, scope),
                      national=national, inset_codes=inset_codes(level) if national else None,
                      maritime=maritime() if national else None,
                      bounds=province_bounds(scope) if scope else None,

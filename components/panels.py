@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components import controls, data
+from components.chart import chart
 from figures.map_view import fmt
 from figures.style import FONT_FAMILY
 from i18n import t
@@ -80,18 +81,6 @@ def summary_cards(table: pd.DataFrame, store, meta: pd.Series, view: ViewState, 
         c[2].metric(t("card.target", lang), "—", help=t("map.no_target", lang))
 
 
-def clicked_location(event) -> str | None:
-    try:
-        points = event.selection.points if hasattr(event, "selection") else event["selection"]["points"]
-    except (KeyError, TypeError, AttributeError):
-        return None
-    for point in points or []:
-        location = point.get("location")
-        if location:
-            return str(location)
-    return None
-
-
 def region_panel(view: ViewState, store, meta: pd.Series, table: pd.DataFrame, lang: str) -> None:
     """The clicked region: value, rank, target status, trend sparkline, drill-down."""
     row = table[table["code"] == view.region]
@@ -114,8 +103,8 @@ def region_panel(view: ViewState, store, meta: pd.Series, table: pd.DataFrame, l
         panel = store.panel(meta.name, view.level)
         if view.region in panel.index:
             series = panel.loc[view.region].dropna()
-            cols[2].plotly_chart(sparkline(series, meta[f"unit_{lang}"]), config={"displayModeBar": False},
-                                 key="spark", width="stretch")
+            with cols[2]:
+                chart(sparkline(series, meta[f"unit_{lang}"]), key="spark", config={"displayModeBar": False})
         if view.level != "county" and data.has_children(view.region):
             if cols[3].button(t("panel.drill", lang), key="drill", type="primary"):
                 target_level = "city" if view.level == "province" else "county"

@@ -1,6 +1,6 @@
 """Presenter mode, figure exports (PNG/SVG), stories and the one-click briefing.
 
-Hook for every page — one call per figure, instead of ``st.plotly_chart``::
+Hook for every page — one call per figure (drawn by ``components.chart``)::
 
     from components import presenter
     event = presenter.figure_view(fig, headline, source_line, key="gaps-trend")
@@ -15,7 +15,7 @@ large type, headline as its title and source line at the bottom; sidebar and
 everything else on the page hidden; keyboard: ←/→ year, space play/pause,
 ↑/↓ previous/next view of the active story, Esc leaves presenter mode. A page
 with several figures passes ``slide=False`` for all but the one to present.
-Extra keyword arguments go to ``st.plotly_chart`` (``on_select=...``); ``data=frame`` adds
+``clickable=True`` returns the region clicked on a map (components.chart); ``data=frame`` adds
 the CSV/XLSX buttons (figures.export, formula-safe) for the numbers behind the figure.
 
 ``sidebar_tools(store, lang)`` is the sidebar panel: start presenting, stories
@@ -30,6 +30,7 @@ from html import escape
 import streamlit as st
 
 from components import controls
+from components.chart import chart, compact_js
 from figures.china_map import PLOTLY_CONFIG
 from i18n import t
 from reports.briefing import source_line  # noqa: F401  (re-exported for pages)
@@ -145,12 +146,7 @@ _PRESENTER_CSS = f"""
 """
 
 _keys = st.components.v2.component("atlas_presenter_keys", js=_KEYS_JS)
-def _compact(source: str) -> str:
-    """Indentation and comment lines dropped: the component's code travels with every rerun, once per figure."""
-    return "\n".join(line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("//"))
-
-
-_export = st.components.v2.component("atlas_figure_export", js=_compact(_EXPORT_JS), css=_compact(_EXPORT_CSS))
+_export = st.components.v2.component("atlas_figure_export", js=compact_js(_EXPORT_JS), css=compact_js(_EXPORT_CSS))
 
 
 def key_class(key: str) -> str:
@@ -166,11 +162,13 @@ def active() -> bool:
 # ── figures ──────────────────────────────────────────────────────────────────
 
 def figure_view(fig, headline: str | None, source: str, *, key: str, name: str | None = None, slide: bool = True,
-                export_size: tuple[int, int] = EXPORT_SIZE, data=None, notes: dict | None = None, **chart_kwargs):
-    """Draw one figure the atlas way (see the module docstring); returns st.plotly_chart's result.
-    `headline` None = the figure's own title. `data` (a DataFrame) adds CSV/XLSX buttons
-    (figures.export, as components.downloads), with `notes` in the files."""
+                export_size: tuple[int, int] = EXPORT_SIZE, data=None, notes: dict | None = None,
+                clickable: bool = False) -> str | None:
+    """Draw one figure the atlas way (see the module docstring); with `clickable`, returns the location
+    clicked to cause this run (else None). `headline` None = the figure's own title. `data` (a DataFrame)
+    adds CSV/XLSX buttons (figures.export, as components.downloads), with `notes` in the files."""
     view = controls.current_view()
+    config = plotly_config(view.lang)
     if headline is None:
         headline = (fig.layout.title.text or "") if fig.layout.title else ""
     if view.presenter:
@@ -181,16 +179,21 @@ def figure_view(fig, headline: str | None, source: str, *, key: str, name: str |
         shown.update_layout(height=SLIDE_HEIGHT, font={"size": 18}, hoverlabel={"font": {"size": 18}},
                             legend={"font": {"size": 16}})
         with st.container(key=SLIDE_KEY):
-            event = st.plotly_chart(shown, config=PLOTLY_CONFIG, key=key, width="stretch", **chart_kwargs)
+            clicked = chart(shown, key=key, config=config, clickable=clickable)
             _footer(view)
-        return event
-    event = st.plotly_chart(fig, config=PLOTLY_CONFIG, key=key, width="stretch", **chart_kwargs)
+        return clicked
+    clicked = chart(fig, key=key, config=config, clickable=clickable)
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):   # one row under the figure
         export_buttons(key, headline, source, name or key, view.lang, export_size)
         if data is not None:
             _data_buttons(data, _file_name(name or key), {"title": _plain(headline), "source": source,
                                                           **(notes or {})}, view.lang, key)
-    return event
+    return clicked
+
+
+def plotly_config(lang: str) -> dict:
+    """Plotly's config for the page language (modebar and number locale)."""
+    return {**PLOTLY_CONFIG, "locale": "zh-CN" if lang == "zh" else "en"}
 
 
 def _data_buttons(frame, name: str, notes: dict, lang: str, key: str) -> None:

@@ -1,14 +1,14 @@
 """One-click briefing for the current selection: a self-contained HTML file and a PDF.
 
 Why self-contained: briefings are mailed around and opened on office machines
-without network, so plotly.js (from the installed plotly package) and the
+without network, so plotly.js (the atlas's own bundle, figures.bundle) and the
 boundaries are inlined, and the page requests nothing. The map's GeoJSON is
 written once and shared by every map trace (``__GEO__`` placeholder) instead of
 once per trace. The PDF is the same HTML printed by the system Chromium
 (nothing downloaded at run time).
 
     briefing = build_briefing(store, view, regions, geometry, grouping=..., progress=cb)
-    html = briefing_html(briefing)          # str, ~5 MB (plotly.js is most of it)
+    html = briefing_html(briefing)          # str, ~2 MB (plotly.js is most of it)
     pdf = briefing_pdf(html)                # bytes, A4 portrait, 4 pages
 
 Statistics come only from the metrics engine (``metrics.summary.summarise``,
@@ -26,9 +26,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.io import to_json
-from plotly.offline import get_plotlyjs
 
+from figures import bundle
 from figures.china_map import INSET_LAT, INSET_LON, china_map
 from figures.map_view import applicable_target, fmt, map_layer, region_table
 from figures.style import FONT_FAMILY
@@ -307,7 +306,7 @@ def _plot(div_id: str, fig: go.Figure) -> str:
     fig.update_layout(width=FIG_WIDTH, autosize=False)
     config = {"displaylogo": False, "responsive": False, "staticPlot": False,
               "toImageButtonOptions": {"format": "png", "scale": 3}}
-    spec = to_json(fig, validate=False)
+    spec = json.dumps(bundle.figure_spec(fig), separators=(",", ":"))
     return (f'<div id="{div_id}" class="plot" style="width:{FIG_WIDTH}px"></div>\n<script>(function(){{'
             f'var f={spec};f.data.forEach(function(tr){{if(tr.geojson==="{GEO_PLACEHOLDER}")tr.geojson=GEO;}});'
             f'Plotly.newPlot("{div_id}",f.data,f.layout,{json.dumps(config)}).then(function(){{'
@@ -412,7 +411,7 @@ def briefing_html(b: Briefing) -> str:
     css = _CSS % {"font": FONT_FAMILY, "w": FIG_WIDTH}
     return (f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width'><title>{escape(title)}</title>"
-            f"<style>{css}</style><script>{assets_js}</script><script>{get_plotlyjs()}</script><script>var GEO={geo};</script></head>"
+            f"<style>{css}</style><script>{assets_js}</script><script>{bundle.source()}</script><script>var GEO={geo};</script></head>"
             f"<body><main>{body}</main></body></html>")
 
 

@@ -4,7 +4,8 @@ GeoJSON embedded in every figure (what a Plotly map does by default). Not part o
     streamlit run scripts/naive_map_app.py -- <level> [<repo root>]
 
 Level "floor" draws one small polygon (北京): the cold-load floor of any st.plotly_chart map,
-Streamlit's page plus its Plotly bundle, which no figure design can go below.
+Streamlit's page plus its Plotly bundle. Level "bare" draws a headline and the slider and no
+chart: the floor of any Streamlit page.
 """
 import json
 import sys
@@ -18,9 +19,14 @@ sys.path.insert(0, sys.argv[2] if len(sys.argv) > 2 else str(Path(__file__).reso
 from geo.boundaries import load_boundaries  # noqa: E402
 
 level = sys.argv[1] if len(sys.argv) > 1 else "city"
+if level == "bare":
+    st.markdown("### 基本公共服务均等化地图")
+    st.slider("year", 2000, 2019, 2019)
+    st.stop()
 gdf = (load_boundaries("province", "overview").query("code == '110000'") if level == "floor"
        else load_boundaries(level, "detail"))
 geojson = json.loads(gdf.set_index("code").to_json())
+st.markdown("### naive")
 year = st.slider("year", 2000, 2019, 2019)
 rng = np.random.default_rng(year)           # benchmark values, never shown as data
 fig = go.Figure(go.Choropleth(geojson=geojson, locations=gdf["code"], z=rng.random(len(gdf)),

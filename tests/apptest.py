@@ -23,8 +23,10 @@ def open_page(view: str, params: dict | None = None, state: dict | None = None, 
 
 
 def figures(at) -> list[dict]:
-    """Every Plotly figure on the page, as the JSON sent to the browser."""
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    """Every Plotly figure on the page (components.chart), as the JSON sent to the browser."""
+    sent = [json.loads(element.proto.json) for element in at.get("bidi_component")
+            if element.proto.component_name == "atlas_chart"]
+    return [data["figure"] for data in sent if "figure" in data]
 
 
 def figure_array(value) -> np.ndarray:

@@ -122,3 +122,18 @@ def test_clicking_a_region_on_the_map_opens_its_panel(page, app_url):
     region = page.url.split("region=")[1][:6]
     assert region in ("150000", "650000", "540000")
     expect(page.get_by_role("button", name=re.compile("下级地区"))).to_be_visible(timeout=60_000)
+
+
+def test_every_figure_is_drawn_by_the_atlas_bundle_loaded_once(page, app_url):
+    """Streamlit's own plotly.js (4.7 MB) is never loaded; the atlas's bundle is fetched once per tab,
+    the map's boundary file once, and moving to another page reuses both."""
+    page.goto(app_url + "/?level=city")
+    wait_for_app(page)
+    wait_for_map(page, 340)
+    page.locator('[data-testid="stSidebarNav"] a').nth(1).click()          # 差距分析
+    wait_for_app(page)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=90_000)
+    loaded = page.evaluate("() => performance.getEntriesByType('resource').map(r => r.name)")
+    assert not [u for u in loaded if "PlotlyChart" in u]
+    assert len([u for u in loaded if u.endswith("/app/static/vendor/plotly-atlas.min.js")]) == 1
+    assert len([u for u in loaded if "city_overview" in u]) == 1

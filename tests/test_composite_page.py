@@ -2,7 +2,6 @@
 store with NBS 2015–2016 figures; then the page itself in AppTest against the bundled store."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ from figures import composite as cf
 from metrics.composite import composite_index, entropy_weights, normalise, rank_sensitivity, topsis
 from state import ViewState
 from store.model import BUNDLED, load_store
+from tests.apptest import figures
 from tests.test_profile_page import CODES, NBS, array, tiny_store
 
 INDICATORS = ("beds_per_1000", "stu_teacher_primary", "toilets_per_10k")
@@ -169,7 +169,7 @@ def test_composite_page_ranks_and_weights_are_the_engines():
     choice = cf.default_choice(store, "province")
     result = cf.build_index(store, choice, "province", regions, "zh")
     assert at.markdown[0].value == "### " + cf.headline(result, "zh")
-    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    figs = figures(at)
     ranking = figs[1]
     chosen = [tr for tr in ranking["data"] if tr.get("name") == "所选权重下的排名"][0]
     assert array(chosen["x"]) == sorted(result.table["rank"].dropna().tolist())
@@ -180,7 +180,7 @@ def test_composite_page_ranks_and_weights_are_the_engines():
     assert not at.exception
     entropy = cf.build_index(store, cf.IndexChoice(choice.indicators, choice.year, weighting="entropy"),
                              "province", regions, "zh")
-    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    figs = figures(at)
     shown = {y: x for trace in figs[2]["data"] for y, x in zip(trace["y"], array(trace["x"]))}
     expected = {f"{'↑' if store.catalog.loc[i, 'direction'] > 0 else '↓'} {store.catalog.loc[i, 'name_zh']}": 100 * w
                 for i, w in entropy.weights.items()}

@@ -14,7 +14,7 @@ from metrics.gaps import share_meeting_target, spending_gap
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "data" / "bundled"
 from tests.nbs_samples import BEDS, CODES, YEARS  # noqa: E402
-from tests.apptest import figure_array as _arr, open_page  # noqa: E402
+from tests.apptest import figure_array as _arr, figures, open_page  # noqa: E402
 REGIONS = pd.DataFrame({"code": CODES + ["310000"],
                         "name": ["北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省",
                                  "上海市"],
@@ -127,7 +127,6 @@ def _page(params: dict, tab: str | None = None):
 
 @needs_bundle
 def test_targets_page_states_the_pace_for_the_first_target_with_data():
-    import json
     from components.data import regions_in_view
     from store.model import load_store
     at = _page({})
@@ -143,14 +142,13 @@ def test_targets_page_states_the_pace_for_the_first_target_with_data():
     sentence = ft.pace_sentence(reach, n, row, unit, level, "zh")
     assert any(sentence in m.value for m in at.markdown)
     assert any(str(row["quote"]) in m.value for m in at.markdown)
-    pace = json.loads(at.get("plotly_chart")[1].proto.spec)
+    pace = figures(at)[1]
     xs = [x for trace in pace["data"] for x in _arr(trace["x"])]
     assert max(xs) >= reach["reach_year"].max()
 
 
 @needs_bundle
 def test_targets_page_spending_gap_is_the_engines_and_missing_targets_are_listed():
-    import json
     from components.data import regions_in_view
     from store.model import load_store
     at = _page({"ind": "gen_exp_pc"}, tab="广东区域支出差距")
@@ -158,7 +156,7 @@ def test_targets_page_spending_gap_is_the_engines_and_missing_targets_are_listed
     regions = regions_in_view("province", "")
     panel = store.panel("gen_exp_pc", "province").reindex(regions["code"]).dropna(how="all")
     frame = ft.spending_gap_by_year(panel, "range_over_mean", 0.30)
-    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    fig = figures(at)[0]
     assert _arr(fig["data"][0]["y"]) == pytest.approx(frame["gap"].to_numpy())
     assert "（最大值 − 最小值）÷ 平均值" in fig["layout"]["title"]["text"]
     with_data, without = ft.split_targets(store.targets, store.catalog, store.coverage())
@@ -169,7 +167,6 @@ def test_targets_page_spending_gap_is_the_engines_and_missing_targets_are_listed
 
 @needs_bundle
 def test_targets_page_guangdong_button_computes_the_gap_over_its_cities():
-    import json
     from components.data import regions_in_view
     from store.model import load_store
     at = _page({}, tab="广东区域支出差距")
@@ -182,6 +179,6 @@ def test_targets_page_guangdong_button_computes_the_gap_over_its_cities():
     panel = store.panel(view.indicator, "city").reindex(regions["code"]).dropna(how="all")
     assert 19 <= len(panel) <= 21                       # 广东's prefecture-level cities with spending figures
     frame = ft.spending_gap_by_year(panel, "range_over_mean", 0.30)
-    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    fig = figures(at)[0]
     assert _arr(fig["data"][0]["y"]) == pytest.approx(frame["gap"].to_numpy())
     assert any("估算" in c.value for c in at.caption)    # prefecture spending is flagged as estimates

@@ -6,6 +6,7 @@ import streamlit as st
 from components import controls, data, panels, presenter
 from figures.map_view import MAX_BARS, applicable_target, map_layer, ranking_bar, region_table
 from i18n import t
+from reports.charts import wrap
 
 # ── filters ──────────────────────────────────────────────────────────────────
 view = controls.current_view()
@@ -49,10 +50,10 @@ if meta is not None:
 left, right = st.columns([8, 5], gap="medium") if meta is not None else (st.container(), None)
 with left:
     fig = data.region_map(map_layer(table, view, unit, direction, lang), view.level, view.scope)
-    event = presenter.figure_view(fig, headline, source, on_select="rerun", selection_mode="points",
-                                  key=f"map-{view.level}-{view.scope}", notes={"year": str(year), "unit": unit},
-                                  data=table[["code", "name", "name_en", "value", "rank", "gap_avg_pct", "flag"]])
-    clicked = data.region_at(view.level, view.scope, panels.clicked_location(event))
+    location = presenter.figure_view(fig, headline, source, clickable=True,
+                                     key=f"map-{view.level}-{view.scope}", notes={"year": str(year), "unit": unit},
+                                     data=table[["code", "name", "name_en", "value", "rank", "gap_avg_pct", "flag"]])
+    clicked = data.region_at(view.level, view.scope, location)
     if clicked and clicked != view.region:
         view = controls.update_view(region=clicked)
         controls.sync_url()
@@ -62,7 +63,8 @@ with right:
     panels.summary_cards(table, store, meta, view, year, lang)
     many = table.attrs["n_with_data"] > MAX_BARS
     title = t("map.bar_title_top" if many else "map.bar_title", lang, name=name, year=year, n=MAX_BARS // 2)
-    presenter.figure_view(ranking_bar(table, unit, direction, lang, title, height=560), title, source, key="bar",
+    # Plotly titles don't wrap: a long English name would run out of the narrow column.
+    presenter.figure_view(ranking_bar(table, unit, direction, lang, wrap(title, 34), height=560), title, source, key="bar",
                           slide=False, export_size=(1200, 1400))
 
 # ── caption ──────────────────────────────────────────────────────────────────

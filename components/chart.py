@@ -1,0 +1,47 @@
+"""The one way a figure reaches the browser: `chart(fig, key=…)`, and `preload()` at the top of app.py.
+
+Why not ``st.plotly_chart``: on its first use a browser loads and evaluates Streamlit's full
+plotly.js (4.7 MB, every trace type), which on a 2-core machine costs a cold page ~2 s before
+anything is drawn. The atlas draws seven trace types; a plotly.js bundle of just those
+(``figures.bundle``, 1.5 MB, built by ``scripts/plotly_bundle/build.sh``)
+evaluates in ~0.6 s. ``preload()`` starts loading it, and the map's boundary file, with the first
+message a page gets, while Streamlit is still drawing the sidebar; a figure then only waits for
+what is left. The figure itself travels as Plotly's JSON (typed arrays kept), as with st.plotly_chart.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from figures import bundle
+
+
+def compact_js(source: str) -> str:
+    """Indentation and comment lines dropped: a component's code travels with every rerun, once per element."""
+    return "\n".join(line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("//"))
+
+
+# Plotly draws into the page itself (no shadow root: its stylesheet lives in the document head);
+# the preload element takes no room in the layout.
+_chart = st.components.v2.component("atlas_chart", js=compact_js((Path(__file__).with_name("chart.js")).read_text()),
+                                    css=".st-key-atlas-preload { display: none; }", isolate_styles=False)
+
+
+def chart(fig, *, key: str, config: dict, clickable: bool = False) -> str | None:
+    """Draw `fig` full width. With `clickable`, returns the `location` of the point clicked to
+    cause this run (a choropleth region), else None."""
+    spec = bundle.figure_spec(fig)
+    urls = sorted({t["geojson"] for t in spec.get("data", []) if isinstance(t.get("geojson"), str)})
+    result = _chart(key=key, data={"bundle": bundle.URL, "geojson": urls, "figure": spec, "config": config,
+                                   "click": clickable}, on_click_change=_ignore)
+    return getattr(result, "click", None) if clickable else None
+
+
+def preload(geojson_urls: list[str] = ()) -> None:
+    """Start loading the plotly.js bundle (and these boundary files) now; draws nothing."""
+    _chart(key="atlas-preload", data={"bundle": bundle.URL, "geojson": list(geojson_urls)}, height=0)
+
+
+def _ignore() -> None:
+    """A click only has to rerun the page, which then reads it from the result."""
