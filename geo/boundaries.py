@@ -30,7 +30,7 @@ RESOLUTIONS = ("overview", "detail")
 # 1e-5° ≈ 1 m keeps the detail files' shared edges exactly as stored.
 BROWSER_DECIMALS = {"overview": 4, "detail": 5}
 # Bumped whenever what a browser file holds changes, so no browser or server keeps an old copy.
-BROWSER_FORMAT = 3
+BROWSER_FORMAT = 4
 
 
 def _check(level: str, resolution: str = "overview") -> None:

@@ -8,6 +8,7 @@ import plotly.offline
 import pytest
 
 from figures import bundle
+from geo.boundaries import browser_geojson_name
 from i18n import t
 from tests.apptest import figures, open_page
 
@@ -53,7 +54,7 @@ def test_the_map_page_preloads_its_boundaries_first_and_other_pages_only_the_bun
     sent = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "atlas_chart"]
     preload, first_map = sent[0], next(d for d in sent if "figure" in d)
     assert "figure" not in preload and preload["bundle"] == bundle.URL
-    assert preload["geojson"] == first_map["geojson"] == ["/app/static/geo/city_overview.v3.geojson"]
+    assert preload["geojson"] == first_map["geojson"] == [f"/app/static/geo/{browser_geojson_name('city')}"]
     assert first_map["click"] is True and first_map["config"]["locale"] == "zh-CN"
     gaps = open_page("views/gaps.py")
     first = json.loads(gaps.get("bidi_component")[0].proto.json)
