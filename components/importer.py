@@ -49,7 +49,7 @@ def edit_roles(raw: RawTable, detected: Roles, lang: str) -> Roles:
     else:
         chosen = st.multiselect(t("imp.indicator_columns", lang), raw.columns,
                                 default=[c for c in detected.indicator_columns if c in raw.columns],
-                                key=f"indcols-{raw.digest}")
+                                key=f"indcols-{raw.digest}", placeholder=t("common.choose", lang))
         roles = replace(roles, indicator_columns=chosen)
     return roles
 

@@ -184,6 +184,7 @@ def test_profile_page_shows_the_engines_numbers_for_beijing():
     result = cf.build_index(store, choice, "province", regions, "zh")
     rank = int(result.table.set_index("code").loc["110000", "rank"])
     assert any(m.value.startswith(f"{rank} / ") for m in at.metric)
+    assert at.multiselect(key="w_peers").proto.placeholder == "请选择"          # not Streamlit's English default
 
 
 @needs_bundle

@@ -24,7 +24,7 @@ with st.sidebar:
     names = dict(zip(cat.index, cat[f"name_{lang}"]))
     st.session_state["cmp-ind"] = cf.chosen_indicators(view.index_indicators, cat)
     chosen = st.multiselect(t("composite.indicators", lang), list(cat.index), format_func=lambda i: names.get(i, i),
-                            key="cmp-ind",
+                            key="cmp-ind", placeholder=t("common.choose", lang),
                             on_change=lambda: controls.update_view(index_indicators=",".join(st.session_state["cmp-ind"])))
     implied = "" if not domain and chosen == cf.default_selection(cat) else ",".join(chosen)
     if implied != view.index_indicators:

@@ -42,7 +42,7 @@ with st.sidebar:
     peer_options = [c for c in labels if c != view.region]
     st.session_state["w_peers"] = [c for c in view.peers.split(",") if c in peer_options][:pf.MAX_PEERS]
     peers = st.multiselect(t("profile.peers", lang), peer_options, format_func=lambda c: labels.get(c, c),
-                           max_selections=pf.MAX_PEERS, key="w_peers",
+                           max_selections=pf.MAX_PEERS, key="w_peers", placeholder=t("common.choose", lang),
                            on_change=lambda: controls.update_view(peers=",".join(st.session_state["w_peers"])))
     presenter.sidebar_tools(store, lang)
 controls.sync_url()

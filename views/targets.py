@@ -143,6 +143,7 @@ def spending_tab() -> None:
     with st.expander(t("targets.gap_regions", lang, k=n_chosen, n=len(panel))):
         chosen = st.multiselect(t("targets.gap_regions", lang, k=n_chosen, n=len(panel)), list(panel.index),
                                 default=list(panel.index), format_func=lambda c: labels.get(c, c), key=key,
+                                placeholder=t("common.choose", lang),
                                 label_visibility="collapsed")
     frame = ft.spending_gap_by_year(panel.loc[chosen], definition, threshold)
     title = ft.spending_title(frame, definition, threshold, names[indicator], where, lang)
