@@ -99,7 +99,7 @@ def test_deep_link_on_a_fresh_server_runs_the_app_shell(browser, tmp_path):
 
 
 def test_clicking_a_region_on_the_map_opens_its_panel(page, app_url):
-    """A real click on a polygon (st.plotly_chart on_select) selects that region and offers the drill-down."""
+    """A real click on a polygon (components.chart reports its location) selects that region and offers the drill-down."""
     page.goto(app_url + "/?year=2016")
     wait_for_app(page)
     wait_for_map(page, 34)
