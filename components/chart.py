@@ -11,6 +11,7 @@ what is left. The figure itself travels as Plotly's JSON (typed arrays kept), as
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import streamlit as st
 
@@ -28,20 +29,16 @@ _chart = st.components.v2.component("atlas_chart", js=compact_js((Path(__file__)
                                     css=".st-key-atlas-preload { display: none; }", isolate_styles=False)
 
 
-def chart(fig, *, key: str, config: dict, clickable: bool = False) -> str | None:
-    """Draw `fig` full width. With `clickable`, returns the `location` of the point clicked to
-    cause this run (a choropleth region), else None."""
+def chart(fig, *, key: str, config: dict, on_click: Callable[[str], None] | None = None) -> None:
+    """Draw `fig` full width. `on_click(location)` runs when a point (a choropleth region) is
+    clicked, before the page reruns, like a widget's on_change: the rerun already shows its effect."""
     spec = bundle.figure_spec(fig)
     urls = sorted({t["geojson"] for t in spec.get("data", []) if isinstance(t.get("geojson"), str)})
-    result = _chart(key=key, data={"bundle": bundle.URL, "geojson": urls, "figure": spec, "config": config,
-                                   "click": clickable}, on_click_change=_ignore)
-    return getattr(result, "click", None) if clickable else None
+    _chart(key=key, data={"bundle": bundle.URL, "geojson": urls, "figure": spec, "config": config,
+                          "click": on_click is not None},
+           on_click_change=(lambda: on_click(str(st.session_state[key]["click"]))) if on_click else None)
 
 
 def preload(geojson_urls: list[str] = ()) -> None:
     """Start loading the plotly.js bundle (and these boundary files) now; draws nothing."""
     _chart(key="atlas-preload", data={"bundle": bundle.URL, "geojson": list(geojson_urls)}, height=0)
-
-
-def _ignore() -> None:
-    """A click only has to rerun the page, which then reads it from the result."""

@@ -15,7 +15,7 @@ large type, headline as its title and source line at the bottom; sidebar and
 everything else on the page hidden; keyboard: ←/→ year, space play/pause,
 ↑/↓ previous/next view of the active story, Esc leaves presenter mode. A page
 with several figures passes ``slide=False`` for all but the one to present.
-``clickable=True`` returns the region clicked on a map (components.chart); ``data=frame`` adds
+``on_click=f`` calls ``f(location)`` for a region clicked on a map (components.chart); ``data=frame`` adds
 the CSV/XLSX buttons (figures.export, formula-safe) for the numbers behind the figure.
 
 ``sidebar_tools(store, lang)`` is the sidebar panel: start presenting, stories
@@ -163,32 +163,31 @@ def active() -> bool:
 
 def figure_view(fig, headline: str | None, source: str, *, key: str, name: str | None = None, slide: bool = True,
                 export_size: tuple[int, int] = EXPORT_SIZE, data=None, notes: dict | None = None,
-                clickable: bool = False) -> str | None:
-    """Draw one figure the atlas way (see the module docstring); with `clickable`, returns the location
-    clicked to cause this run (else None). `headline` None = the figure's own title. `data` (a DataFrame)
-    adds CSV/XLSX buttons (figures.export, as components.downloads), with `notes` in the files."""
+                on_click=None) -> None:
+    """Draw one figure the atlas way (see the module docstring); `on_click(location)` as in
+    components.chart. `headline` None = the figure's own title. `data` (a DataFrame) adds CSV/XLSX
+    buttons (figures.export, as components.downloads), with `notes` in the files."""
     view = controls.current_view()
     config = plotly_config(view.lang)
     if headline is None:
         headline = (fig.layout.title.text or "") if fig.layout.title else ""
     if view.presenter:
         if not slide:
-            return None
+            return
         _presenter_chrome()
         shown = with_caption(fig, _plain(headline), source, title_size=30, width_px=1500)
         shown.update_layout(height=SLIDE_HEIGHT, font={"size": 18}, hoverlabel={"font": {"size": 18}},
                             legend={"font": {"size": 16}})
         with st.container(key=SLIDE_KEY):
-            clicked = chart(shown, key=key, config=config, clickable=clickable)
+            chart(shown, key=key, config=config, on_click=on_click)
             _footer(view)
-        return clicked
-    clicked = chart(fig, key=key, config=config, clickable=clickable)
+        return
+    chart(fig, key=key, config=config, on_click=on_click)
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):   # one row under the figure
         export_buttons(key, headline, source, name or key, view.lang, export_size)
         if data is not None:
             _data_buttons(data, _file_name(name or key), {"title": _plain(headline), "source": source,
                                                           **(notes or {})}, view.lang, key)
-    return clicked
 
 
 def plotly_config(lang: str) -> dict:

@@ -34,6 +34,8 @@ NATIONAL_ZOOM = 1.0
 INSET_LON = (106.5, 123.0)
 INSET_LAT = (2.8, 24.5)
 _PROJECTION = {"type": "conic equal area", "parallels": [25, 47], "rotation": {"lon": 105}}
+# Beside the selected region the others stay readable, only slightly faded.
+UNSELECTED_OPACITY = 0.75
 
 
 @dataclass
@@ -47,7 +49,8 @@ class MapLayer:
     `properties`, e.g. "<b>%{properties.name}</b>"), regions without data and the inset
     send no customdata at all: a rerun then carries codes and numbers, not text.
     `notes` (optional, per region, e.g. data flags) end a region's hover; regions sharing a
-    note are drawn as one trace, so a note travels once, not once per region.
+    note are drawn as one trace, so a note travels once, not once per region. `selected`
+    (a code) is drawn at full strength and every other region slightly faded.
     """
     codes: list[str]
     values: np.ndarray
@@ -61,6 +64,7 @@ class MapLayer:
     hovertemplate: str = "%{customdata}<extra></extra>"
     name_hover: str | None = None
     notes: list[str] | None = None
+    selected: str | None = None
 
 
 def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes: set[str] | None = None,
@@ -89,6 +93,11 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
             lo, hi = layer.midpoint - span, layer.midpoint + span
         zrange = (lo, hi)
     n_missing = int((~has).sum())
+    highlight = layer.selected in set(codes) if layer.selected else False
+
+    def selection(part) -> dict:
+        """Plotly's selectedpoints for a trace of the regions in `part`: the selected one, if there."""
+        return {"selectedpoints": np.flatnonzero(codes[part] == layer.selected).tolist()} if highlight else {}
     traces = []
     for geo in ["geo"] + (["geo2"] if national else []):
         keep = np.ones(len(codes), bool) if geo == "geo" else np.fromiter(
@@ -103,7 +112,8 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
             hovering = ({"hovertemplate": layer.name_hover + "<extra></extra>"} if lean else
                         {"customdata": hover[part],
                          "hovertemplate": layer.hovertemplate.replace("<extra></extra>", note + "<extra></extra>")})
-            traces.append(_value_trace(layer, geojson_url, idkey, locations[part], values[part], hovering, geo, zrange,
+            traces.append(_value_trace(layer, geojson_url, idkey, locations[part], values[part],
+                                       {**hovering, **selection(part)}, geo, zrange,
                                        showscale=geo == "geo" and not any(t.get("showscale") for t in traces),
                                        colorbar_right=not national))
         if missing.any():
@@ -114,6 +124,7 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
                 type="choropleth", geojson=geojson_url, featureidkey=idkey, locations=locations[missing],
                 z=np.zeros(missing.sum(), dtype=np.int8),
                 colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False, geo=geo, **hovering,
+                **selection(missing), unselected={"marker": {"opacity": UNSELECTED_OPACITY}},
                 marker={"line": {"color": BORDER_COLOR, "width": 0.4}},
                 name=f"{layer.no_data_label} ({n_missing})", showlegend=geo == "geo",
             ))
@@ -158,8 +169,7 @@ def _value_trace(layer: MapLayer, url: str, idkey: str, locations, values, hover
     z = values.astype(np.int8) if layer.classes is not None else values.astype(np.float32)
     common = dict(type="choropleth", geojson=url, featureidkey=idkey, locations=locations, z=z, geo=geo,
                   **hovering, marker={"line": {"color": BORDER_COLOR, "width": 0.4}}, showlegend=False,
-                  # A click selects a region; the others stay readable, only slightly faded.
-                  unselected={"marker": {"opacity": 0.75}}, zmin=zrange[0], zmax=zrange[1])
+                  unselected={"marker": {"opacity": UNSELECTED_OPACITY}}, zmin=zrange[0], zmax=zrange[1])
     if layer.classes is not None:
         k = max(layer.classes.k, 1)
         scale = []

@@ -126,7 +126,7 @@ def map_layer(table: pd.DataFrame, view: ViewState, unit: str, direction: int, l
         "rank": t("map.legend_rank", lang),
     }[mode]
     common = dict(codes=table["code"].tolist(), **hover(table, unit, lang), legend_title=title,
-                  no_data_label=t("common.no_data", lang))
+                  no_data_label=t("common.no_data", lang), selected=view.region or None)
     if mode in ("gap_avg", "gap_target"):
         # Diverging, centred on the reference: positive = better than the reference, always blue.
         span = np.nanmax(np.abs(shown)) if np.isfinite(shown).any() else 1.0

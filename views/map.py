@@ -42,6 +42,11 @@ if view.mode == "gap_target" and target is None:
     view = controls.update_view(mode="value")
 
 # ── figure ───────────────────────────────────────────────────────────────────
+def select_region(location: str, level: str = view.level, scope: str = view.scope) -> None:
+    """A click on this map selects the region: the view (and so the URL, panel, highlight) follows."""
+    controls.update_view(region=data.region_at(level, scope, location) or controls.current_view().region)
+
+
 panels.breadcrumbs(view, lang)
 headline = panels.headline(table, name, unit, year, view, lang) if meta is not None else name
 source = presenter.source_line(store, meta, lang) if meta is not None else ""
@@ -50,13 +55,9 @@ if meta is not None:
 left, right = st.columns([8, 5], gap="medium") if meta is not None else (st.container(), None)
 with left:
     fig = data.region_map(map_layer(table, view, unit, direction, lang), view.level, view.scope)
-    location = presenter.figure_view(fig, headline, source, clickable=True,
-                                     key=f"map-{view.level}-{view.scope}", notes={"year": str(year), "unit": unit},
-                                     data=table[["code", "name", "name_en", "value", "rank", "gap_avg_pct", "flag"]])
-    clicked = data.region_at(view.level, view.scope, location)
-    if clicked and clicked != view.region:
-        view = controls.update_view(region=clicked)
-        controls.sync_url()
+    presenter.figure_view(fig, headline, source, key=f"map-{view.level}-{view.scope}", on_click=select_region,
+                          notes={"year": str(year), "unit": unit},
+                          data=table[["code", "name", "name_en", "value", "rank", "gap_avg_pct", "flag"]])
 if meta is None:
     st.stop()
 with right:
