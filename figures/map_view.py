@@ -187,7 +187,8 @@ def ranking_bar(table: pd.DataFrame, unit: str, direction: int, lang: str, title
         marker={"color": "#4a78b0"}, customdata=data["code"].to_numpy(),
         hovertemplate="%{y}: %{x:,.4g} " + escape(unit) + "<extra></extra>"), layout={
         "title": {"text": title, "font": {"size": 15}}, "height": height or max(320, 18 * len(data) + 90),
-        "margin": {"l": 10, "r": 10, "t": 50, "b": 30}, "font": {"family": FONT_FAMILY, "size": 12},
+        "margin": {"l": 10, "r": 10, "t": 50 + 20 * title.count("<br>"), "b": 30},    # a wrapped title's lines
+        "font": {"family": FONT_FAMILY, "size": 12},
         "xaxis": {"title": {"text": unit}, "gridcolor": "#eef0f3"}, "yaxis": {"autorange": "reversed", "dtick": 1},
         "plot_bgcolor": "white", "showlegend": False, "shapes": shapes, "annotations": notes})
     return fig

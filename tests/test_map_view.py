@@ -132,6 +132,8 @@ def test_ranking_bar_sorts_best_first_with_reference_lines():
     fig = ranking_bar(table, "张/千人", 1, "zh", "title")
     assert list(fig.data[0].y) == ["北京市", "河北省", "天津市"]
     assert [s.x0 for s in fig.layout.shapes] == [table.attrs["average"], 4.5]
+    wrapped = ranking_bar(table, "张/千人", 1, "zh", "a long title<br>on two lines")
+    assert wrapped.layout.margin.t == fig.layout.margin.t + 20      # room above the 平均 / 目标 labels
 
 
 def test_applicable_target_prefers_the_province_then_national():
