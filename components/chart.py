@@ -29,13 +29,21 @@ _chart = st.components.v2.component("atlas_chart", js=compact_js((Path(__file__)
                                     css=".st-key-atlas-preload { display: none; }", isolate_styles=False)
 
 
-def chart(fig, *, key: str, config: dict, on_click: Callable[[str], None] | None = None) -> None:
+def plotly_config(lang: str, modebar: bool = True) -> dict:
+    """Plotly's config: the page language (modebar, number locale); world base layers from
+    static/topojson/ (empty stand-ins), which Plotly would otherwise fetch from a CDN."""
+    return {"topojsonURL": "/app/static/topojson/", "locale": "zh-CN" if lang == "zh" else "en",
+            "displaylogo": False, "scrollZoom": False, "displayModeBar": "hover" if modebar else False,
+            "modeBarButtonsToRemove": ["lasso2d", "select2d"], "toImageButtonOptions": {"format": "png", "scale": 3}}
+
+
+def chart(fig, *, key: str, lang: str, modebar: bool = True, on_click: Callable[[str], None] | None = None) -> None:
     """Draw `fig` full width. `on_click(location)` runs when a point (a choropleth region) is
     clicked, before the page reruns, like a widget's on_change: the rerun already shows its effect."""
     spec = bundle.figure_spec(fig)
     urls = sorted({t["geojson"] for t in spec.get("data", []) if isinstance(t.get("geojson"), str)})
-    _chart(key=key, data={"bundle": bundle.URL, "geojson": urls, "figure": spec, "config": config,
-                          "click": on_click is not None},
+    _chart(key=key, data={"bundle": bundle.URL, "geojson": urls, "figure": spec,
+                          "config": plotly_config(lang, modebar), "click": on_click is not None},
            on_click_change=(lambda: on_click(str(st.session_state[key]["click"]))) if on_click else None)
 
 

@@ -30,10 +30,15 @@ def get_regions():
     return load_regions()
 
 
+def _resolution(scope: str) -> str:
+    """The whole country draws the overview boundaries; one province its detail ones."""
+    return "detail" if scope else "overview"
+
+
 @st.cache_resource(show_spinner=False)
-def geojson_url(level: str, resolution: str = "overview", province: str | None = None) -> str:
-    """Write the browser GeoJSON once per process; return its static URL."""
-    return boundaries.browser_geojson_url(level, resolution, province)
+def map_geojson_url(level: str, scope: str = "") -> str:
+    """The static URL of the boundary file `region_map(…, level, scope)` draws on (written once per process)."""
+    return boundaries.browser_geojson_url(level, _resolution(scope), scope or None)
 
 
 @st.cache_resource(show_spinner=False)
@@ -110,27 +115,21 @@ def _positions(level: str, resolution: str, province: str | None) -> tuple[list[
     return codes, {code: i for i, code in enumerate(codes)}
 
 
-def map_geojson_url(level: str, scope: str = "") -> str:
-    """The boundary file `region_map(…, level, scope)` draws on."""
-    return geojson_url(level, "overview" if not scope else "detail", scope or None)
-
-
 def region_map(layer, level: str, scope: str = "", height: int = 620):
     """`layer` on the national map (South China Sea inset) or framed on province `scope`,
     with the boundaries served once as a static file and regions located by their position in it."""
     from figures.china_map import china_map
     national = not scope
-    resolution = "overview" if national else "detail"
     return china_map(layer, map_geojson_url(level, scope),
                      national=national, inset_codes=inset_codes(level) if national else None,
                      maritime=maritime() if national else None,
                      bounds=province_bounds(scope) if scope else None,
-                     positions=_positions(level, resolution, scope or None)[1], height=height)
+                     positions=_positions(level, _resolution(scope), scope or None)[1], height=height)
 
 
 def region_at(level: str, scope: str, location) -> str | None:
     """The code of the region a click on `region_map(…, level, scope)` reported (its position), or None."""
-    codes = _positions(level, "overview" if not scope else "detail", scope or None)[0]
+    codes = _positions(level, _resolution(scope), scope or None)[0]
     try:
         position = int(location)
     except (TypeError, ValueError):

@@ -104,7 +104,7 @@ def region_panel(view: ViewState, store, meta: pd.Series, table: pd.DataFrame, l
         if view.region in panel.index:
             series = panel.loc[view.region].dropna()
             with cols[2]:
-                chart(sparkline(series, meta[f"unit_{lang}"]), key="spark", config={"displayModeBar": False})
+                chart(sparkline(series, meta[f"unit_{lang}"]), key="spark", lang=lang, modebar=False)
         if view.level != "county" and data.has_children(view.region):
             if cols[3].button(t("panel.drill", lang), key="drill", type="primary"):
                 target_level = "city" if view.level == "province" else "county"

@@ -3,11 +3,11 @@
 Hook for every page — one call per figure (drawn by ``components.chart``)::
 
     from components import presenter
-    event = presenter.figure_view(fig, headline, source_line, key="gaps-trend")
+    presenter.figure_view(fig, headline, source_line, key="gaps-trend")
     # headline None: the figure's own title (a sentence stating the finding)
     # source_line: presenter.source_line(store, meta, lang) -> "来源：… 单位：…"
 
-Normal mode: the figure as usual (PLOTLY_CONFIG), then PNG and SVG buttons that
+Normal mode: the figure as usual (components.chart), then PNG and SVG buttons that
 save it with the headline as title, its legend and the source line under it,
 so a figure pasted into a report (汇报材料) stands on its own. Presenter mode
 (``ViewState.presenter``, URL ``present=1``): this figure alone, full width,
@@ -31,7 +31,6 @@ import streamlit as st
 
 from components import controls
 from components.chart import chart, compact_js
-from figures.china_map import PLOTLY_CONFIG
 from i18n import t
 from reports.briefing import source_line  # noqa: F401  (re-exported for pages)
 from reports.charts import with_caption, wrap
@@ -168,7 +167,6 @@ def figure_view(fig, headline: str | None, source: str, *, key: str, name: str |
     components.chart. `headline` None = the figure's own title. `data` (a DataFrame) adds CSV/XLSX
     buttons (figures.export, as components.downloads), with `notes` in the files."""
     view = controls.current_view()
-    config = plotly_config(view.lang)
     if headline is None:
         headline = (fig.layout.title.text or "") if fig.layout.title else ""
     if view.presenter:
@@ -179,21 +177,15 @@ def figure_view(fig, headline: str | None, source: str, *, key: str, name: str |
         shown.update_layout(height=SLIDE_HEIGHT, font={"size": 18}, hoverlabel={"font": {"size": 18}},
                             legend={"font": {"size": 16}})
         with st.container(key=SLIDE_KEY):
-            chart(shown, key=key, config=config, on_click=on_click)
+            chart(shown, key=key, lang=view.lang, on_click=on_click)
             _footer(view)
         return
-    chart(fig, key=key, config=config, on_click=on_click)
+    chart(fig, key=key, lang=view.lang, on_click=on_click)
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):   # one row under the figure
         export_buttons(key, headline, source, name or key, view.lang, export_size)
         if data is not None:
             _data_buttons(data, _file_name(name or key), {"title": _plain(headline), "source": source,
                                                           **(notes or {})}, view.lang, key)
-
-
-def plotly_config(lang: str) -> dict:
-    """Plotly's config for the page language (modebar and number locale)."""
-    return {**PLOTLY_CONFIG, "locale": "zh-CN" if lang == "zh" else "en"}
-
 
 def _data_buttons(frame, name: str, notes: dict, lang: str, key: str) -> None:
     """CSV and XLSX of the numbers behind the figure (formula-safe, notes inside, built on click)."""

@@ -17,15 +17,6 @@ import plotly.graph_objects as go
 from figures.classify import Classes
 from figures.style import FONT_FAMILY, NO_DATA_COLOR, BORDER_COLOR
 
-# Plotly fetches its world base layers from this folder (empty stand-ins) instead of a CDN.
-PLOTLY_CONFIG = {
-    "topojsonURL": "/app/static/topojson/",
-    "displaylogo": False,
-    "scrollZoom": False,
-    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-    "toImageButtonOptions": {"format": "png", "scale": 3},
-}
-
 NATIONAL_LON = (73.4, 135.2)
 NATIONAL_LAT = (18.0, 53.6)
 # The inset frames the South China Sea islands down to 曾母暗沙 (about 3.9°N).
@@ -93,7 +84,7 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
             lo, hi = layer.midpoint - span, layer.midpoint + span
         zrange = (lo, hi)
     n_missing = int((~has).sum())
-    highlight = layer.selected in set(codes) if layer.selected else False
+    highlight = layer.selected is not None and bool((codes == layer.selected).any())
 
     def selection(part) -> dict:
         """Plotly's selectedpoints for a trace of the regions in `part`: the selected one, if there."""

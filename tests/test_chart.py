@@ -63,6 +63,7 @@ def test_the_map_page_preloads_its_boundaries_first_and_other_pages_only_the_bun
 
 @pytest.mark.parametrize("lang,locale", [("zh", "zh-CN"), ("en", "en")])
 def test_plotly_speaks_the_page_language(lang, locale):
-    from components.presenter import plotly_config
+    from components.chart import plotly_config
     config = plotly_config(lang)
     assert config["locale"] == locale and config["topojsonURL"] == "/app/static/topojson/"
+    assert config["displayModeBar"] == "hover" and plotly_config(lang, modebar=False)["displayModeBar"] is False
