@@ -25,8 +25,8 @@ NATIONAL_ZOOM = 1.0
 INSET_LON = (106.5, 123.0)
 INSET_LAT = (2.8, 24.5)
 _PROJECTION = {"type": "conic equal area", "parallels": [25, 47], "rotation": {"lon": 105}}
-# Beside the selected region the others stay readable, only slightly faded.
-UNSELECTED_OPACITY = 0.75
+# The selected region's outline, drawn over the map: visible even for a city district at national scale.
+SELECTED_LINE = {"color": "#1f2933", "width": 2.5}
 
 
 @dataclass
@@ -41,7 +41,7 @@ class MapLayer:
     send no customdata at all: a rerun then carries codes and numbers, not text.
     `notes` (optional, per region, e.g. data flags) end a region's hover; regions sharing a
     note are drawn as one trace, so a note travels once, not once per region. `selected`
-    (a code) is drawn at full strength and every other region slightly faded.
+    (a code) is outlined on the main map.
     """
     codes: list[str]
     values: np.ndarray
@@ -84,11 +84,6 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
             lo, hi = layer.midpoint - span, layer.midpoint + span
         zrange = (lo, hi)
     n_missing = int((~has).sum())
-    highlight = layer.selected is not None and bool((codes == layer.selected).any())
-
-    def selection(part) -> dict:
-        """Plotly's selectedpoints for a trace of the regions in `part`: the selected one, if there."""
-        return {"selectedpoints": np.flatnonzero(codes[part] == layer.selected).tolist()} if highlight else {}
     traces = []
     for geo in ["geo"] + (["geo2"] if national else []):
         keep = np.ones(len(codes), bool) if geo == "geo" else np.fromiter(
@@ -104,7 +99,7 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
                         {"customdata": hover[part],
                          "hovertemplate": layer.hovertemplate.replace("<extra></extra>", note + "<extra></extra>")})
             traces.append(_value_trace(layer, geojson_url, idkey, locations[part], values[part],
-                                       {**hovering, **selection(part)}, geo, zrange,
+                                       hovering, geo, zrange,
                                        showscale=geo == "geo" and not any(t.get("showscale") for t in traces),
                                        colorbar_right=not national))
         if missing.any():
@@ -115,10 +110,16 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
                 type="choropleth", geojson=geojson_url, featureidkey=idkey, locations=locations[missing],
                 z=np.zeros(missing.sum(), dtype=np.int8),
                 colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False, geo=geo, **hovering,
-                **selection(missing), unselected={"marker": {"opacity": UNSELECTED_OPACITY}},
                 marker={"line": {"color": BORDER_COLOR, "width": 0.4}},
                 name=f"{layer.no_data_label} ({n_missing})", showlegend=geo == "geo",
             ))
+    selected = codes == layer.selected
+    if selected.any():
+        # Last, so it lies on top; transparent and without hover, so the region below still answers.
+        traces.append(dict(type="choropleth", geojson=geojson_url, featureidkey=idkey, locations=locations[selected],
+                           z=np.zeros(int(selected.sum()), dtype=np.int8), colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                           showscale=False, hoverinfo="skip", geo="geo", marker={"line": SELECTED_LINE},
+                           showlegend=False))
     if national and maritime:
         # float32 with NaN breaks: 5.3 bytes a coordinate on every rerun instead of ~9
         lon, lat = (np.array(c, dtype=float).astype(np.float32) for c in _line_coords(maritime))
@@ -160,7 +161,7 @@ def _value_trace(layer: MapLayer, url: str, idkey: str, locations, values, hover
     z = values.astype(np.int8) if layer.classes is not None else values.astype(np.float32)
     common = dict(type="choropleth", geojson=url, featureidkey=idkey, locations=locations, z=z, geo=geo,
                   **hovering, marker={"line": {"color": BORDER_COLOR, "width": 0.4}}, showlegend=False,
-                  unselected={"marker": {"opacity": UNSELECTED_OPACITY}}, zmin=zrange[0], zmax=zrange[1])
+                  zmin=zrange[0], zmax=zrange[1])
     if layer.classes is not None:
         k = max(layer.classes.k, 1)
         scale = []

@@ -122,12 +122,12 @@ def test_clicking_a_region_on_the_map_opens_its_panel(page, app_url):
     region = page.url.split("region=")[1][:6]
     assert region in ("150000", "650000", "540000")
     expect(page.get_by_role("button", name=re.compile("下级地区"))).to_be_visible(timeout=60_000)
-    # The map follows the selection in the same rerun: the clicked region full strength, the others faded.
+    # The map follows the selection in the same rerun: the clicked region outlined on top, nothing faded.
     page.wait_for_function("() => [...document.querySelectorAll('.geo path.choroplethlocation')]"
-                           ".some(p => getComputedStyle(p).opacity === '0.75')", timeout=30_000)
-    strong = page.evaluate("""() => [...document.querySelectorAll('.geo path.choroplethlocation')]
-        .filter(p => getComputedStyle(p).opacity === '1').length""")
-    assert strong == 1
+                           ".some(p => parseFloat(getComputedStyle(p).strokeWidth) >= 2)", timeout=30_000)
+    outlined = page.evaluate("""() => [...document.querySelectorAll('.geo path.choroplethlocation')]
+        .filter(p => parseFloat(getComputedStyle(p).strokeWidth) >= 2).length""")
+    assert outlined == 1
 
 
 def test_every_figure_is_drawn_by_the_atlas_bundle_loaded_once(page, app_url):

@@ -55,20 +55,20 @@ def test_map_layer_classes_count_no_data_and_label_direction():
     assert "⚑" not in plain.hovertemplate and plain.showscale and (plain.zmin, plain.zmax) == (-0.5, 2.5)
 
 
-def test_the_selected_region_is_drawn_full_strength_and_the_others_faded():
+def test_the_selected_region_is_outlined_on_top_of_the_map():
     table = region_table(VALUES, REGIONS, 1)
     fig = china_map(map_layer(table, ViewState(region="120000"), "张/千人", 1, "zh"), "/app/static/geo/x.geojson",
                     national=True, inset_codes={"130000"})
-    picked = {str(tr.locations[i]) for tr in fig.data if tr.type == "choropleth" for i in tr.selectedpoints}
-    assert picked == {"120000"}                                  # once, on the main map; every trace takes part
-    assert all(tr.selectedpoints is not None and tr.unselected.marker.opacity == 0.75
-               for tr in fig.data if tr.type == "choropleth")
-    none = china_map(map_layer(table, ViewState(), "张/千人", 1, "zh"), "/app/static/geo/x.geojson", national=False,
-                     bounds=(113, 36, 120, 43))
-    assert all(tr.selectedpoints is None for tr in none.data)    # nothing selected: nothing faded
-    gone = china_map(map_layer(table, ViewState(region="440000"), "张/千人", 1, "zh"), "/app/static/geo/x.geojson",
-                     national=False, bounds=(113, 36, 120, 43))
-    assert all(tr.selectedpoints is None for tr in gone.data)    # a region not on this map fades nothing
+    outline = [tr for tr in fig.data if tr.type == "choropleth" and tr.marker.line.width == 2.5]
+    assert len(outline) == 1 and list(map(str, outline[0].locations)) == ["120000"]
+    assert outline[0].geo == "geo" and outline[0].hoverinfo == "skip"
+    assert [tr for tr in fig.data if tr.type == "choropleth"][-1] == outline[0]          # drawn last, on top
+    assert all(tr.marker.opacity is None for tr in fig.data if tr.type == "choropleth")     # nothing faded
+    plain = china_map(map_layer(table, ViewState(), "张/千人", 1, "zh"), "/app/static/geo/x.geojson", national=False,
+                      bounds=(113, 36, 120, 43))
+    elsewhere = china_map(map_layer(table, ViewState(region="440000"), "张/千人", 1, "zh"), "/app/static/geo/x.geojson",
+                          national=False, bounds=(113, 36, 120, 43))
+    assert len(elsewhere.data) == len(plain.data)                 # a region not on this map: no outline
 
 
 def test_hover_sends_numbers_and_reads_names_from_the_geojson():
