@@ -17,10 +17,13 @@ def user_data(tmp_path, monkeypatch):
     return tmp_path
 
 
-def _map(params: dict):
+def _map(params: dict, tools: bool = False):
+    """The map page; `tools`: with the sidebar's 演示与汇报 panel open (its widgets exist only then)."""
     from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params.update(params)
+    if tools:
+        at.session_state["pres-tools"] = True
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -47,6 +50,8 @@ def test_a_link_with_present_1_opens_the_slide_with_the_finding_as_title():
 @needs_bundle
 def test_normal_mode_keeps_the_page_and_the_start_button_enters_presenter_mode():
     at = _map({"ind": "beds_per_1000", "year": "2016"})
+    assert "presenter-start" not in [b.key for b in at.button]       # the closed panel sends no widgets
+    at = _map({"ind": "beds_per_1000", "year": "2016"}, tools=True)
     assert not _presenter_css(at)
     assert len(_figures(at)) >= 2 and "title" not in _figures(at)[0]["layout"]
     at.button(key="presenter-start").click().run()
@@ -59,7 +64,7 @@ def test_normal_mode_keeps_the_page_and_the_start_button_enters_presenter_mode()
 def test_a_story_is_saved_from_the_sidebar_and_stepped_with_the_arrow_keys(user_data):
     from components import presenter  # noqa: F401  (the component registers on import)
     from store import stories
-    at = _map({"ind": "beds_per_1000", "year": "2016"})
+    at = _map({"ind": "beds_per_1000", "year": "2016"}, tools=True)
     at.text_input(key="story-title").input("床位十年")
     at.button(key="story-create").click().run()
     assert not at.exception
@@ -139,7 +144,7 @@ def test_key_class_matches_streamlits():
 
 @needs_bundle
 def test_briefing_button_explains_a_level_without_data():
-    at = _map({"level": "county"})
+    at = _map({"level": "county"}, tools=True)
     at.button(key="brief-build").click().run()
     assert not at.exception
     assert any("县级还没有指标数据" in w.value for w in at.warning)
