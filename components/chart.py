@@ -37,12 +37,19 @@ def plotly_config(lang: str, modebar: bool = True) -> dict:
             "modeBarButtonsToRemove": ["lasso2d", "select2d"], "toImageButtonOptions": {"format": "png", "scale": 3}}
 
 
+def topojson_names(spec: dict) -> list[str]:
+    """The base layers Plotly looks up for the figure's maps (``<scope>_<resolution>m``, as Plotly
+    names them), fetched with the boundaries so Plotly finds them ready and draws without waiting."""
+    geos = [v for k, v in spec.get("layout", {}).items() if k.startswith("geo") and isinstance(v, dict)]
+    return sorted({f"{g.get('scope', 'world')}_{g.get('resolution', 110)}m" for g in geos})
+
+
 def chart(fig, *, key: str, lang: str, modebar: bool = True, on_click: Callable[[str], None] | None = None) -> None:
     """Draw `fig` full width. `on_click(location)` runs when a point (a choropleth region) is
     clicked, before the page reruns, like a widget's on_change: the rerun already shows its effect."""
     spec = bundle.figure_spec(fig)
     urls = sorted({t["geojson"] for t in spec.get("data", []) if isinstance(t.get("geojson"), str)})
-    _chart(key=key, data={"bundle": bundle.URL, "geojson": urls, "figure": spec,
+    _chart(key=key, data={"bundle": bundle.URL, "geojson": urls, "topojson": topojson_names(spec), "figure": spec,
                           "config": plotly_config(lang, modebar), "click": on_click is not None},
            on_click_change=(lambda: on_click(str(st.session_state[key]["click"]))) if on_click else None)
 

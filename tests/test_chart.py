@@ -67,3 +67,18 @@ def test_plotly_speaks_the_page_language(lang, locale):
     config = plotly_config(lang)
     assert config["locale"] == locale and config["topojsonURL"] == "/app/static/topojson/"
     assert config["displayModeBar"] == "hover" and plotly_config(lang, modebar=False)["displayModeBar"] is False
+
+
+def test_a_map_names_the_base_layers_plotly_looks_up_so_they_arrive_with_its_boundaries():
+    from components.chart import topojson_names
+    for page, params in (("views/map.py", {}), ("views/map.py", {"level": "county", "scope": "44"}),
+                         ("views/map.py", {"level": "city", "region": "440300"})):
+        sent = [json.loads(e.proto.json) for e in open_page(page, params).get("bidi_component")
+                if e.proto.component_name == "atlas_chart" and "figure" in json.loads(e.proto.json)]
+        maps = [d for d in sent if d["geojson"]]
+        assert maps, page
+        for d in maps:
+            assert d["topojson"] == ["world_110m"]                    # Plotly's default scope and resolution
+            assert (ROOT / "static" / "topojson" / "world_110m.json").exists()
+        assert all(d["topojson"] == [] for d in sent if not d["geojson"]), page
+    assert topojson_names({"layout": {"geo": {"resolution": 50}, "geo2": {}}}) == ["world_110m", "world_50m"]
