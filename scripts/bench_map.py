@@ -2,8 +2,9 @@
 
     .venv/bin/python scripts/bench_map.py
 
-Prints, per level (medians over RUNS fresh browsers): cold page load to first full map, when
-the page shell (headline and sidebar) was drawn in the same load, the same link opened again
+Prints, per level (medians over RUNS fresh browsers): cold page load to first full map (clocked
+in the page: navigation start to the frame that paints the last polygon), when the page shell
+(headline and sidebar) was drawn in the same load, the same link opened again
 (browser caches warm), year change to repainted map, bytes the server sends to the browser per
 year change, server time per rerun (AppTest, in-process), and the server's memory with all
 three levels loaded. The baseline is scripts/naive_map_app.py: the same choropleth drawn by
@@ -80,16 +81,27 @@ def benchmark_dataset(user_dir: Path) -> str:
     return result.catalog.iloc[0]["id"]
 
 
-# When the page shell (a headline and the year slider) is first drawn, recorded in the page.
-SHELL_CLOCK = """
-new MutationObserver((_, observer) => {
-  if (document.querySelector('h3') && document.querySelector('[data-testid="stSlider"]')) {
-    window.__shellDrawn = performance.now(); observer.disconnect();
+# Clocks in the page, from navigation start (performance.timeOrigin), as Web performance metrics
+# are: when the page shell (a headline and the year slider) was first drawn, and, at every animation
+# frame after a change to the page, how many map polygons that frame paints. The harness's own
+# messaging and polling (0.1-0.2 s here) is not part of what a user waits for.
+PAGE_CLOCK = """
+window.__polygons = [];
+let frame = 0;
+new MutationObserver(() => {
+  if (window.__shellDrawn === undefined && document.querySelector('h3') && document.querySelector('[data-testid="stSlider"]')) {
+    window.__shellDrawn = performance.now();
   }
+  if (!frame) frame = requestAnimationFrame((now) => {
+    frame = 0;
+    const n = document.querySelectorAll('path.choroplethlocation').length, last = window.__polygons.at(-1);
+    if (!last || last[1] !== n) window.__polygons.push([now, n]);
+  });
 }).observe(document, {subtree: true, childList: true});
 """
-MAP_DRAWN = "() => document.querySelectorAll('path.choroplethlocation').length >= {n}"
+MAP_DRAWN = "() => (window.__polygons.at(-1) || [0, 0])[1] >= {n}"
 SHELL_DRAWN = "() => window.__shellDrawn !== undefined"
+PAINTED_AT = "(n) => window.__polygons.find(([, count]) => count >= n)[0]"
 
 # The fill of every map polygon, as the browser paints it.
 FILLS = "() => [...document.querySelectorAll('path.choroplethlocation')].map(p => getComputedStyle(p).fill).join()"
@@ -100,7 +112,7 @@ class Page:
 
     def __init__(self, browser, url: str):
         self.context = browser.new_context(viewport={"width": 1600, "height": 900})
-        self.context.add_init_script(SHELL_CLOCK)
+        self.context.add_init_script(PAGE_CLOCK)
         self.page = self.context.new_page()
         self.ws_bytes = 0
         self.off_host: list[str] = []
@@ -116,11 +128,10 @@ class Page:
         return self.page.locator("path.choroplethlocation").count()
 
     def load(self, url: str, at_least: int) -> float:
-        """Seconds from navigation until `at_least` map polygons are drawn (0: until the page shell is)."""
-        t0 = time.perf_counter()
+        """Seconds from navigation start to the frame that paints `at_least` map polygons (0: the page shell)."""
         self.page.goto(url)
         self.page.wait_for_function(MAP_DRAWN.format(n=at_least) if at_least else SHELL_DRAWN, timeout=120_000)
-        return time.perf_counter() - t0
+        return self.page.evaluate(PAINTED_AT, at_least) / 1000 if at_least else self.shell()
 
     def shell(self) -> float:
         """Seconds from navigation until the last load's page shell was drawn."""
