@@ -13,6 +13,25 @@ _NONE = "—"
 SHAPES = ("long", "wide_year", "wide_indicator")
 
 
+def file_uploader(label: str, *, types: list[str], key: str, lang: str, help: str | None = None):
+    """st.file_uploader whose own words (its button, the size and type line) speak the page language.
+    Streamlit writes them in English only, so on a Chinese page CSS scoped to this widget replaces them."""
+    if lang != "en":
+        limit = t("common.upload_limit", lang, mb=st.get_option("server.maxUploadSize"),
+                  types="、".join(x.upper() for x in types))
+        zone = f".st-key-{key} [data-testid='stFileUploaderDropzone']"
+        button, line = f"{zone} button [data-testid='stMarkdownContainer'] p", \
+            f"{zone} [data-testid='stFileUploaderDropzoneInstructions'] span"
+        st.html(f"<style>{button}, {line} {{font-size: 0}} {button}::after {{content: {_css_text(t('common.upload', lang))}; "
+                f"font-size: 0.875rem}} {line}::after {{content: {_css_text(limit)}; font-size: 0.875rem}}</style>")
+    return st.file_uploader(label, type=types, key=key, help=help)
+
+
+def _css_text(text: str) -> str:
+    """A CSS string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def table_text(value) -> str:
     """User text shown in markdown: escaped, so a cell is data and never markup."""
     from html import escape

@@ -31,6 +31,7 @@ import streamlit as st
 
 from components import controls
 from components.chart import chart, compact_js
+from components.importer import file_uploader
 from i18n import t
 from reports.briefing import source_line  # noqa: F401  (re-exported for pages)
 from reports.charts import with_caption, wrap
@@ -398,7 +399,7 @@ def _story_tools(store, lang: str) -> None:
             stories.delete_story(story.id)
             st.session_state.pop("story_id", None)
             st.rerun()
-    upload = st.file_uploader(t("pres.story_import", lang), type=["json"], key="story-import")
+    upload = file_uploader(t("pres.story_import", lang), types=["json"], key="story-import", lang=lang)
     if upload is not None and st.session_state.get("_story_imported") != upload.file_id:
         st.session_state["_story_imported"] = upload.file_id
         try:

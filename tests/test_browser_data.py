@@ -55,3 +55,21 @@ def test_upload_messy_file_report_save_and_see_it_on_the_map(page, app_url):
     page.wait_for_function("() => document.querySelectorAll('path.choroplethlocation').length >= 34",
                            timeout=90_000)
     expect(page.get_by_text("每千人口养老床位", exact=False).first).to_be_visible(timeout=60_000)
+
+
+UPLOADER_WORDS = """() => [...document.querySelectorAll('.st-key-upload [data-testid=stFileUploaderDropzone] button p, '
+  + '.st-key-upload [data-testid=stFileUploaderDropzoneInstructions] span')]
+  .map(e => getComputedStyle(e).fontSize === '0px' ? getComputedStyle(e, '::after').content : e.textContent)"""
+
+
+def test_the_uploader_speaks_the_page_language(page, app_url):
+    page.goto(app_url + "/data")
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploaderDropzone"]').wait_for(timeout=60_000)
+    # What is drawn: Streamlit's own English words give way to ours on a Chinese page ...
+    assert page.evaluate(UPLOADER_WORDS) == ['"上传"', '"单个文件不超过 50 MB · CSV、TSV、TXT、XLSX、XLS"']
+    page.goto(app_url + "/data?lang=en")
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploaderDropzone"]').wait_for(timeout=60_000)
+    # ... and stay on an English one.
+    assert page.evaluate(UPLOADER_WORDS) == ["Upload", "50MB per file • CSV, TSV, TXT, XLSX, XLS"]

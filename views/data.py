@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components import controls, data
-from components.importer import edit_meta, edit_roles, show_report, table_text
+from components.importer import edit_meta, edit_roles, file_uploader, show_report, table_text
 from i18n import t
 from store import ingest, saved
 
@@ -38,8 +38,8 @@ with st.expander(t("data.template", lang)):
 
 # ── import wizard ────────────────────────────────────────────────────────────
 st.subheader(t("data.import", lang))
-upload = st.file_uploader(t("data.upload", lang), type=["csv", "tsv", "txt", "xlsx", "xls"], key="upload",
-                          help=t("data.upload_help", lang))
+upload = file_uploader(t("data.upload", lang), types=["csv", "tsv", "txt", "xlsx", "xls"], key="upload",
+                      lang=lang, help=t("data.upload_help", lang))
 if upload is None:
     st.stop()
 content = upload.getvalue()
