@@ -134,6 +134,19 @@ def test_ranking_bar_sorts_best_first_with_reference_lines():
     assert [s.x0 for s in fig.layout.shapes] == [table.attrs["average"], 4.5]
     wrapped = ranking_bar(table, "张/千人", 1, "zh", "a long title<br>on two lines")
     assert wrapped.layout.margin.t == fig.layout.margin.t + 20      # room above the 平均 / 目标 labels
+    assert fig.layout.height == 320                                 # three bars: the smallest chart
+
+
+def test_ranking_bar_gives_every_label_its_row_when_best_and_worst_20_are_shown():
+    from figures.map_view import AXIS_TITLE_PX, MAX_BARS
+    codes = [f"{i:02d}0000" for i in range(11, 65)]
+    regions = pd.DataFrame({"code": codes, "name": [f"地区{i}" for i in range(len(codes))], "name_en": codes})
+    values = pd.DataFrame({"code": codes, "value": np.arange(len(codes), dtype=float), "flag": ""})
+    fig = ranking_bar(region_table(values, regions, 1), "元", 1, "zh", "两行<br>标题")
+    rows = len(fig.data[0].y)
+    assert rows == MAX_BARS + 1                                     # best 20, the gap, worst 20
+    plot = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b - AXIS_TITLE_PX
+    assert plot / rows >= 15 > fig.layout.font.size                 # 12 px labels in 15 px rows don't touch
 
 
 def test_applicable_target_prefers_the_province_then_national():

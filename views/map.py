@@ -65,7 +65,7 @@ with right:
     many = table.attrs["n_with_data"] > MAX_BARS
     title = t("map.bar_title_top" if many else "map.bar_title", lang, name=name, year=year, n=MAX_BARS // 2)
     # Plotly titles don't wrap: a long English name would run out of the narrow column.
-    presenter.figure_view(ranking_bar(table, unit, direction, lang, wrap(title, 34), height=560), title, source, key="bar",
+    presenter.figure_view(ranking_bar(table, unit, direction, lang, wrap(title, 34)), title, source, key="bar",
                           slide=False, export_size=(1200, 1400))
 
 # ── caption ──────────────────────────────────────────────────────────────────
