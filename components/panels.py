@@ -23,11 +23,11 @@ def breadcrumbs(view: ViewState, lang: str) -> None:
     """全国 › 广东省 — each crumb goes back up."""
     if not view.scope:
         return
-    cols = st.columns([1, 1, 8])
-    if cols[0].button("‹ " + t("map.whole_country", lang), key="crumb-country"):
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    if row.button("‹ " + t("map.whole_country", lang), key="crumb-country"):
         controls.update_view(scope="", region="")
         st.rerun()
-    cols[1].markdown(f"**{escape(data.region_label(view.scope, lang))}**")
+    row.markdown(f"**{escape(data.region_label(view.scope, lang))}**", width="content")
 
 
 def headline(table: pd.DataFrame, name: str, unit: str, year: int, view: ViewState, lang: str) -> str:
