@@ -45,10 +45,14 @@ function enqueue(job) {
   }
 }
 
+// The browser paints each figure before the next one is drawn.
+const painted = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+
 async function drawAll() {
   while (atlas.jobs.length) {
     atlas.jobs.sort((a, b) => b.map - a.map);
     await atlas.jobs.shift().draw();
+    await painted();
   }
   atlas.drawing = false;
 }
