@@ -88,9 +88,18 @@ def edit_meta(raw: RawTable, store, lang: str) -> tuple[IndicatorMeta, str | Non
                                   format_func=lambda d: t(f"imp.direction.{d}", lang))
     level = cols[2].selectbox(t("ctl.level", lang), [None, "province", "city", "county"], key=f"lvl-{raw.digest}",
                               format_func=lambda v: t("imp.level_auto", lang) if v is None else t(f"level.{v}", lang))
+    cols = st.columns(3)
+    context = direction == 0
+    target = cols[0].number_input(t("imp.target", lang), value=None, format="%g", key=f"tgt-{raw.digest}",
+                                  help=t("imp.target_context" if context else "imp.target_help", lang), disabled=context)
+    target_year = cols[1].number_input(t("imp.target_year", lang), value=None, min_value=1949, max_value=2100, step=1,
+                                       key=f"tgy-{raw.digest}", disabled=context)
+    document = cols[2].text_input(t("imp.target_document", lang), key=f"tgd-{raw.digest}", disabled=context)
     meta = IndicatorMeta(name_zh=name_zh, name_en=name_en or name_zh, unit_zh=unit, unit_en=unit, domain=domain,
                          direction=direction, source=hints.get("source", ""),
-                         caveats_zh="；".join(raw.notes))
+                         caveats_zh="；".join(raw.notes), target=None if context else target,
+                         target_year=None if context or target_year is None else int(target_year),
+                         target_document="" if context else document)
     return meta, level
 
 

@@ -58,11 +58,12 @@ import pandas as pd
 from store.ingest_clean import (clean_cell, clean_label, neutralise_formula, neutralise_frame, nfkc,
                                 parse_numbers, parse_year, parse_years)
 from store.ingest_read import IngestError, Limits, RawTable, list_sheets, read_table
+from store.model import TARGET_COLUMNS
 
 __all__ = [
     "Limits", "IngestError", "RawTable", "Roles", "IndicatorMeta", "ImportReport", "ImportResult",
     "read_table", "list_sheets", "detect_roles", "import_table", "template",
-    "neutralise_formula", "neutralise_frame", "OBSERVATION_COLUMNS", "CATALOG_COLUMNS", "LEVELS",
+    "neutralise_formula", "neutralise_frame", "OBSERVATION_COLUMNS", "CATALOG_COLUMNS", "TARGET_COLUMNS", "LEVELS",
 ]
 
 OBSERVATION_COLUMNS = ["code", "year", "indicator", "value", "flag", "source"]
@@ -70,6 +71,7 @@ CATALOG_COLUMNS = ["id", "name_zh", "name_en", "domain", "unit_zh", "unit_en", "
                    "definition_zh", "definition_en", "source", "caveats_zh", "caveats_en", "agencies",
                    "variant_of", "variant"]
 LEVELS = ("province", "city", "county")
+_LEVEL_ZH = {"province": "省级", "city": "地市级", "county": "县级"}
 LEVEL_ALIASES = {"prefecture": "city", "省": "province", "省级": "province", "市": "city", "地级": "city",
                  "地级市": "city", "县": "county", "县级": "county", "区县": "county"}
 ROW_OUTCOME_COLUMNS = ["row", "region", "outcome", "reason", "detail", "values", "missing", "rejected_cells"]
@@ -201,7 +203,7 @@ def detect_roles(raw: RawTable) -> Roles:
             parents = []  # a code says everything
         roles.parent = parents[0] if parents else None
         if roles.region in others:
-            roles.notes.append("region column holds no Chinese names or codes: check matches carefully")
+            roles.notes.append("地区列没有中文名称或代码：请仔细核对匹配结果。 / region column holds no Chinese names or codes: check matches carefully")
     used |= {roles.region, roles.parent}
     numeric = [c for c in free if c not in used and stats[c]["n"]
                and stats[c]["number"] > 0 and stats[c]["number"] + stats[c]["missing"] >= 0.5]
@@ -214,7 +216,6 @@ def detect_roles(raw: RawTable) -> Roles:
     else:
         roles.shape = "wide_indicator"
         roles.indicator_columns = numeric
-    roles.notes.append(f"shape={roles.shape}")
     if not roles.indicator:
         # a text column of a few names with units, e.g. '一般公共预算支出（亿元）': the table may mix indicators
         used |= {roles.value, *roles.indicator_columns}
@@ -223,8 +224,9 @@ def detect_roles(raw: RawTable) -> Roles:
                 continue
             names = [v for v in pd.unique(raw.body[c].iloc[:3000]) if v]
             if names and all(_split_unit(re.sub(r"[a-z]$", "", clean_label(v)))[1] for v in names):
-                roles.notes.append(f"column {c!r} looks like indicator names ({'、'.join(names[:3])}): "
-                                   "choose it as the indicator column if the table mixes indicators")
+                roles.notes.append(f"“{c}”列像是指标名称（{'、'.join(names[:3])}）：若表格混有多个指标，请把它选为指标列。 / "
+                                   f"column {c!r} looks like indicator names: choose it as the indicator column "
+                                   "if the table mixes indicators")
     return roles
 
 
@@ -251,6 +253,11 @@ class IndicatorMeta:
     caveats_en: str = ""
     agencies: str = ""
     year: int | None = None
+    # The policy target the figures are held against (one-indicator tables; its comparator
+    # follows `direction`), when it was set and in which document.
+    target: float | None = None
+    target_year: int | None = None
+    target_document: str = ""
 
 
 @dataclass
@@ -280,6 +287,7 @@ class ImportResult:
     report: ImportReport
     row_outcomes: pd.DataFrame
     level: str | None = None
+    targets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TARGET_COLUMNS))
 
     @property
     def ok(self) -> bool:
@@ -315,15 +323,15 @@ def _matcher(level: str):
 def _guess_level(regions: pd.Series, matcher_for) -> tuple[str | None, str]:
     vals = [v for v in pd.unique(regions) if v and not is_summary_label(v)][:400]
     if not vals:
-        return None, "no region values"
+        return None, "没有地区值 / no region values"
     codes = [v for v in vals if _CODE.match(v)]
     if len(codes) >= 0.8 * len(vals):
         six = [c[:6] for c in codes]
         if all(c.endswith("0000") for c in six):
-            return "province", "codes end in 0000"
+            return "province", "代码以 0000 结尾 / codes end in 0000"
         if all(c.endswith("00") for c in six):
-            return "city", "codes end in 00"
-        return "county", "six-digit county codes"
+            return "city", "代码以 00 结尾 / codes end in 00"
+        return "county", "六位县级代码 / six-digit county codes"
     best, best_share = None, -1.0
     for lv in LEVELS:
         try:
@@ -333,7 +341,7 @@ def _guess_level(regions: pd.Series, matcher_for) -> tuple[str | None, str]:
         share = m["status"].isin(["exact", "normalized", "remapped"]).mean()
         if share > best_share + 0.05:
             best, best_share = lv, share
-    return best, f"{best_share:.0%} of names match at level {best}"
+    return best, f"{best_share:.0%} 的名称在{_LEVEL_ZH[best]}匹配 / {best_share:.0%} of names match at level {best}"
 
 
 def _match(pairs: pd.DataFrame, level: str, matcher_for, year) -> pd.DataFrame:
@@ -555,7 +563,7 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
         if level is None:
             return _error_result(raw, "无法判断地区层级，请选择（省/市/县）。 / Cannot tell the region level: "
                                       "please choose province, city or county.")
-        warnings.append(f"level guessed: {level} ({why})")
+        warnings.append(f"地区层级按数据判断为{_LEVEL_ZH[level]}（{why}），可在上方修改。 / level guessed: {level} ({why}); change it above.")
     status_u = np.full(len(pairs), "", dtype=object)
     code_u = np.full(len(pairs), None, dtype=object)
     note_u = np.full(len(pairs), "", dtype=object)
@@ -738,8 +746,27 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
     if not len(observations):
         report.errors.append("没有可导入的数据：请查看各行原因。 / Nothing to import: see the reason given for each row.")
     if len(dup_idx):
-        warnings.append(f"{len(dup_idx)} duplicate region-year-indicator figure(s): the first one is kept")
-    return ImportResult(observations, catalog, report, row_outcomes, level)
+        warnings.append(f"{len(dup_idx)} 个地区-年份-指标重复的数值：保留第一个。 / "
+                        f"{len(dup_idx)} duplicate region-year-indicator figure(s): the first one is kept")
+    return ImportResult(observations, catalog, report, row_outcomes, level, _user_target(catalog, meta, warnings))
+
+
+def _user_target(catalog: pd.DataFrame, meta: IndicatorMeta, warnings: list[str]) -> pd.DataFrame:
+    """The user's target as a row of the bundled targets table. National scope: it applies wherever
+    the indicator is shown (a province's own target would come first, as for bundled targets)."""
+    if meta.target is None:
+        return pd.DataFrame(columns=TARGET_COLUMNS)
+    if len(catalog) != 1 or meta.direction not in (-1, 1):
+        warnings.append("目标值未保存：只适用于只含一个指标、且有“越高越好/越低越好”方向的表格。 / "
+                        "Target not kept: it needs a one-indicator table whose direction is higher or lower is better.")
+        return pd.DataFrame(columns=TARGET_COLUMNS)
+    row = catalog.iloc[0]
+    return pd.DataFrame([{
+        "id": f"user_{row['id']}", "indicator": row["id"], "indicator_text": row["name_zh"],
+        "comparator": ">=" if meta.direction > 0 else "<=", "value": float(meta.target), "unit": row["unit_zh"],
+        "target_year": meta.target_year, "scope": "national", "scope_code": "", "scope_name": "全国",
+        "document": meta.target_document.strip() or "用户填写的目标 / a target entered by the user", "quote": ""}],
+        columns=TARGET_COLUMNS)
 
 
 def _candidates_text(r) -> str:

@@ -24,6 +24,9 @@ CATALOG_COLUMNS = ["id", "name_zh", "name_en", "domain", "unit_zh", "unit_en", "
                    "levels", "definition_zh", "definition_en", "source", "caveats_zh",
                    "caveats_en", "agencies", "variant_of", "variant"]
 
+TARGET_COLUMNS = ["id", "indicator", "indicator_text", "comparator", "value", "unit", "target_year",
+                  "scope", "scope_code", "scope_name", "document", "quote"]
+
 # Flags a value may carry (several are joined by ";"); see data/bundled/README.md.
 FLAGS = ("series_break", "suspect_jump", "suspect_value", "estimate", "imputed")
 
@@ -137,18 +140,20 @@ def _with_levels(obs: pd.DataFrame, catalog: pd.DataFrame) -> pd.DataFrame:
     return obs.assign(level=obs["level"].fillna(guess) if "level" in obs.columns else guess)
 
 
-def load_store(extra: list[tuple[pd.DataFrame, pd.DataFrame]] | None = None,
+def load_store(extra: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] | None = None,
                root: Path = BUNDLED) -> Store:
-    """Load the bundled dataset, plus user datasets given as (observations, catalog rows).
+    """Load the bundled dataset, plus user datasets given as (observations, catalog rows, targets).
 
     User catalog ids must not reuse a bundled id: a saved dataset never silently
     replaces official figures.
     """
     obs = pd.read_parquet(root / "observations.parquet")
     cat = _read_catalog(root / "indicators.csv")
+    target_parts = []
     if extra:
         obs_parts, cat_parts = [obs], [cat]
-        for o, c in extra:
+        for o, c, tg in extra:
+            target_parts.append(tg)
             c = c.reset_index() if "id" not in c.columns else c
             clash = set(c["id"]) & set(pd.concat(cat_parts)["id"])
             if clash:
@@ -163,7 +168,11 @@ def load_store(extra: list[tuple[pd.DataFrame, pd.DataFrame]] | None = None,
         cat = pd.concat(cat_parts, ignore_index=True)
     targets = pd.read_csv(root / "targets.csv", dtype={"scope_code": str, "indicator": str},
                           keep_default_na=False, na_values={"value": [""], "target_year": [""]})
-    targets["target_year"] = targets["target_year"].astype("Int64")
+    if target_parts:
+        targets = pd.concat([targets, *(tg.reindex(columns=TARGET_COLUMNS) for tg in target_parts if len(tg))],
+                            ignore_index=True)
+    targets["target_year"] = pd.to_numeric(targets["target_year"], errors="coerce").astype("Int64")
+    targets["value"] = pd.to_numeric(targets["value"], errors="coerce")
     return Store(
         observations=obs,
         catalog=cat.set_index("id", drop=False).rename_axis(None),

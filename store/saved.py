@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from store.ingest import CATALOG_COLUMNS, OBSERVATION_COLUMNS, ImportResult
+from store.ingest import CATALOG_COLUMNS, OBSERVATION_COLUMNS, TARGET_COLUMNS, ImportResult
 
 MANIFEST = "manifest.json"
 LIST_COLUMNS = ["id", "name", "description", "source", "level", "indicators", "regions", "year_min", "year_max",
@@ -169,6 +169,8 @@ def save_dataset(result: ImportResult, name: str, description: str = "", source:
             "year_max": int(obs["year"].max()), "observations": len(obs),
             "uploaded_at": stamp.isoformat(timespec="seconds"),
             "catalog": [{k: _clean_json(v) for k, v in row.items()} for row in catalog.to_dict("records")],
+            "targets": [{k: _clean_json(v) for k, v in row.items()}
+                        for row in result.targets.reindex(columns=TARGET_COLUMNS).to_dict("records")],
         }
         manifest = {"version": 1, "datasets": [*manifest["datasets"], entry]}
         _write_manifest(root, manifest)
@@ -185,8 +187,8 @@ def list_datasets(root: str | os.PathLike | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=LIST_COLUMNS)
 
 
-def load_all(root: str | os.PathLike | None = None) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
-    """(observations, catalog) per saved dataset, for ``load_store(extra=...)``.
+def load_all(root: str | os.PathLike | None = None) -> list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    """(observations, catalog, targets) per saved dataset, for ``load_store(extra=...)``.
 
     A dataset whose file is missing or unreadable (or an unreadable manifest)
     is left out with a warning rather than breaking the whole app.
@@ -199,7 +201,8 @@ def load_all(root: str | os.PathLike | None = None) -> list[tuple[pd.DataFrame, 
         except Exception as exc:  # noqa: BLE001
             warnings.warn(f"saved dataset {d['id']} unreadable: {exc}", stacklevel=2)
             continue
-        out.append((obs[OBSERVATION_COLUMNS], pd.DataFrame(d["catalog"], columns=CATALOG_COLUMNS)))
+        out.append((obs[OBSERVATION_COLUMNS], pd.DataFrame(d["catalog"], columns=CATALOG_COLUMNS),
+                    pd.DataFrame(d.get("targets", []), columns=TARGET_COLUMNS)))
     return out
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,8 @@ def test_round_trip_list_and_delete(tmp_path):
     assert (row["regions"], row["year_min"], row["year_max"], row["observations"]) == (31, 2010, 2016, 217)
     assert row["uploaded_at"].startswith("20")
     loaded = load_all(root=tmp_path)
-    obs, cat = loaded[0]
+    obs, cat, targets = loaded[0]
+    assert targets.empty                                        # no target was set
     pd.testing.assert_frame_equal(obs, make_result("a").observations)
     assert cat.loc[0, "id"] == "user_a_0123456789" and cat.loc[0, "name_zh"] == "指标a"
     delete_dataset(a, root=tmp_path)
@@ -194,7 +196,7 @@ def _assert_consistent(store_root: Path) -> pd.DataFrame:
     listed = list_datasets(root=store_root)
     loaded = load_all(root=store_root)
     assert len(loaded) == len(listed)  # every listed dataset loads, completely
-    for (obs, cat), n in zip(loaded, listed["observations"]):
+    for (obs, cat, _), n in zip(loaded, listed["observations"]):
         assert len(obs) == n and obs["value"].notna().all() and len(cat) == 1
     return listed
 
@@ -221,3 +223,27 @@ def test_killed_at_random_moments_during_back_to_back_saves(tmp_path):
         listed = _assert_consistent(store_root)
         assert listed["name"].iloc[0] == "base"
     assert len(listed) >= 4  # base + at least the first save of each run
+
+
+def test_a_target_set_on_import_is_saved_and_held_against_the_figures(tmp_path):
+    model = pytest.importorskip("store.model")
+    if not (ROOT / "data" / "bundled" / "observations.parquet").exists():
+        pytest.skip("bundled observations not built yet")
+    from figures.map_view import applicable_target, region_table
+    from geo.regions import load_regions
+    from store.ingest import IndicatorMeta, detect_roles, import_table, read_table
+    raw = read_table("地区,年份,学前三年入园率\n北京市,2018,96.5\n河北省,2018,93.0\n广东省,2018,95.0\n".encode(), "入园率.csv")
+    meta = IndicatorMeta(name_zh="学前三年入园率", unit_zh="%", domain="education", direction=1, target=95,
+                         target_year=2020, target_document="某市基本公共服务均等化规划（2016）")
+    res = import_table(raw, detect_roles(raw), meta, level="province")
+    save_dataset(res, "入园率", root=tmp_path)
+    store = model.load_store(extra=load_all(root=tmp_path))
+    iid = res.catalog["id"].iloc[0]
+    target = applicable_target(store.targets, iid, "440000")      # no provincial target: the user's national one
+    assert (target["comparator"], target["value"], target["target_year"], target["unit"]) == (">=", 95.0, 2020, "%")
+    assert target["document"] == "某市基本公共服务均等化规划（2016）"
+    table = region_table(store.values(iid, "province", 2018), load_regions("province"), 1, target=target)
+    assert table.set_index("code")["meets"].loc[["110000", "130000", "440000"]].tolist() == [True, False, True]
+    # no direction (context) or several indicators: nothing to hold the figures against, and the report says so
+    context = import_table(raw, detect_roles(raw), replace(meta, direction=0), level="province")
+    assert context.targets.empty and any("目标值未保存" in w for w in context.report.warnings)

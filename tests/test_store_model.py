@@ -103,19 +103,19 @@ def test_extra_user_dataset_merges_and_cannot_replace_official(store):
                         "flag": ["", ""], "source": ["user:demo", "user:demo"]})
     cat = pd.DataFrame([{"id": "user_libraries", "name_zh": "公共图书馆", "name_en": "Libraries",
                          "domain": "culture_sports", "direction": 1, "levels": "province"}])
-    s = load_store(extra=[(obs, cat)])
+    s = load_store(extra=[(obs, cat, pd.DataFrame())])
     v = s.values("user_libraries", "province", 2020)
     assert v["value"].tolist() == [1.5, 2.0]
     assert s.catalog.loc["user_libraries", "direction"] == 1
     assert len(s.observations) == len(store.observations) + 2
     # level from the catalog when it names one: 500000 is also the province code
     city = cat.assign(id="user_city", levels="city")
-    s2 = load_store(extra=[(obs.assign(code="500000", indicator="user_city").iloc[:1], city)])
+    s2 = load_store(extra=[(obs.assign(code="500000", indicator="user_city").iloc[:1], city, pd.DataFrame())])
     assert s2.values("user_city", "city", 2020)["code"].tolist() == ["500000"]
     assert s2.values("user_city", "province", 2020).empty
     clash = cat.assign(id="beds_per_1000")
     with pytest.raises(ValueError, match="beds_per_1000"):
-        load_store(extra=[(obs.assign(indicator="beds_per_1000"), clash)])
+        load_store(extra=[(obs.assign(indicator="beds_per_1000"), clash, pd.DataFrame())])
 
 
 def test_targets_loaded_with_types(store):

@@ -182,3 +182,22 @@ def test_targets_page_guangdong_button_computes_the_gap_over_its_cities():
     fig = figures(at)[0]
     assert _arr(fig["data"][0]["y"]) == pytest.approx(frame["gap"].to_numpy())
     assert any("估算" in c.value for c in at.caption)    # prefecture spending is flagged as estimates
+
+
+def test_a_target_entered_with_an_upload_drives_the_map_cards_and_the_targets_page(tmp_path, monkeypatch):
+    from store import saved
+    from store.ingest import IndicatorMeta, detect_roles, import_table, read_table
+    monkeypatch.setenv("ATLAS_USER_DATA", str(tmp_path))
+    raw = read_table("地区,年份,学前三年入园率\n北京市,2018,96.5\n河北省,2018,93.0\n广东省,2018,95.0\n".encode(), "入园率.csv")
+    meta = IndicatorMeta(name_zh="学前三年入园率", unit_zh="%", domain="education", direction=1, target=95,
+                         target_year=2020, target_document="某市基本公共服务均等化规划（2016）")
+    result = import_table(raw, detect_roles(raw), meta, level="province")
+    saved.save_dataset(result, "入园率", root=tmp_path)
+    iid = result.catalog["id"].iloc[0]
+    at = open_page("views/map.py", {"ind": iid, "year": "2018"})
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["达标地区数"] == "2 / 3"                         # 北京 96.5 and 广东 95.0 reach 95; 河北 93.0 doesn't
+    gap = open_page("views/map.py", {"ind": iid, "year": "2018", "mode": "gap_target"})
+    assert not any("没有量化目标" in c.value for c in gap.caption)   # the gap-to-target view is available
+    listed = open_page("views/targets.py")
+    assert "学前三年入园率（全国）" in [tab.label for tab in listed.tabs]     # a tab of its own, like the plans' targets
