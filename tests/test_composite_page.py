@@ -213,12 +213,39 @@ def test_weights_figure_has_one_trace_per_domain(tiny):
 
 
 def test_index_spec_round_trip_and_fallbacks(tiny):
-    assert cf.parse_spec("") == ("minmax", "equal", "linear")
-    assert cf.parse_spec("zscore.entropy.topsis") == ("zscore", "entropy", "topsis")
-    assert cf.parse_spec("nonsense.custom") == ("minmax", "custom", "linear")
+    assert cf.parse_spec("") == ("minmax", "equal", "linear", ())
+    assert cf.parse_spec("zscore.entropy.topsis") == ("zscore", "entropy", "topsis", ())
+    assert cf.parse_spec("nonsense.custom") == ("minmax", "custom", "linear", ())
     assert cf.format_spec("minmax", "equal", "linear") == ""
-    assert cf.parse_spec(cf.format_spec("zscore", "domain_equal", "geometric")) == ("zscore", "domain_equal", "geometric")
+    assert cf.parse_spec(cf.format_spec("zscore", "domain_equal", "geometric")) == \
+        ("zscore", "domain_equal", "geometric", ())
+    # custom weights travel in the link, in the order of the chosen indicators
+    assert cf.format_spec("minmax", "custom", "linear", (2.0, 0.5, 1.0)) == "minmax.custom.linear.2,0.5,1"
+    assert cf.parse_spec("minmax.custom.linear.2,0.5,1") == ("minmax", "custom", "linear", (2.0, 0.5, 1.0))
+    assert cf.parse_spec("minmax.custom.linear.2,9,1")[3] == ()             # beyond the sliders' 0–5
+    assert cf.parse_spec("minmax.custom.linear.2,x")[3] == ()
+    assert cf.parse_spec("minmax.entropy.linear.2,1")[3] == ()              # weights only mean something for custom
+    assert cf.custom_weights((2.0, 0.5), 3) == (1.0, 1.0, 1.0) and cf.custom_weights((2.0, 0.5), 2) == (2.0, 0.5)
     store, _ = tiny
     cat = cf.candidates(store, "province")
     assert cf.chosen_indicators("toilets_per_10k,beds_per_1000,nope", cat) == ["toilets_per_10k", "beds_per_1000"]
     assert cf.chosen_indicators("nope", cat) == cf.default_selection(cat)
+
+
+def test_a_link_with_custom_weights_restores_the_sliders_and_the_index():
+    from streamlit.testing.v1 import AppTest
+    store = load_store()
+    choice = cf.default_choice(store, "province")
+    inds = choice.indicators[:3]
+    weights = (2.0, 0.5, 1.0)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"inds": ",".join(inds), "index": "minmax.custom.linear." + ",".join(f"{w:g}" for w in weights),
+                            "year": str(choice.year)})
+    at.switch_page("views/composite.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [at.sidebar.slider(key=f"cmp-w-{i}").value for i in inds] == list(weights)
+    shown = [v for trace in figures(at)[2]["data"] for v in array(trace["x"])]
+    assert sorted(shown) == pytest.approx(sorted(100 * w / sum(weights) for w in weights))
+    # moving a slider writes the new weights back into the link
+    at.sidebar.slider(key=f"cmp-w-{inds[1]}").set_value(3.0).run()
+    assert at.query_params["index"] in ("minmax.custom.linear.2,3,1", ["minmax.custom.linear.2,3,1"])

@@ -35,11 +35,17 @@ with st.sidebar:
             controls.update_view(year=years[-1])
         controls.select("year", years, t("composite.year", lang), help=t("composite.year_help", lang))
     spec_keys = ("cmp-method", "cmp-weighting", "cmp-aggregation")
-    for key, value in zip(spec_keys, cf.parse_spec(view.index_spec)):
+    *spec, linked_weights = cf.parse_spec(view.index_spec)
+    for key, value in zip(spec_keys, spec):
         st.session_state[key] = value
+    weight_keys = [f"cmp-w-{i}" for i in chosen]
+    for key, value in zip(weight_keys, cf.custom_weights(linked_weights, len(chosen))):
+        st.session_state[key] = value                      # the link owns the sliders, as it owns the radios
 
     def _spec_changed():
-        controls.update_view(index_spec=cf.format_spec(*(st.session_state[k] for k in spec_keys)))
+        parts = [st.session_state[k] for k in spec_keys]
+        weights = tuple(st.session_state[k] for k in weight_keys) if parts[1] == "custom" else ()
+        controls.update_view(index_spec=cf.format_spec(*parts, weights))
 
     method = st.radio(t("composite.method", lang), cf.METHODS, key="cmp-method", on_change=_spec_changed,
                       format_func=lambda m: t(f"composite.method.{m}", lang))
@@ -48,7 +54,9 @@ with st.sidebar:
     custom = ()
     if weighting == "custom":
         st.caption(t("composite.custom_help", lang))
-        custom = tuple(st.slider(names.get(i, i), 0.0, 5.0, 1.0, 0.5, key=f"cmp-w-{i}") for i in chosen)
+        lo, hi, step = cf.CUSTOM_WEIGHTS
+        custom = tuple(st.slider(names.get(i, i), lo, hi, step=step, key=key, on_change=_spec_changed)
+                       for i, key in zip(chosen, weight_keys))
     aggregation = st.radio(t("composite.aggregation", lang), cf.AGGREGATIONS, key="cmp-aggregation",
                            on_change=_spec_changed, format_func=lambda a: t(f"composite.aggregation.{a}", lang))
     draws = st.select_slider(t("composite.draws", lang), [200, 500, 1000, 2000, 5000], value=1000, key="cmp-draws")
