@@ -152,8 +152,8 @@ def build_index(store, choice: IndexChoice, level: str, regions: pd.DataFrame, l
 def sensitivity(store, choice: IndexChoice, level: str, regions: pd.DataFrame, result: IndexResult,
                 n_draws: int = 1000, seed: int = 0) -> pd.DataFrame | None:
     """Median rank and 5–95 % band per region when the weights are redrawn around the chosen ones
-    (engine: `rank_sensitivity`). None for TOPSIS, which the engine's band does not cover."""
-    if choice.aggregation == "topsis" or result.note:
+    (engine: `rank_sensitivity`); None when the index itself could not be built."""
+    if result.note:
         return None
     X = indicator_matrix(store, choice.indicators, level, choice.year, regions)
     directions = store.catalog.loc[list(choice.indicators), "direction"].to_numpy(int)

@@ -171,19 +171,34 @@ def topsis(X, directions, weights="equal"):
     [0.0, 0.5, 1.0]
     """
     X, d = _matrix(X, directions)
+    complete, R, w = _topsis_parts(X, d, weights)
+    out = np.full(X.shape[0], np.nan)
+    out[complete] = _topsis_closeness(R, d, w[:, None])[:, 0]
+    return out
+
+
+def _topsis_parts(X, d, weights):
+    """The complete rows, their vector-normalised values and the weights TOPSIS uses."""
     complete = ~np.isnan(X).any(axis=1)
     Xc = X[complete]
     norm = np.sqrt((Xc**2).sum(axis=0))
     R = np.divide(Xc, norm, out=np.zeros_like(Xc), where=norm > 0)
     w = _weights(weights, normalise(X, d)) if isinstance(weights, str) else _weights(weights, X)
-    V = R * w
-    best = np.where(d > 0, V.max(axis=0), V.min(axis=0))
-    worst = np.where(d > 0, V.min(axis=0), V.max(axis=0))
-    dp = np.sqrt(((V - best) ** 2).sum(axis=1))
-    dm = np.sqrt(((V - worst) ** 2).sum(axis=1))
-    tot = dp + dm
-    out = np.full(X.shape[0], np.nan)
-    out[complete] = np.divide(dm, tot, out=np.full_like(dm, 1.0), where=tot > 0)
+    return complete, R, w
+
+
+def _topsis_closeness(R, d, W, chunk=64):
+    """Closeness of the rows of R for each weight vector in W (m, k) -> (n, k); `chunk` weight
+    vectors at a time, so a county-level band needs ~100 MB rather than gigabytes."""
+    out = np.empty((R.shape[0], W.shape[1]))
+    for start in range(0, W.shape[1], chunk):
+        V = R[:, :, None] * W[None, :, start:start + chunk]            # (n, m, k)
+        hi, lo = V.max(axis=0), V.min(axis=0)                          # (m, k)
+        best, worst = np.where(d[:, None] > 0, hi, lo), np.where(d[:, None] > 0, lo, hi)
+        dp = np.sqrt(((V - best) ** 2).sum(axis=1))
+        dm = np.sqrt(((V - worst) ** 2).sum(axis=1))
+        tot = dp + dm
+        out[:, start:start + chunk] = np.divide(dm, tot, out=np.ones_like(dm), where=tot > 0)
     return out
 
 
@@ -207,20 +222,27 @@ def rank_sensitivity(
     they average to the base weights; smaller ``concentration`` = wider spread
     (concentration * m = 1 per indicator is uniform over all weightings when
     the base is equal). Seeded, so the same call gives the same band.
-    Returns the median rank and the 5-95 % band per region (0 for incomplete regions).
+    ``aggregation`` "topsis" redraws the weights of `topsis` (``method`` is not used: TOPSIS
+    normalises by vector length). Returns the median rank and the 5-95 % band per region
+    (0 for incomplete regions).
     """
     X, d = _matrix(X, directions)
-    floor = 0.01 if aggregation == "geometric" else 0.0
-    base = composite_index(X, d, weights, method, aggregation, floor)
+    if aggregation == "topsis":
+        keep, R, base_weights = _topsis_parts(X, d, weights)
+        base_rank = _rank(topsis(X, d, base_weights))
+    else:
+        floor = 0.01 if aggregation == "geometric" else 0.0
+        base = composite_index(X, d, weights, method, aggregation, floor)
+        keep, base_weights, base_rank = ~np.isnan(base.score), base.weights, base.rank
     rng = np.random.default_rng(seed)
-    alpha = np.maximum(concentration * X.shape[1] * base.weights, 1e-3)
+    alpha = np.maximum(concentration * X.shape[1] * base_weights, 1e-3)
     W = rng.dirichlet(alpha, size=n_draws).T  # (m, n_draws)
-    keep = ~np.isnan(base.score)
     ranks = np.zeros((n_draws, X.shape[0]))
-    scores = np.ascontiguousarray(_aggregate(base.normalised[keep], W, aggregation).T)  # (draws, n_kept)
+    scores = _topsis_closeness(R, d, W) if aggregation == "topsis" else _aggregate(base.normalised[keep], W, aggregation)
+    scores = np.ascontiguousarray(scores.T)  # (draws, n_kept)
     order = np.argsort(-scores, axis=1)  # rank along contiguous rows: much faster than axis 0
     r = np.empty(order.shape)
     np.put_along_axis(r, order, np.broadcast_to(np.arange(1.0, order.shape[1] + 1), order.shape), axis=1)
     ranks[:, keep] = r
     pct = np.percentile(ranks, [50, 5, 95], axis=0)
-    return RankSensitivity(base.rank, pct[0], pct[1], pct[2], int(n_draws), int(seed))
+    return RankSensitivity(base_rank, pct[0], pct[1], pct[2], int(n_draws), int(seed))

@@ -124,8 +124,13 @@ def test_sensitivity_band_is_the_engines_and_map_hover_quotes_it(tiny):
     chosen = [tr for tr in fig.data if tr.name == "Rank with the chosen weights"][0]
     order = np.argsort(rs.base_rank)
     assert list(chosen.x) == rs.base_rank[order].tolist()
-    assert cf.sensitivity(store, cf.IndexChoice(INDICATORS, 2016, aggregation="topsis"), "province", regions,
-                          result) is None
+    # TOPSIS gets its band too, from the same engine
+    top_choice = cf.IndexChoice(INDICATORS, 2016, aggregation="topsis")
+    top = cf.build_index(store, top_choice, "province", regions, "en")
+    top_band = cf.sensitivity(store, top_choice, "province", regions, top, n_draws=400, seed=0)
+    top_rs = rank_sensitivity(_X(), DIRECTIONS, aggregation="topsis", n_draws=400, seed=0)
+    assert top_band["median_rank"].tolist() == top_rs.median_rank.tolist()
+    assert top_band["rank"].tolist() == top.table["rank"].tolist()
 
 
 def test_common_years_and_default_choice(tiny):

@@ -94,12 +94,9 @@ st.markdown(f"### {finding}")
 left, right = st.columns([3, 2], gap="medium")
 band = None
 with right:
-    if choice.aggregation == "topsis":
-        st.caption(t("composite.sensitivity_topsis", lang))
-    else:
-        with st.status(t("composite.sensitivity_running", lang, draws=draws), expanded=False) as status:
-            band = cf.sensitivity(store, choice, view.level, regions, result, n_draws=draws, seed=0)
-            status.update(label=t("composite.sensitivity_done", lang, draws=draws, seed=0), state="complete")
+    with st.status(t("composite.sensitivity_running", lang, draws=draws), expanded=False) as status:
+        band = cf.sensitivity(store, choice, view.level, regions, result, n_draws=draws, seed=0)
+        status.update(label=t("composite.sensitivity_done", lang, draws=draws, seed=0), state="complete")
     if band is not None:
         title = t("composite.rank_title", lang, stable=cf.stable_count(band), n=int(band["rank"].notna().sum()))
     else:
