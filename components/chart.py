@@ -6,7 +6,8 @@ anything is drawn. The atlas draws seven trace types; a plotly.js bundle of just
 (``figures.bundle``, 1.5 MB, built by ``scripts/plotly_bundle/build.sh``)
 evaluates in ~0.6 s. ``preload()`` starts loading it, and the map's boundary file, with the first
 message a page gets, while Streamlit is still drawing the sidebar; a figure then only waits for
-what is left. Figures are drawn one at a time, maps first (chart.js). The figure itself travels as Plotly's JSON (typed arrays kept), as with st.plotly_chart.
+what is left. Figures are drawn one at a time, maps first (chart.js). The figure itself travels
+as Plotly's JSON (typed arrays kept), as with st.plotly_chart.
 """
 from __future__ import annotations
 

@@ -97,9 +97,8 @@ def edit_meta(raw: RawTable, store, lang: str) -> tuple[IndicatorMeta, str | Non
     document = cols[2].text_input(t("imp.target_document", lang), key=f"tgd-{raw.digest}", disabled=context)
     meta = IndicatorMeta(name_zh=name_zh, name_en=name_en or name_zh, unit_zh=unit, unit_en=unit, domain=domain,
                          direction=direction, source=hints.get("source", ""),
-                         caveats_zh="；".join(raw.notes), target=None if context else target,
-                         target_year=None if context or target_year is None else int(target_year),
-                         target_document="" if context else document)
+                         caveats_zh="；".join(raw.notes), target=target,
+                         target_year=None if target_year is None else int(target_year), target_document=document)
     return meta, level
 
 

@@ -188,6 +188,7 @@ def figure_view(fig, headline: str | None, source: str, *, key: str, name: str |
             _data_buttons(data, _file_name(name or key), {"title": _plain(headline), "source": source,
                                                           **(notes or {})}, view.lang, key)
 
+
 def _data_buttons(frame, name: str, notes: dict, lang: str, key: str) -> None:
     """CSV and XLSX of the numbers behind the figure (formula-safe, notes inside, built on click)."""
     from components.downloads import download_buttons

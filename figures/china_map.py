@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from figures.classify import Classes
-from figures.style import FONT_FAMILY, NO_DATA_COLOR, BORDER_COLOR
+from figures.style import FONT_FAMILY, NO_DATA_COLOR, BORDER_COLOR, TEXT_COLOR
 
 NATIONAL_LON = (73.4, 135.2)
 NATIONAL_LAT = (18.0, 53.6)
@@ -26,7 +26,7 @@ INSET_LON = (106.5, 123.0)
 INSET_LAT = (2.8, 24.5)
 _PROJECTION = {"type": "conic equal area", "parallels": [25, 47], "rotation": {"lon": 105}}
 # The selected region's outline, drawn over the map: visible even for a city district at national scale.
-SELECTED_LINE = {"color": "#1f2933", "width": 2.5}
+SELECTED_LINE = {"color": TEXT_COLOR, "width": 2.5}
 
 
 @dataclass

@@ -55,6 +55,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from i18n import t
 from store.ingest_clean import (clean_cell, clean_label, neutralise_formula, neutralise_frame, nfkc,
                                 parse_numbers, parse_year, parse_years)
 from store.ingest_read import IngestError, Limits, RawTable, list_sheets, read_table
@@ -71,7 +72,6 @@ CATALOG_COLUMNS = ["id", "name_zh", "name_en", "domain", "unit_zh", "unit_en", "
                    "definition_zh", "definition_en", "source", "caveats_zh", "caveats_en", "agencies",
                    "variant_of", "variant"]
 LEVELS = ("province", "city", "county")
-_LEVEL_ZH = {"province": "省级", "city": "地市级", "county": "县级"}
 LEVEL_ALIASES = {"prefecture": "city", "省": "province", "省级": "province", "市": "city", "地级": "city",
                  "地级市": "city", "县": "county", "县级": "county", "区县": "county"}
 ROW_OUTCOME_COLUMNS = ["row", "region", "outcome", "reason", "detail", "values", "missing", "rejected_cells"]
@@ -279,6 +279,10 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
 
 
+def _no_target() -> pd.DataFrame:
+    return pd.DataFrame(columns=TARGET_COLUMNS)
+
+
 @dataclass
 class ImportResult:
     """observations (OBSERVATION_COLUMNS), catalog (CATALOG_COLUMNS), report, row_outcomes, level used."""
@@ -287,7 +291,7 @@ class ImportResult:
     report: ImportReport
     row_outcomes: pd.DataFrame
     level: str | None = None
-    targets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TARGET_COLUMNS))
+    targets: pd.DataFrame = field(default_factory=_no_target)
 
     @property
     def ok(self) -> bool:
@@ -341,7 +345,7 @@ def _guess_level(regions: pd.Series, matcher_for) -> tuple[str | None, str]:
         share = m["status"].isin(["exact", "normalized", "remapped"]).mean()
         if share > best_share + 0.05:
             best, best_share = lv, share
-    return best, f"{best_share:.0%} 的名称在{_LEVEL_ZH[best]}匹配 / {best_share:.0%} of names match at level {best}"
+    return best, f"{best_share:.0%} 的名称在{t(f'level.{best}', 'zh')}匹配 / {best_share:.0%} of names match at level {best}"
 
 
 def _match(pairs: pd.DataFrame, level: str, matcher_for, year) -> pd.DataFrame:
@@ -563,7 +567,7 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
         if level is None:
             return _error_result(raw, "无法判断地区层级，请选择（省/市/县）。 / Cannot tell the region level: "
                                       "please choose province, city or county.")
-        warnings.append(f"地区层级按数据判断为{_LEVEL_ZH[level]}（{why}），可在上方修改。 / level guessed: {level} ({why}); change it above.")
+        warnings.append(f"地区层级按数据判断为{t(f'level.{level}', 'zh')}（{why}），可在上方修改。 / level guessed: {level} ({why}); change it above.")
     status_u = np.full(len(pairs), "", dtype=object)
     code_u = np.full(len(pairs), None, dtype=object)
     note_u = np.full(len(pairs), "", dtype=object)
@@ -755,11 +759,11 @@ def _user_target(catalog: pd.DataFrame, meta: IndicatorMeta, warnings: list[str]
     """The user's target as a row of the bundled targets table. National scope: it applies wherever
     the indicator is shown (a province's own target would come first, as for bundled targets)."""
     if meta.target is None:
-        return pd.DataFrame(columns=TARGET_COLUMNS)
+        return _no_target()
     if len(catalog) != 1 or meta.direction not in (-1, 1):
         warnings.append("目标值未保存：只适用于只含一个指标、且有“越高越好/越低越好”方向的表格。 / "
                         "Target not kept: it needs a one-indicator table whose direction is higher or lower is better.")
-        return pd.DataFrame(columns=TARGET_COLUMNS)
+        return _no_target()
     row = catalog.iloc[0]
     return pd.DataFrame([{
         "id": f"user_{row['id']}", "indicator": row["id"], "indicator_text": row["name_zh"],

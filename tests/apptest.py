@@ -22,11 +22,15 @@ def open_page(view: str, params: dict | None = None, state: dict | None = None, 
     return at
 
 
+def chart_data(at) -> list[dict]:
+    """What every components.chart element sent (the preload first), as the browser gets it."""
+    return [json.loads(element.proto.json) for element in at.get("bidi_component")
+            if element.proto.component_name == "atlas_chart"]
+
+
 def figures(at) -> list[dict]:
     """Every Plotly figure on the page (components.chart), as the JSON sent to the browser."""
-    sent = [json.loads(element.proto.json) for element in at.get("bidi_component")
-            if element.proto.component_name == "atlas_chart"]
-    return [data["figure"] for data in sent if "figure" in data]
+    return [data["figure"] for data in chart_data(at) if "figure" in data]
 
 
 def figure_array(value) -> np.ndarray:

@@ -10,7 +10,7 @@ import pytest
 from figures import bundle
 from geo.boundaries import browser_geojson_name
 from i18n import t
-from tests.apptest import figures, open_page
+from tests.apptest import chart_data, figures, open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,7 +51,7 @@ def test_every_figure_the_pages_draw_is_one_the_bundle_can_draw():
 
 def test_the_map_page_preloads_its_boundaries_first_and_other_pages_only_the_bundle():
     at = open_page("views/map.py", {"level": "city"})
-    sent = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "atlas_chart"]
+    sent = chart_data(at)
     preload, first_map = sent[0], next(d for d in sent if "figure" in d)
     assert "figure" not in preload and preload["bundle"] == bundle.URL
     assert preload["geojson"] == first_map["geojson"] == [f"/app/static/geo/{browser_geojson_name('city')}"]
@@ -73,8 +73,7 @@ def test_a_map_names_the_base_layers_plotly_looks_up_so_they_arrive_with_its_bou
     from components.chart import topojson_names
     for page, params in (("views/map.py", {}), ("views/map.py", {"level": "county", "scope": "44"}),
                          ("views/map.py", {"level": "city", "region": "440300"})):
-        sent = [json.loads(e.proto.json) for e in open_page(page, params).get("bidi_component")
-                if e.proto.component_name == "atlas_chart" and "figure" in json.loads(e.proto.json)]
+        sent = [d for d in chart_data(open_page(page, params)) if "figure" in d]
         maps = [d for d in sent if d["geojson"]]
         assert maps, page
         for d in maps:
