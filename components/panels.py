@@ -88,13 +88,14 @@ def region_panel(view: ViewState, store, meta: pd.Series, table: pd.DataFrame, l
         return
     row = row.iloc[0]
     with st.container(border=True):
-        cols = st.columns([2, 2, 3, 2])
+        cols = st.columns([1.8, 2.4, 2.8, 2.5])      # it sits under the map, in the map's column
         cols[0].markdown(f"#### {escape(str(row['label']))}")
         cols[0].caption(view.region)
+        label = f"{t('panel.value', lang)} ({meta[f'unit_{lang}']})" if meta[f"unit_{lang}"] else t("panel.value", lang)
         if np.isnan(row["value"]):
-            cols[1].metric(t("panel.value", lang), t("common.no_data", lang))
+            cols[1].metric(label, t("common.no_data", lang))
         else:
-            cols[1].metric(t("panel.value", lang), f"{fmt(row['value'])} {meta[f'unit_{lang}']}",
+            cols[1].metric(label, fmt(row["value"]),
                            delta=t("panel.rank", lang, rank=int(row["rank"]), n=table.attrs["n_with_data"]),
                            delta_color="off")
             if pd.notna(row["meets"]):
@@ -110,7 +111,7 @@ def region_panel(view: ViewState, store, meta: pd.Series, table: pd.DataFrame, l
                 target_level = "city" if view.level == "province" else "county"
                 controls.update_view(scope=data.province_of(view.region), level=target_level, region="")
                 st.rerun()
-        if cols[3].button(t("profile.open", lang), key="open-profile", icon="📋"):
+        if cols[3].button(t("profile.open", lang), key="open-profile", icon=":material/location_city:"):
             st.switch_page("views/profile.py")
         if cols[3].button(t("panel.clear", lang), key="clear-region"):
             controls.update_view(region="")

@@ -58,6 +58,8 @@ with left:
     presenter.figure_view(fig, headline, source, key=f"map-{view.level}-{view.scope}", on_click=select_region,
                           notes={"year": str(year), "unit": unit},
                           data=table[["code", "name", "name_en", "value", "rank", "gap_avg_pct", "flag"]])
+    if view.region and meta is not None:
+        panels.region_panel(view, store, meta, table, lang)   # under the map that was clicked, not below the bars
 if meta is None:
     st.stop()
 with right:
@@ -69,8 +71,6 @@ with right:
                           slide=False, export_size=(1200, 1400))
 
 # ── caption ──────────────────────────────────────────────────────────────────
-if view.region:
-    panels.region_panel(view, store, meta, table, lang)
 panels.source_note(store, meta, target, table, lang)
 
 if st.session_state.get("playing"):
