@@ -12,7 +12,7 @@ three levels loaded. The baseline is scripts/naive_map_app.py: the same chorople
 st.plotly_chart with the detail GeoJSON embedded in the figure. Two floors frame the cold load:
 a Streamlit page with a headline and a slider and no chart (no Streamlit page loads faster),
 and st.plotly_chart drawing one small polygon (Streamlit's own plotly.js, which the app no
-longer loads). County level has no bundled figures, so a benchmark dataset of random values for
+longer loads); a third, the atlas's city map alone, shows what the rest of the page adds. County level has no bundled figures, so a benchmark dataset of random values for
 every county is saved to a temporary user-data folder first (never the app's own data folder).
 """
 from __future__ import annotations
@@ -233,7 +233,7 @@ def main() -> None:
             rows.append((level, load, year, sent, base_load, base_year, base_sent, off_host, again, shell,
                          (min(loads), max(loads)), float(np.median(added))))
         floors = {}
-        for mode, at_least in (("bare", 0), ("floor", 1)):
+        for mode, at_least in (("bare", 0), ("floor", 1), ("atlas-city", 340)):
             floor_app, floor_url = serve(naive_dir / "app.py", naive_dir, env, [mode, str(ROOT)])
             warm_up(browser, floor_url, at_least)
             cold, again = [], []
@@ -264,6 +264,8 @@ def main() -> None:
           f"repeat visit {floors['bare'][1]:.2f} s")
     print(f"floor: st.plotly_chart (Streamlit's plotly.js) drawing one small polygon: cold {floors['floor'][0]:.2f} s, "
           f"repeat visit {floors['floor'][1]:.2f} s")
+    print(f"floor: the atlas's city map alone (headline, slider, map; no other controls, cards or bar): cold "
+          f"{floors['atlas-city'][0]:.2f} s, repeat visit {floors['atlas-city'][1]:.2f} s")
     print(f"server memory (RSS) with all three levels loaded: {memory:.0f} MB (budget ≤ 600 MB)")
     for level, indicator, _ in cases:
         print(f"server time per rerun, {level}: {server_rerun_ms(level, indicator or None, user_dir):.0f} ms "
