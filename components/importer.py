@@ -6,6 +6,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from figures.style import ERROR_COLOR
 from i18n import t
 from store.ingest import IndicatorMeta, RawTable, Roles
 
@@ -15,15 +16,21 @@ SHAPES = ("long", "wide_year", "wide_indicator")
 
 def file_uploader(label: str, *, types: list[str], key: str, lang: str, help: str | None = None):
     """st.file_uploader whose own words (its button, the size and type line) speak the page language.
-    Streamlit writes them in English only, so on a Chinese page CSS scoped to this widget replaces them."""
+    Streamlit writes them in English only, so on a Chinese page CSS scoped to this widget replaces them.
+    A file the browser refuses (wrong type, over the size limit, more than one) gets a visible line
+    saying what is accepted: Streamlit shows only a red chip, its reason in an English tooltip."""
+    mb, zone = st.get_option("server.maxUploadSize"), f".st-key-{key} [data-testid='stFileUploaderDropzone']"
+    listed = ("、" if lang == "zh" else ", ").join(x.upper() for x in types)
+    css = (f"{zone}:has([data-testid='stFileChip'][aria-invalid='true'])::after {{content: "
+           f"{_css_text(t('common.upload_rejected', lang, mb=mb, types=listed))}; color: {ERROR_COLOR}; "
+           f"font-size: 0.875rem; align-self: center; padding: 0 0.75rem}}")
     if lang != "en":
-        limit = t("common.upload_limit", lang, mb=st.get_option("server.maxUploadSize"),
-                  types="、".join(x.upper() for x in types))
-        zone = f".st-key-{key} [data-testid='stFileUploaderDropzone']"
         button, line = f"{zone} button [data-testid='stMarkdownContainer'] p", \
             f"{zone} [data-testid='stFileUploaderDropzoneInstructions'] span"
-        st.html(f"<style>{button}, {line} {{font-size: 0}} {button}::after {{content: {_css_text(t('common.upload', lang))}; "
-                f"font-size: 0.875rem}} {line}::after {{content: {_css_text(limit)}; font-size: 0.875rem}}</style>")
+        css += (f" {button}, {line} {{font-size: 0}} {button}::after {{content: {_css_text(t('common.upload', lang))}; "
+                f"font-size: 0.875rem}} {line}::after {{content: "
+                f"{_css_text(t('common.upload_limit', lang, mb=mb, types=listed))}; font-size: 0.875rem}}")
+    st.html(f"<style>{css}</style>")
     return st.file_uploader(label, type=types, key=key, help=help)
 
 

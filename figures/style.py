@@ -8,6 +8,7 @@ NO_DATA_COLOR = "#e4e6ea"
 BORDER_COLOR = "#ffffff"
 AVERAGE_COLOR = "#1f2933"
 TARGET_COLOR = "#b22c2c"
+ERROR_COLOR = "#b22c2c"     # the theme's red (primaryColor in .streamlit/config.toml): refusals in the UI
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 GROUP_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]

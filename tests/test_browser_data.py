@@ -73,3 +73,24 @@ def test_the_uploader_speaks_the_page_language(page, app_url):
     page.locator('[data-testid="stFileUploaderDropzone"]').wait_for(timeout=60_000)
     # ... and stay on an English one.
     assert page.evaluate(UPLOADER_WORDS) == ["Upload", "50MB per file • CSV, TSV, TXT, XLSX, XLS"]
+
+
+REFUSAL = "() => getComputedStyle(document.querySelector('.st-key-upload [data-testid=stFileUploaderDropzone]'), '::after').content"
+
+
+def test_a_refused_file_says_what_is_accepted(page, app_url, tmp_path):
+    """The browser refuses a PDF before it reaches the server; Streamlit shows only a red chip (its
+    reason in an English tooltip), so the line beside it says what the uploader takes, in the page language."""
+    pdf = tmp_path / "报告.pdf"
+    pdf.write_bytes(b"%PDF-1.4 not a table")
+    for query, words in (("", "未上传：只接受一个不超过 50 MB 的 CSV、TSV、TXT、XLSX、XLS 文件。请移除后重新选择。"),
+                         ("?lang=en", "Not uploaded: one CSV, TSV, TXT, XLSX, XLS file of at most 50 MB is accepted. "
+                                      "Remove it and choose another.")):
+        page.goto(app_url + "/data" + query)
+        wait_for_app(page)
+        page.locator('[data-testid="stFileUploaderDropzone"]').wait_for(timeout=60_000)
+        assert page.evaluate(REFUSAL) == "none"              # nothing refused yet: no line
+        page.locator('.st-key-upload [data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(pdf))
+        page.locator('.st-key-upload [data-testid="stFileChip"][aria-invalid="true"]').wait_for(timeout=30_000)
+        assert page.evaluate(REFUSAL) == f'"{words}"'
+        expect(page.locator('[data-testid="stFileUploaderDropzone"]')).to_be_visible()
