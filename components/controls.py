@@ -55,6 +55,8 @@ def language_switch() -> str:
 
 
 def level_select(lang: str) -> str:
+    # At Streamlit's padding "Province · Prefecture · County" is 16 px wider than the sidebar, and wraps.
+    st.html("<style>.st-key-w_level button { padding-left: .625rem; padding-right: .625rem; }</style>")
     return _bound(st.segmented_control, "level", "w_level", label=t("ctl.level", lang), options=list(LEVELS),
                   format_func=lambda v: t(f"level.{v}", lang), selection_mode="single")
 

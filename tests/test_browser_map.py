@@ -49,6 +49,11 @@ def test_link_restores_view_and_english_toggle(page, app_url):
     assert "2010" in headline(page)
     expect(page.get_by_text("Rank", exact=False).first).to_be_visible(timeout=60_000)
     assert "year=2010" in page.url and "lang=en" in page.url
+    # The three English level names sit on one row of the sidebar (at Streamlit's padding "County" wrapped).
+    tops = page.evaluate("() => [...document.querySelectorAll('.st-key-w_level button')]"
+                         ".map(b => [b.textContent, b.getBoundingClientRect().top])")
+    assert [name for name, _ in tops] == ["Province", "Prefecture", "County"]
+    assert len({top for _, top in tops}) == 1, tops
 
 
 def test_changing_year_updates_map_and_url(page, app_url):
