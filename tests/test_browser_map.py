@@ -54,6 +54,11 @@ def test_link_restores_view_and_english_toggle(page, app_url):
                          ".map(b => [b.textContent, b.getBoundingClientRect().top])")
     assert [name for name, _ in tops] == ["Province", "Prefecture", "County"]
     assert len({top for _, top in tops}) == 1, tops
+    # Every summary card's label is read in full (no "Population-wei…").
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stMetric]').length >= 6", timeout=60_000)
+    cut = page.evaluate("() => [...document.querySelectorAll('[data-testid=stMetricLabel] *')]"
+                        ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)")
+    assert cut == [], cut
 
 
 def test_changing_year_updates_map_and_url(page, app_url):
