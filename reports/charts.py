@@ -19,16 +19,13 @@ def _width(text: str) -> float:
 
 
 def wrap(text: str, width: float = 40) -> str:
-    """Break a headline into lines of at most `width` ems, at punctuation or spaces (Plotly titles don't wrap)."""
+    """Break a headline into lines of at most `width` ems (Plotly titles don't wrap): at punctuation,
+    and at spaces only inside a clause too long for a line, so "前 20 名" stays together."""
     if _width(text) <= width:
         return text
-    pieces, piece = [], ""
-    for c in text:
-        piece += c
-        if c in "，；：,;: ）)":
-            pieces.append(piece)
-            piece = ""
-    pieces.append(piece)
+    pieces = []
+    for clause in _split_after(text, "，；：,;:）)"):
+        pieces += _split_after(clause, " ") if _width(clause) > width else [clause]
     lines, line = [], ""
     for piece in pieces:
         if line and _width(line + piece) > width:
@@ -38,6 +35,16 @@ def wrap(text: str, width: float = 40) -> str:
             line += piece
     lines.append(line.rstrip())
     return "<br>".join(lines)
+
+
+def _split_after(text: str, marks: str) -> list[str]:
+    pieces, piece = [], ""
+    for c in text:
+        piece += c
+        if c in marks:
+            pieces.append(piece)
+            piece = ""
+    return pieces + [piece] if piece else pieces
 
 
 def with_caption(fig: go.Figure, headline: str, source_line: str, *, title_size: int = 18,
