@@ -60,25 +60,35 @@ def summary_cards(table: pd.DataFrame, store, meta: pd.Series, view: ViewState, 
     groups = table["code"].map(data.grouping(store, view.group, view.level))
     decomposition = _safe(theil_decomposition, y, groups.fillna("—").to_numpy(), index="T") \
         if groups.notna().any() else None
-    c = st.columns(3)
-    c[0].metric(t("card.mean", lang), fmt(mean), help=meta[f"unit_{lang}"])
-    c[1].metric(t("card.wmean", lang), fmt(wmean) if wmean is not None else "—",
-                help=t("card.wmean_help", lang))
-    c[2].metric(t("card.cv", lang), fmt(_safe(coefficient_of_variation, y), 3), help=t("card.cv_help", lang))
-    c = st.columns(3)
-    c[0].metric(t("card.gini", lang), fmt(_safe(gini, y), 3), help=t("card.gini_help", lang))
-    theil = decomposition.total if decomposition else _safe(theil_t, y)
-    c[1].metric(t("card.theil", lang), fmt(theil, 3),
-                help=t("card.theil_help", lang, grouping=data.grouping_label(store, view.group, lang)))
+    between = None
     if decomposition and len(decomposition.groups) > 1:
-        c[1].caption(t("card.between", lang, share=f"{decomposition.between_share:.0%}",
-                       grouping=data.grouping_label(store, view.group, lang)))
+        between = t("card.between", lang, share=f"{decomposition.between_share:.0%}",
+                    grouping=data.grouping_label(store, view.group, lang))
     if "target" in table.attrs:
-        met = int(table["meets"].fillna(False).sum())
-        c[2].metric(t("card.target", lang), f"{met} / {table.attrs['n_with_data']}",
-                    help=t("card.target_help", lang, target=fmt(table.attrs["target"])))
+        met = f"{int(table['meets'].fillna(False).sum())} / {table.attrs['n_with_data']}"
+        target_help = t("card.target_help", lang, target=fmt(table.attrs["target"]))
     else:
-        c[2].metric(t("card.target", lang), "—", help=t("map.no_target", lang))
+        met, target_help = "—", t("map.no_target", lang)
+    theil = decomposition.total if decomposition else _safe(theil_t, y)
+    with st.container(horizontal=True, gap="small"):          # the cards wrap to the column's width
+        _card(t("card.mean", lang), fmt(mean), meta[f"unit_{lang}"])
+        _card(t("card.wmean", lang), fmt(wmean) if wmean is not None else "—", t("card.wmean_help", lang))
+        _card(t("card.cv", lang), fmt(_safe(coefficient_of_variation, y), 3), t("card.cv_help", lang))
+        _card(t("card.gini", lang), fmt(_safe(gini, y), 3), t("card.gini_help", lang))
+        _card(t("card.theil", lang), fmt(theil, 3),
+              t("card.theil_help", lang, grouping=data.grouping_label(store, view.group, lang)), between)
+        _card(t("card.target", lang), met, target_help)
+
+
+# Three cards a row in the map's right column at 1,600 px, two on a 1,366 px laptop screen; every label whole.
+CARD_PX = 130
+
+
+def _card(label: str, value: str, help: str, note: str | None = None) -> None:
+    with st.container(width=CARD_PX, gap=None):
+        st.metric(label, value, help=help)
+        if note:
+            st.caption(note)
 
 
 def region_panel(view: ViewState, store, meta: pd.Series, table: pd.DataFrame, lang: str) -> None:

@@ -183,7 +183,8 @@ def ranking_bar(table: pd.DataFrame, unit: str, direction: int, lang: str, title
                            "line": {"color": color, "dash": dash}})
             notes.append({"xref": "x", "yref": "paper", "x": x, "y": y, "text": t(label, lang), "showarrow": False,
                           "yanchor": "bottom" if y else "top", "font": {"color": color}})
-    top = 50 + 20 * title.count("<br>")                    # a wrapped title's lines get their room
+    # The title hangs from the top, every wrapped line gets 20 px, and the average line's label its own row below.
+    top = 12 + 20 * (title.count("<br>") + 1) + 20
     # Each bar gets ROW_PX: the 12 px labels of 41 rows (best 20, gap, worst 20) don't touch.
     height = height or max(320, ROW_PX * len(data) + top + 30 + AXIS_TITLE_PX)
     # One Figure call on a plain dict: add_vline, update_layout or a go.Bar each re-validate (~80 ms per rerun).
@@ -191,7 +192,8 @@ def ranking_bar(table: pd.DataFrame, unit: str, direction: int, lang: str, title
         type="bar", x=data["value"].to_numpy(), y=data["label"].to_numpy(), orientation="h",
         marker={"color": "#4a78b0"}, customdata=data["code"].to_numpy(),
         hovertemplate="%{y}: %{x:,.4g} " + escape(unit) + "<extra></extra>"), layout={
-        "title": {"text": title, "font": {"size": 15}}, "height": height,
+        "title": {"text": title, "font": {"size": 15}, "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 12}},
+        "height": height,
         "margin": {"l": 10, "r": 10, "t": top, "b": 30},
         "font": {"family": FONT_FAMILY, "size": 12},
         "xaxis": {"title": {"text": unit}, "gridcolor": "#eef0f3"}, "yaxis": {"autorange": "reversed", "dtick": 1},

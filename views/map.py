@@ -66,8 +66,8 @@ with right:
     panels.summary_cards(table, store, meta, view, year, lang)
     many = table.attrs["n_with_data"] > MAX_BARS
     title = t("map.bar_title_top" if many else "map.bar_title", lang, name=name, year=year, n=MAX_BARS // 2)
-    # Plotly titles don't wrap: a long English name would run out of the narrow column.
-    presenter.figure_view(ranking_bar(table, unit, direction, lang, wrap(title, 34)), title, source, key="bar",
+    # Plotly titles don't wrap: 22 ems fit the narrow column on a 1,366 px laptop screen too.
+    presenter.figure_view(ranking_bar(table, unit, direction, lang, wrap(title, 22)), title, source, key="bar",
                           slide=False, export_size=(1200, 1400))
 
 # ── caption ──────────────────────────────────────────────────────────────────
