@@ -57,6 +57,53 @@ async function drawAll() {
   atlas.drawing = false;
 }
 
+// Plotly titles don't wrap. A title line (or a <sub> line under it) wider than the figure is broken
+// at punctuation, and at spaces inside a clause too long for a line, for the width the figure is
+// drawn at; the top margin grows by the lines added. Lines with other markup are left as they are.
+function fitTitle(layout, width) {
+  const title = layout.title;
+  if (!title || typeof title.text !== "string" || !width) return layout;
+  const base = (layout.template && layout.template.layout) || {};
+  const pick = (key) => [title.font, base.title && base.title.font, layout.font, base.font]
+    .map((f) => f && f[key]).find((v) => v);
+  const size = pick("size") || 17, family = pick("family") || "sans-serif", weight = pick("weight") || "normal";
+  const ctx = atlas.ctx || (atlas.ctx = document.createElement("canvas").getContext("2d"));
+  const room = width - 24;
+  let added = 0;
+  const lines = title.text.split("<br>").flatMap((line) => {
+    const sub = /^<sub>(.*)<\/sub>$/.exec(line);
+    const text = sub ? sub[1] : line, px = sub ? size * 0.7 : size;
+    ctx.font = `${weight} ${px}px ${family}`;
+    const fits = (s) => ctx.measureText(s.trim()).width <= room;
+    if (/<[^>]+>/.test(text) || fits(text)) return [line];
+    const broken = breakLine(text, fits);
+    added += (broken.length - 1) * px * 1.3;
+    return sub ? broken.map((b) => `<sub>${b}</sub>`) : broken;
+  });
+  if (!added) return layout;
+  const margin = layout.margin || {};
+  return {...layout, title: {...title, text: lines.join("<br>")},
+          margin: {...margin, t: (margin.t === undefined ? 100 : margin.t) + Math.ceil(added)}};
+}
+
+// After full-width punctuation, and after "," ";" ":" ")" followed by a space (not inside "1,832").
+const CLAUSE_END = /(?<=[，；：）])|(?<=[,;:)])(?= )/;
+
+function breakLine(text, fits) {
+  const pieces = text.split(CLAUSE_END).flatMap((clause) => (fits(clause) ? [clause] : clause.split(/(?<= )/)));
+  const lines = [];
+  let line = "";
+  for (const piece of pieces) {
+    if (line && !fits(line + piece)) {
+      lines.push(line.trim());
+      line = piece;
+    } else {
+      line += piece;
+    }
+  }
+  return [...lines, line.trim()];
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const ready = Promise.all([plotly(data.bundle), ...geoAssets(data)]);
@@ -70,7 +117,8 @@ export default function (component) {
   const turn = (gd.__turn = (gd.__turn || 0) + 1);
   enqueue({map: (data.geojson || []).length > 0, draw: () => ready.then(([Plotly]) => {
     if (turn !== gd.__turn) return;                   // a newer figure arrived while loading
-    const drawn = Plotly.react(gd, data.figure.data, data.figure.layout, data.config);
+    gd.__figure = data;
+    const drawn = Plotly.react(gd, data.figure.data, fitTitle(data.figure.layout, gd.clientWidth), data.config);
     if (data.click && !gd.__click) {
       gd.__click = true;
       gd.on("plotly_click", (e) => {
@@ -81,7 +129,9 @@ export default function (component) {
     if (!gd.__resize) {
       let width = gd.clientWidth;
       gd.__resize = new ResizeObserver(() => {
-        if (gd.clientWidth !== width) { width = gd.clientWidth; Plotly.Plots.resize(gd); }
+        if (gd.clientWidth === width) return;
+        width = gd.clientWidth;                         // the title is fitted to the new width too
+        Plotly.react(gd, gd.__figure.figure.data, fitTitle(gd.__figure.figure.layout, width), gd.__figure.config);
       });
       gd.__resize.observe(gd);
     }

@@ -5,6 +5,8 @@ Pure plotly (no streamlit). Numbers come from the metrics engine via
 """
 from __future__ import annotations
 
+import re
+
 import plotly.graph_objects as go
 
 from figures.style import FONT_FAMILY, GROUP_COLORS, TARGET_COLOR
@@ -20,12 +22,14 @@ def _width(text: str) -> float:
 
 def wrap(text: str, width: float = 40) -> str:
     """Break a headline into lines of at most `width` ems (Plotly titles don't wrap): at punctuation,
-    and at spaces only inside a clause too long for a line, so "前 20 名" stays together."""
+    and at spaces only inside a clause too long for a line, so "前 20 名" stays together. For a known
+    width (exports, slides); on screen components/chart.js breaks titles the same way for the width
+    a chart is drawn at."""
     if _width(text) <= width:
         return text
     pieces = []
-    for clause in _split_after(text, "，；：,;:）)"):
-        pieces += _split_after(clause, " ") if _width(clause) > width else [clause]
+    for clause in re.split(CLAUSE_END, text):
+        pieces += re.split(r"(?<= )", clause) if _width(clause) > width else [clause]
     lines, line = [], ""
     for piece in pieces:
         if line and _width(line + piece) > width:
@@ -37,14 +41,8 @@ def wrap(text: str, width: float = 40) -> str:
     return "<br>".join(lines)
 
 
-def _split_after(text: str, marks: str) -> list[str]:
-    pieces, piece = [], ""
-    for c in text:
-        piece += c
-        if c in marks:
-            pieces.append(piece)
-            piece = ""
-    return pieces + [piece] if piece else pieces
+# After full-width punctuation, and after "," ";" ":" ")" followed by a space (not inside "1,832").
+CLAUSE_END = r"(?<=[，；：）])|(?<=[,;:)])(?= )"
 
 
 def with_caption(fig: go.Figure, headline: str, source_line: str, *, title_size: int = 18,

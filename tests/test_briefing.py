@@ -156,6 +156,8 @@ def test_caption_travels_with_the_figure():
     assert wrap("人均地方财政教育支出：前 20 名与后 20 名（2018年）", 22) == "人均地方财政教育支出：<br>前 20 名与后 20 名（2018年）"
     assert wrap("Local public education expenditure per capita: top and bottom 20, 2018", 22) == \
         "Local public education expenditure per<br>capita: top and bottom 20, 2018"
+    assert wrap("Shenzhen: 661 in 2006 → 4,487 in 2018 (average 280.8 → 1,832)", 20) == \
+        "Shenzhen: 661 in 2006 → 4,487 in<br>2018 (average 280.8 → 1,832)"             # never "1,<br>832"
 
 
 def test_a_level_without_indicators_is_explained(store):

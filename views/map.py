@@ -6,7 +6,6 @@ import streamlit as st
 from components import controls, data, panels, presenter
 from figures.map_view import MAX_BARS, applicable_target, map_layer, ranking_bar, region_table
 from i18n import t
-from reports.charts import wrap
 
 # ── filters ──────────────────────────────────────────────────────────────────
 view = controls.current_view()
@@ -66,8 +65,7 @@ with right:
     panels.summary_cards(table, store, meta, view, year, lang)
     many = table.attrs["n_with_data"] > MAX_BARS
     title = t("map.bar_title_top" if many else "map.bar_title", lang, name=name, year=year, n=MAX_BARS // 2)
-    # Plotly titles don't wrap: 22 ems fit the narrow column on a 1,366 px laptop screen too.
-    presenter.figure_view(ranking_bar(table, unit, direction, lang, wrap(title, 22)), title, source, key="bar",
+    presenter.figure_view(ranking_bar(table, unit, direction, lang, title), title, source, key="bar",
                           slide=False, export_size=(1200, 1400))
 
 # ── caption ──────────────────────────────────────────────────────────────────
