@@ -172,8 +172,9 @@ def _mark_breaks(fig: go.Figure, years, breaks, lang: str) -> None:
     years = list(years)
     for b in breaks:
         if years and min(years) < b <= max(years):
+            # Its label to the right of the line, inside the plot: on the left it covered the y-axis ticks.
             fig.add_vline(x=b - 0.5, line_color="#8a94a6", line_dash="dash",
-                          annotation_text=t("gaps.break", lang, year=b), annotation_position="top left")
+                          annotation_text=t("gaps.break", lang, year=b), annotation_position="top right")
 
 
 def theil_figure(theil: pd.DataFrame, group_names: dict, lang: str, breaks: list[int] = ()) -> go.Figure:
