@@ -27,6 +27,7 @@ import re
 from dataclasses import replace
 from html import escape
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from components import controls
@@ -174,8 +175,10 @@ def figure_view(fig, headline: str | None, source: str, *, key: str, name: str |
         if not slide:
             return
         _presenter_chrome()
-        shown = with_caption(fig, _plain(headline), source, title_size=30, width_px=1500)
-        shown.update_layout(height=SLIDE_HEIGHT, font={"size": 18}, hoverlabel={"font": {"size": 18}},
+        # The slide's type size first: the caption puts the source line below axes drawn at it.
+        shown = with_caption(go.Figure(fig).update_layout(font={"size": 18}), _plain(headline), source,
+                             title_size=30, width_px=1500)
+        shown.update_layout(height=SLIDE_HEIGHT, hoverlabel={"font": {"size": 18}},
                             legend={"font": {"size": 16}})
         with st.container(key=SLIDE_KEY):
             chart(shown, key=key, lang=view.lang, on_click=on_click)

@@ -21,23 +21,31 @@ def _width(text: str) -> float:
 
 
 def wrap(text: str, width: float = 40) -> str:
-    """Break a headline into lines of at most `width` ems (Plotly titles don't wrap): at punctuation,
-    and at spaces only inside a clause too long for a line, so "前 20 名" stays together. For a known
-    width (exports, slides); on screen components/chart.js breaks titles the same way for the width
-    a chart is drawn at."""
-    if _width(text) <= width:
-        return text
+    """Break a headline into lines of at most `width` ems (Plotly titles don't wrap): each of its
+    lines on its own, at punctuation, and at spaces only inside a clause too long for a line, so
+    "前 20 名" stays together; a ``<sub>`` line (set at 70 %) stays a ``<sub>`` line, other markup is
+    left as it is. For a known width (exports, slides); on screen components/chart.js breaks titles
+    the same way for the width a chart is drawn at."""
+    return "<br>".join(_wrap_line(line, width) for line in text.split("<br>"))
+
+
+def _wrap_line(line: str, width: float) -> str:
+    sub = re.fullmatch(r"<sub>(.*)</sub>", line)
+    if sub:
+        return "<br>".join(f"<sub>{part}</sub>" for part in _wrap_line(sub.group(1), width / 0.7).split("<br>"))
+    if re.search(r"<[^>]+>", line) or _width(line) <= width:
+        return line
     pieces = []
-    for clause in re.split(CLAUSE_END, text):
+    for clause in re.split(CLAUSE_END, line):
         pieces += re.split(r"(?<= )", clause) if _width(clause) > width else [clause]
-    lines, line = [], ""
+    lines, current = [], ""
     for piece in pieces:
-        if line and _width(line + piece) > width:
-            lines.append(line.rstrip())
-            line = piece.lstrip()
+        if current and _width(current + piece) > width:
+            lines.append(current.rstrip())
+            current = piece.lstrip()
         else:
-            line += piece
-    lines.append(line.rstrip())
+            current += piece
+    lines.append(current.rstrip())
     return "<br>".join(lines)
 
 
@@ -57,6 +65,10 @@ def with_caption(fig: go.Figure, headline: str, source_line: str, *, title_size:
     lines = title.count("<br>") + 1
     top = max(margin.t or 0, int(title_size * 1.35 * lines) + 24)
     base = margin.b if margin.b is not None else 80      # Plotly's default bottom margin
+    # The source line goes below the x-axis's tick labels and title, which grow with the font.
+    font = out.layout.font.size or 12
+    titled = any(axis.title.text for axis in out.select_xaxes())
+    base = max(base, round(font * 1.3) + 8 + (round(font * 1.3) + 12 if titled else 0))
     source_size = max(11, title_size // 2)
     source = wrap(source_line, max(12.0, width_px / source_size - 2))
     bottom = base + 12 + round(source_size * 1.4 * (source.count("<br>") + 1))

@@ -147,6 +147,12 @@ def test_caption_travels_with_the_figure():
     wordy = with_caption(go.Figure(), "t", "Source: " + "a long citation, " * 20, width_px=700)
     assert wordy.layout.annotations[-1].text.count("<br>") >= 2  # a long source wraps instead of running off
     assert wordy.layout.margin.b > fig.layout.margin.b
+    # On a slide (18 px type) the source line goes below the x-axis title, not across it.
+    axis = go.Figure(go.Scatter(x=[1], y=[2]), layout={"font": {"size": 18}, "xaxis": {"title": {"text": "Year"}},
+                                                         "margin": {"b": 40}})
+    slide = with_caption(axis, "t", "Source: NBS", title_size=30)
+    assert slide.layout.annotations[-1].yshift == -(round(18 * 1.3) + 8 + round(18 * 1.3) + 12 + 6)
+    assert slide.layout.margin.b > -slide.layout.annotations[-1].yshift     # and there is room for it
     long = with_caption(go.Figure(), "一二三四五六七八九十，" * 6, "s", width_px=400)
     assert long.layout.title.text.count("<br>") >= 2
     assert long.layout.margin.t > fig.layout.margin.t        # room for every line of a long headline
@@ -158,6 +164,10 @@ def test_caption_travels_with_the_figure():
         "Local public education expenditure per<br>capita: top and bottom 20, 2018"
     assert wrap("Shenzhen: 661 in 2006 → 4,487 in 2018 (average 280.8 → 1,832)", 20) == \
         "Shenzhen: 661 in 2006 → 4,487 in<br>2018 (average 280.8 → 1,832)"             # never "1,<br>832"
+    # Each line of a headline wraps on its own, and a <sub> line stays a <sub> line (a slide's
+    # "Series break in 2007: …" came out at the headline's size).
+    assert wrap("CV fell<br><sub>Series break in 2007: the title compares only the years since 2007</sub>", 24) == \
+        "CV fell<br><sub>Series break in 2007:</sub><br><sub>the title compares only the years since 2007</sub>"
 
 
 def test_a_level_without_indicators_is_explained(store):
