@@ -60,10 +60,10 @@ def summary_cards(table: pd.DataFrame, store, meta: pd.Series, view: ViewState, 
     groups = table["code"].map(data.grouping(store, view.group, view.level))
     decomposition = _safe(theil_decomposition, y, groups.fillna("—").to_numpy(), index="T") \
         if groups.notna().any() else None
+    grouping = data.grouping_label(store, view.group, lang)
     between = None
     if decomposition and len(decomposition.groups) > 1:
-        between = t("card.between", lang, share=f"{decomposition.between_share:.0%}",
-                    grouping=data.grouping_label(store, view.group, lang))
+        between = t("card.between", lang, share=f"{decomposition.between_share:.0%}", grouping=grouping)
     if "target" in table.attrs:
         met = f"{int(table['meets'].fillna(False).sum())} / {table.attrs['n_with_data']}"
         target_help = t("card.target_help", lang, target=fmt(table.attrs["target"]))
@@ -75,8 +75,7 @@ def summary_cards(table: pd.DataFrame, store, meta: pd.Series, view: ViewState, 
         _card(t("card.wmean", lang), fmt(wmean) if wmean is not None else "—", t("card.wmean_help", lang))
         _card(t("card.cv", lang), fmt(_safe(coefficient_of_variation, y), 3), t("card.cv_help", lang))
         _card(t("card.gini", lang), fmt(_safe(gini, y), 3), t("card.gini_help", lang))
-        _card(t("card.theil", lang), fmt(theil, 3),
-              t("card.theil_help", lang, grouping=data.grouping_label(store, view.group, lang)), between)
+        _card(t("card.theil", lang), fmt(theil, 3), t("card.theil_help", lang, grouping=grouping), between)
         _card(t("card.target", lang), met, target_help)
 
 

@@ -27,7 +27,6 @@ import re
 from dataclasses import replace
 from html import escape
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from components import controls
@@ -175,9 +174,8 @@ def figure_view(fig, headline: str | None, source: str, *, key: str, name: str |
         if not slide:
             return
         _presenter_chrome()
-        # The slide's type size first: the caption puts the source line below axes drawn at it.
-        shown = with_caption(go.Figure(fig).update_layout(font={"size": 18}), _plain(headline), source,
-                             title_size=30, width_px=1500)
+        # The slide's type size goes with the caption, which puts the source line below axes drawn at it.
+        shown = with_caption(fig, _plain(headline), source, title_size=30, width_px=1500, font_size=18)
         shown.update_layout(height=SLIDE_HEIGHT, hoverlabel={"font": {"size": 18}},
                             legend={"font": {"size": 16}})
         with st.container(key=SLIDE_KEY):

@@ -172,7 +172,12 @@ def topsis(X, directions, weights="equal"):
     """
     X, d = _matrix(X, directions)
     complete, R, w = _topsis_parts(X, d, weights)
-    out = np.full(X.shape[0], np.nan)
+    return _topsis_scores(complete, R, d, w)
+
+
+def _topsis_scores(complete, R, d, w):
+    """Closeness for one weight vector, NaN for the incomplete rows."""
+    out = np.full(complete.shape[0], np.nan)
     out[complete] = _topsis_closeness(R, d, w[:, None])[:, 0]
     return out
 
@@ -229,7 +234,7 @@ def rank_sensitivity(
     X, d = _matrix(X, directions)
     if aggregation == "topsis":
         keep, R, base_weights = _topsis_parts(X, d, weights)
-        base_rank = _rank(topsis(X, d, base_weights))
+        base_rank = _rank(_topsis_scores(keep, R, d, base_weights))
     else:
         floor = 0.01 if aggregation == "geometric" else 0.0
         base = composite_index(X, d, weights, method, aggregation, floor)

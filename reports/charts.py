@@ -54,12 +54,15 @@ CLAUSE_END = r"(?<=[，；：）])|(?<=[,;:)])(?= )"
 
 
 def with_caption(fig: go.Figure, headline: str, source_line: str, *, title_size: int = 18,
-                 width_px: int = 720) -> go.Figure:
+                 width_px: int = 720, font_size: int | None = None) -> go.Figure:
     """A copy of `fig` with the finding as its title and the source line at the bottom,
     so a PNG or SVG saved from it stands on its own in a report. `width_px`: the width the
     figure is drawn at, to wrap the title. (Plotly anchors a multi-line title by its first line,
-    hence the bottom padding that grows with the number of lines.)"""
+    hence the bottom padding that grows with the number of lines.) `font_size`: the figure's
+    type size, when the caption comes with a new one (a slide's)."""
     out = go.Figure(fig)
+    if font_size:
+        out.update_layout(font={"size": font_size})
     margin = out.layout.margin
     title = wrap(headline, max(12.0, width_px / title_size - 2))
     lines = title.count("<br>") + 1
