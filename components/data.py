@@ -15,7 +15,7 @@ from store.model import Store, load_store
 
 @st.cache_resource(show_spinner=False)
 def _store(version: str) -> Store:
-    return load_store(extra=saved.load_all())
+    return load_store(extra=saved.load_all(), key=f"saved:{version}")
 
 
 def get_store() -> Store:

@@ -42,6 +42,9 @@ class Store:
     groups: pd.DataFrame    # index of groupings: id, name_zh, name_en, level, file
     sources: pd.DataFrame
     root: Path = BUNDLED
+    # What this store holds, as a cache key: caches shared across sessions take it as an argument, so a
+    # visitor only ever gets results computed from the data they may see.
+    key: str = "bundled"
 
     @cached_property
     def _series(self) -> dict[tuple[str, str], pd.DataFrame]:
@@ -141,7 +144,7 @@ def _with_levels(obs: pd.DataFrame, catalog: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_store(extra: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] | None = None,
-               root: Path = BUNDLED) -> Store:
+               root: Path = BUNDLED, key: str = "bundled") -> Store:
     """Load the bundled dataset, plus user datasets given as (observations, catalog rows, targets).
 
     User catalog ids must not reuse a bundled id: a saved dataset never silently
@@ -181,6 +184,7 @@ def load_store(extra: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] | No
         groups=pd.read_csv(root / "groups.csv"),
         sources=pd.read_csv(root / "sources.csv", dtype=str, keep_default_na=False),
         root=root,
+        key=key,
     )
 
 
