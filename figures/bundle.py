@@ -48,3 +48,16 @@ def figure_spec(fig) -> dict:
     spec = json.loads(pio.to_json(fig, validate=False))
     spec.setdefault("layout", {})["template"] = TEMPLATE
     return spec
+
+
+def script_json(value) -> str:
+    """JSON to put inside an HTML <script>: nothing in it can end the script or break a JS line.
+
+    `<`, `>` and `&` become \\u escapes (a name like `</script><script>…` stays text), and so do U+2028/2029,
+    which end a line in older JavaScript. `json.loads` gives back exactly `value`.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text

@@ -306,10 +306,10 @@ def _plot(div_id: str, fig: go.Figure) -> str:
     fig.update_layout(width=FIG_WIDTH, autosize=False)
     config = {"displaylogo": False, "responsive": False, "staticPlot": False,
               "toImageButtonOptions": {"format": "png", "scale": 3}}
-    spec = json.dumps(bundle.figure_spec(fig), separators=(",", ":"))
+    spec = bundle.script_json(bundle.figure_spec(fig))
     return (f'<div id="{div_id}" class="plot" style="width:{FIG_WIDTH}px"></div>\n<script>(function(){{'
             f'var f={spec};f.data.forEach(function(tr){{if(tr.geojson==="{GEO_PLACEHOLDER}")tr.geojson=GEO;}});'
-            f'Plotly.newPlot("{div_id}",f.data,f.layout,{json.dumps(config)}).then(function(){{'
+            f'Plotly.newPlot("{div_id}",f.data,f.layout,{bundle.script_json(config)}).then(function(){{'
             f'window.__plotsDone=(window.__plotsDone||0)+1;}});}})();</script>')
 
 
@@ -405,9 +405,9 @@ def briefing_html(b: Briefing) -> str:
     page4.append(f"<p class='meta'>{escape(t('brief.generated', lang, date=b.generated))}</p>")
     body = (f"<section>{''.join(parts)}</section><section class='page'>{''.join(page2)}</section>"
             f"<section class='page'>{''.join(page3)}</section><section class='page'>{''.join(page4)}</section>")
-    geo = json.dumps(b.geojson, separators=(",", ":")) if b.geojson else "null"
+    geo = bundle.script_json(b.geojson) if b.geojson else "null"
     assets = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(TOPOJSON.glob("world_*.json"))}
-    assets_js = f"window.PlotlyGeoAssets={{topojson:{json.dumps(assets, separators=(',', ':'))}}};"
+    assets_js = f"window.PlotlyGeoAssets={{topojson:{bundle.script_json(assets)}}};"
     css = _CSS % {"font": FONT_FAMILY, "w": FIG_WIDTH}
     return (f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width'><title>{escape(title)}</title>"
