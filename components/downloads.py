@@ -8,13 +8,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from figures.export import to_csv, to_xlsx
+from figures.export import safe_filename, to_csv, to_xlsx
 from i18n import t
 
 
 def download_buttons(frame: pd.DataFrame, name: str, notes: dict[str, str], lang: str, key: str) -> None:
     """Two small buttons in a row; `notes` (source, unit, flags, definition) are written into the files."""
-    row = st.container(horizontal=True, gap="small")
+    row, name = st.container(horizontal=True, gap="small"), safe_filename(name)
     row.download_button(t("dl.csv", lang), lambda: to_csv(frame, notes), file_name=f"{name}.csv", mime="text/csv",
                        key=f"{key}-csv", icon=":material/download:", on_click="ignore", width="content")
     row.download_button(t("dl.xlsx", lang), lambda: to_xlsx(frame, notes), file_name=f"{name}.xlsx",

@@ -6,6 +6,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from components.downloads import download_buttons
 from figures.style import ERROR_COLOR
 from i18n import t
 from store.ingest import IndicatorMeta, RawTable, Roles
@@ -139,6 +140,14 @@ def show_report(result, lang: str) -> None:
                     lambda c: "、".join(f"{x[0]} {x[1]}" if isinstance(x, (list, tuple)) else str(x) for x in c)
                     if isinstance(c, (list, tuple)) else c))
             st.dataframe(frame.astype(str) if len(frame) else frame, width="stretch", hide_index=True)
+            if len(frame):
+                download_buttons(_cells_as_text(frame), f"import_report_{key}", {}, lang, key=f"imp-report-{key}")
+
+
+def _cells_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object cells (lists of candidates, raw values) as text for the export; numbers stay numbers, blanks blank."""
+    return frame.apply(lambda col: col.map(lambda v: v if v is None or isinstance(v, (str, float, int)) else str(v))
+                       if col.dtype == object else col)
 
 
 def _with_reason_text(rows: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -32,6 +32,7 @@ import streamlit as st
 from components import controls
 from components.chart import chart, compact_js
 from components.importer import file_uploader
+from figures.export import safe_filename
 from i18n import t
 from reports.briefing import source_line  # noqa: F401  (re-exported for pages)
 from reports.charts import with_caption, wrap
@@ -186,7 +187,7 @@ def figure_view(fig, headline: str | None, source: str, *, key: str, name: str |
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):   # one row under the figure
         export_buttons(key, headline, source, name or key, view.lang, export_size)
         if data is not None:
-            _data_buttons(data, _file_name(name or key), {"title": _plain(headline), "source": source,
+            _data_buttons(data, safe_filename(name or key), {"title": _plain(headline), "source": source,
                                                           **(notes or {})}, view.lang, key)
 
 
@@ -202,14 +203,10 @@ def export_buttons(chart_key: str, headline: str, source: str, name: str, lang: 
     as title and the source line at the bottom. Drawn in the browser, nothing leaves it."""
     _export(key=f"export-{chart_key}", height="content", width="content", data={
         "selector": "." + key_class(chart_key), "title": wrap(_plain(headline), size[0] / 22 - 4),
-        "source": wrap(source, size[0] / 13 - 4), "caption": True, "filename": _file_name(name), "width": size[0], "height": size[1],
+        "source": wrap(source, size[0] / 13 - 4), "caption": True, "filename": safe_filename(name), "width": size[0], "height": size[1],
         "scale": PNG_SCALE,
         "labels": {"png": t("pres.png", lang), "svg": t("pres.svg", lang), "help": t("pres.export_help", lang),
                    "missing": t("pres.export_missing", lang)}})
-
-
-def _file_name(text: str) -> str:
-    return re.sub(r"[^\w\-]+", "_", str(text)).strip("_")[:120] or "figure"
 
 
 def _plain(headline: str) -> str:
@@ -394,7 +391,7 @@ def _story_tools(store, lang: str) -> None:
             st.rerun()
         cols = st.columns(2)
         cols[0].download_button(t("pres.story_export", lang), stories.export_story(story),
-                                file_name=f"{_file_name(story.title)}.story.json",
+                                file_name=f"{safe_filename(story.title)}.story.json",
                                 mime="application/json", key="story-export", icon=":material/download:",
                                 on_click="ignore")
         if cols[1].button(t("pres.story_delete", lang), key="story-delete", icon=":material/delete:"):
@@ -460,7 +457,7 @@ def build_briefing_files(store, view) -> dict:
             return {**result, "error": str(err)}
         bar.progress(0.6, text=t("brief.p_html", lang))
         html = briefing_html(briefing)
-        name = _file_name(f"{briefing.meta[f'name_{lang}']}_{where}_{briefing.year}")
+        name = safe_filename(f"{briefing.meta[f'name_{lang}']}_{where}_{briefing.year}")
         result.update(html=html.encode("utf-8"), name=name)
         bar.progress(0.7, text=t("brief.p_pdf", lang))
         try:

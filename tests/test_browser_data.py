@@ -94,3 +94,29 @@ def test_a_refused_file_says_what_is_accepted(page, app_url, tmp_path):
         page.locator('.st-key-upload [data-testid="stFileChip"][aria-invalid="true"]').wait_for(timeout=30_000)
         assert page.evaluate(REFUSAL) == f'"{words}"'
         expect(page.locator('[data-testid="stFileUploaderDropzone"]')).to_be_visible()
+
+
+def test_the_report_downloads_from_the_server_formula_safe(page, app_url):
+    """The rejected rows' table offers a server-built CSV in which the upload's formula is text; the table's own
+    browser-built download (raw cells, formulas kept) is switched off."""
+    import csv
+    import io
+    formula = '=HYPERLINK("http://evil.example","点击")'
+    body = "地区,2016年\n北京市,25.3\n\"" + formula.replace('"', '""') + "\",1\n广东省,22.4\n"
+    page.goto(app_url + "/data")
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "formula.csv", "mimeType": "text/csv", "buffer": body.encode("utf-8")}])
+    expect(page.get_by_text("校验报告", exact=False)).to_be_visible(timeout=90_000)
+    page.get_by_role("tab", name="跳过或拒绝的行", exact=False).click()
+    panel = page.locator('[data-testid="stTabs"] [role="tabpanel"]:visible')
+    table = panel.locator('[data-testid="stDataFrame"]').first
+    expect(table).to_be_visible(timeout=30_000)
+    table.hover()
+    expect(table.locator('[aria-label="Download as CSV"]')).to_have_count(0)
+    with page.expect_download(timeout=30_000) as info:
+        panel.get_by_role("button", name="数据（CSV）").click()
+    text = open(info.value.path(), encoding="utf-8-sig").read()
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    assert any("HYPERLINK" in c for c in cells)                     # the rejected row is in the report
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]

@@ -21,7 +21,7 @@ def test_xlsx_round_trips_numbers_and_neutralises_formulas():
 
 def test_csv_has_bom_notes_and_safe_cells():
     text = to_csv(FRAME, {"source": "NBS"}).decode("utf-8")
-    assert text.startswith("\ufeff# source: NBS\n")
+    assert text.startswith("\ufeff#,source: NBS\n")
     body = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), comment="#")
     assert body["value"].tolist() == [5.386, -1.5, 4.11]
     assert body["region"].iloc[1].startswith("'=")

@@ -3,6 +3,7 @@ ranks move when the weights vary. An index is a modelling choice, and the page s
 import streamlit as st
 
 from components import controls, data, presenter
+from components.downloads import download_buttons
 from figures import composite as cf
 from figures.profile import sources_text
 from i18n import t
@@ -125,3 +126,4 @@ normalised = cf.normalised_frame(result, store.catalog, lang)
 if normalised is not None:
     with st.expander(t("composite.normalised", lang)):
         st.dataframe(normalised.round(3), width="stretch")
+        download_buttons(normalised.reset_index(), "composite_normalised", {}, lang, "dl-normalised")

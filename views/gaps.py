@@ -120,12 +120,14 @@ with tabs[1]:
                 left, right = st.columns([2, 3])
                 with left:
                     st.markdown(f"**{t('gaps.dagum_table', lang, year=shown)}**")
-                    st.dataframe(fg.dagum_table(d, group_names, lang), hide_index=True, width="stretch",
+                    dagum_rows = fg.dagum_table(d, group_names, lang)
+                    st.dataframe(dagum_rows, hide_index=True, width="stretch",
                                  column_config={"component": t("gaps.col.component", lang),
                                                 "value": st.column_config.NumberColumn(t("gaps.col.value", lang),
                                                                                        format="%.4f"),
                                                 "share": st.column_config.NumberColumn(t("gaps.col.share", lang),
                                                                                        format="percent")})
+                    download_buttons(dagum_rows, f"dagum_{shown}", {}, lang, "dl-dagum")
                 with right:
                     presenter.figure_view(fg.pair_gini_figure(d, group_names, shown, lang), None, source_line,
                                           key="gaps-pairs", slide=False)
