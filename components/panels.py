@@ -12,6 +12,7 @@ from components import controls, data
 from components.chart import chart
 from figures.map_view import fmt
 from figures.style import FONT_FAMILY
+from geo.regions import province_of
 from i18n import t
 from metrics._data import UndefinedMeasure
 from store.model import citation
@@ -24,9 +25,8 @@ def breadcrumbs(view: ViewState, lang: str) -> None:
     if not view.scope:
         return
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")
-    if row.button("‹ " + t("map.whole_country", lang), key="crumb-country"):
-        controls.update_view(scope="", region="")
-        st.rerun()
+    row.button("‹ " + t("map.whole_country", lang), key="crumb-country", on_click=controls.update_view,
+               kwargs={"scope": "", "region": ""})
     row.markdown(f"**{escape(data.region_label(view.scope, lang))}**", width="content")
 
 
@@ -116,15 +116,13 @@ def region_panel(view: ViewState, store, meta: pd.Series, table: pd.DataFrame, l
             with cols[2]:
                 chart(sparkline(series, meta[f"unit_{lang}"]), key="spark", lang=lang, modebar=False)
         if view.level != "county" and data.has_children(view.region):
-            if cols[3].button(t("panel.drill", lang), key="drill", type="primary"):
-                target_level = "city" if view.level == "province" else "county"
-                controls.update_view(scope=data.province_of(view.region), level=target_level, region="")
-                st.rerun()
+            cols[3].button(t("panel.drill", lang), key="drill", type="primary", on_click=controls.update_view,
+                           kwargs={"scope": province_of(view.region), "region": "",
+                                   "level": "city" if view.level == "province" else "county"})
         if cols[3].button(t("profile.open", lang), key="open-profile", icon=":material/location_city:"):
             st.switch_page("views/profile.py")
-        if cols[3].button(t("panel.clear", lang), key="clear-region"):
-            controls.update_view(region="")
-            st.rerun()
+        cols[3].button(t("panel.clear", lang), key="clear-region", on_click=controls.update_view,
+                       kwargs={"region": ""})
 
 
 def sparkline(series: pd.Series, unit: str) -> go.Figure:

@@ -256,10 +256,8 @@ def _footer(view) -> None:
         if story is not None and story.views:
             st.markdown(t("pres.story_pos", lang, pos=pos + 1, n=len(story.views),
                           title=escape(story.views[min(pos, len(story.views) - 1)].title)))
-        if st.button(t("pres.exit", lang), key="presenter-exit", icon=":material/close_fullscreen:"):
-            st.session_state.playing = False
-            controls.update_view(presenter=False)
-            st.rerun()
+        st.button(t("pres.exit", lang), key="presenter-exit", icon=":material/close_fullscreen:",
+                  on_click=apply_key, args=("exit",))
 
 
 # ── stories ──────────────────────────────────────────────────────────────────
@@ -334,10 +332,9 @@ def sidebar_tools(store, lang: str) -> None:
     if not tools.open:
         return
     with tools:
-        if st.button(t("pres.start", lang), key="presenter-start", type="primary", icon=":material/slideshow:",
-                     width="stretch", help=t("pres.start_help", lang)):
-            controls.update_view(presenter=True)
-            st.rerun()
+        st.button(t("pres.start", lang), key="presenter-start", type="primary", icon=":material/slideshow:",
+                  width="stretch", help=t("pres.start_help", lang), on_click=controls.update_view,
+                  kwargs={"presenter": True})
         _story_tools(store, lang)
         st.divider()
         briefing_tools(store, lang)

@@ -21,11 +21,9 @@ from figures.style import AVERAGE_COLOR, FONT_FAMILY, GROUP_COLORS
 from i18n import t
 from metrics._data import UndefinedMeasure
 from metrics.composite import composite_index, rank_sensitivity, topsis
-from state import ViewState
-
-METHODS = ("minmax", "zscore")
-WEIGHTINGS = ("equal", "domain_equal", "entropy", "custom")
-AGGREGATIONS = ("linear", "geometric", "topsis")
+# The index's choices and their URL grammar live with the view state (state.py); re-exported here.
+from state import AGGREGATIONS, CUSTOM_WEIGHTS, METHODS, WEIGHTINGS, ViewState  # noqa: F401
+from state import custom_weights, format_spec, parse_spec  # noqa: F401
 # Left out of the default set: the catalog itself says higher education is not a basic
 # public service (shown for context only); a user may still tick it.
 NOT_BASIC = {"stu_teacher_college"}
@@ -334,40 +332,6 @@ def normalised_frame(result: IndexResult, catalog: pd.DataFrame, lang: str) -> p
     z.insert(0, t("composite.score", lang), result.table["score"].to_numpy())
     z.insert(0, t("composite.rank", lang), result.table["rank"].to_numpy())
     return z.dropna(subset=[t("composite.rank", lang)]).sort_values(t("composite.rank", lang))
-
-
-CUSTOM_WEIGHTS = (0.0, 5.0, 0.5)     # the custom-weight sliders: min, max, step
-
-
-def parse_spec(spec: str) -> tuple[str, str, str, tuple[float, ...]]:
-    """view.index_spec "method.weighting.aggregation[.w1,w2,…]" -> its parts. Unknown parts fall back
-    to the defaults; custom weights (in the order of the chosen indicators) outside the sliders' range
-    or not numbers are dropped, so the page gives every indicator 1."""
-    parts = (spec.split(".", 3) + ["", "", "", ""])[:4] if spec else ["", "", "", ""]
-    try:
-        weights = tuple(float(w) for w in parts[3].split(",")) if parts[3] else ()
-    except ValueError:
-        weights = ()
-    lo, hi, _ = CUSTOM_WEIGHTS
-    if not all(lo <= w <= hi for w in weights):
-        weights = ()
-    return (parts[0] if parts[0] in METHODS else METHODS[0],
-            parts[1] if parts[1] in WEIGHTINGS else WEIGHTINGS[0],
-            parts[2] if parts[2] in AGGREGATIONS else AGGREGATIONS[0],
-            weights if parts[1] == "custom" else ())
-
-
-def format_spec(method: str, weighting: str, aggregation: str, weights: tuple[float, ...] = ()) -> str:
-    """The inverse of `parse_spec`; "" for the defaults so links stay short."""
-    spec = (method, weighting, aggregation)
-    if weighting == "custom" and weights:
-        return ".".join(spec) + "." + ",".join(f"{w:g}" for w in weights)
-    return "" if spec == (METHODS[0], WEIGHTINGS[0], AGGREGATIONS[0]) else ".".join(spec)
-
-
-def custom_weights(weights: tuple[float, ...], n: int) -> tuple[float, ...]:
-    """The link's weights when there is one per chosen indicator, else 1 each."""
-    return weights if len(weights) == n else (1.0,) * n
 
 
 def chosen_indicators(view_value: str, cat: pd.DataFrame) -> list[str]:

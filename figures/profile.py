@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from figures.map_view import applicable_target, fmt, region_table
+from geo.regions import province_of
 from figures.style import AVERAGE_COLOR, FONT_FAMILY, GROUP_COLORS
 from i18n import t
 from metrics._data import UndefinedMeasure
@@ -22,10 +23,6 @@ from metrics.gaps import gap_to_average, gap_to_parent_average
 
 PEER_COLORS = GROUP_COLORS[1:6]
 MAX_PEERS = 5
-
-
-def province_of(code: str) -> str:
-    return code[:2] + "0000"
 
 
 def profile_years(store, level: str) -> list[int]:
@@ -346,13 +343,9 @@ def indicator_note(store, meta: pd.Series, level: str, codes: list[str], lang: s
 
 
 def group_name(store, group_id: str, label_zh: str, lang: str) -> str:
-    """A group's name in `lang` (the store's grouping API gives the Chinese label only)."""
-    if lang == "zh" or not label_zh:
+    """A group's name in `lang` (groups are labelled in Chinese; `Store.grouping` gives either language)."""
+    if lang == "zh" or not label_zh or group_id not in set(store.groups["id"]):
         return label_zh
-    try:
-        row = store.groups.set_index("id").loc[group_id]
-        table = pd.read_csv(store.root / row["file"], dtype=str)
-    except (KeyError, FileNotFoundError):
-        return label_zh
-    hit = table.loc[table["group_zh"] == label_zh, "group_en"].dropna()
-    return str(hit.iloc[0]) if len(hit) else label_zh
+    names = dict(zip(store.grouping(group_id), store.grouping(group_id, lang)))
+    name = names.get(label_zh)
+    return str(name) if isinstance(name, str) and name else label_zh

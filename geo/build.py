@@ -20,10 +20,11 @@ import pandas as pd
 import shapely
 from libpysal.graph import Graph
 
+from geo.regions import LEVELS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "geo"
 
-LEVELS = ("province", "city", "county")
 RESOLUTIONS = ("overview", "detail")
 # Degrees; coverage_simplify's tolerance ~ sqrt(area of the triangles dropped).
 # Detail tolerances are the largest that keep every region over 50 km² within 1 %

@@ -21,7 +21,7 @@ COLUMNS = [
     "name_tc", "name_en", "name_pinyin", "nbs_region", "is_city_level_proxy", "is_county_level_proxy",
 ]
 
-LEVELS = {"省": "province", "市": "city", "区县": "county"}
+LEVEL_OF_ZH = {"省": "province", "市": "city", "区县": "county"}
 
 # Conventional English names (provinces) and exonyms that pinyin of the Chinese
 # name would not produce (Mongolian, Uygur, Tibetan places).
@@ -106,7 +106,7 @@ def read_cnmaps() -> pd.DataFrame:
             con,
         )
     raw["code"] = raw["path"].str.extract(r"(\d{6})\.geojson$", expand=False)
-    raw["level"] = raw["level"].map(LEVELS)
+    raw["level"] = raw["level"].map(LEVEL_OF_ZH)
     return raw
 
 

@@ -55,6 +55,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from geo.regions import LEVELS
 from i18n import t
 from store.ingest_clean import (clean_cell, clean_label, neutralise_formula, neutralise_frame, nfkc,
                                 parse_numbers, parse_year, parse_years)
@@ -71,7 +72,6 @@ OBSERVATION_COLUMNS = ["code", "year", "indicator", "value", "flag", "source"]
 CATALOG_COLUMNS = ["id", "name_zh", "name_en", "domain", "unit_zh", "unit_en", "direction", "levels",
                    "definition_zh", "definition_en", "source", "caveats_zh", "caveats_en", "agencies",
                    "variant_of", "variant"]
-LEVELS = ("province", "city", "county")
 LEVEL_ALIASES = {"prefecture": "city", "省": "province", "省级": "province", "市": "city", "地级": "city",
                  "地级市": "city", "县": "county", "县级": "county", "区县": "county"}
 ROW_OUTCOME_COLUMNS = ["row", "region", "outcome", "reason", "detail", "values", "missing", "rejected_cells"]

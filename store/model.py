@@ -93,6 +93,18 @@ class Store:
         row = self.groups.set_index("id").loc[group_id]
         return _grouping_file(self.root / row["file"])[f"group_{lang}"].rename(group_id)
 
+    def grouping_at(self, group_id: str, regions: pd.DataFrame) -> pd.Series:
+        """code -> group label for ``regions`` (columns code, province_code), indexed by their codes.
+
+        A province-level grouping reaches cities and counties through their province; empty when
+        ``group_id`` is not a grouping of this store."""
+        if group_id not in set(self.groups["id"]):
+            return pd.Series(dtype=object)
+        labels = self.grouping(group_id)
+        direct = regions["code"].map(labels)
+        via_province = regions["province_code"].map(labels)
+        return pd.Series(direct.fillna(via_province).to_numpy(), index=regions["code"])
+
     def population(self, level: str, year: int) -> pd.Series:
         """code -> persons, from the nearest year with data (earlier year on a tie)."""
         r = self._rows("population", level)

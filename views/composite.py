@@ -8,45 +8,41 @@ from figures.profile import sources_text
 from i18n import t
 
 # ── filters ──────────────────────────────────────────────────────────────────
-view = controls.current_view()
-lang = view.lang
 store = data.get_store()
+level = controls.current_view().level
+domain_key = f"cmp-domain-{level}"                     # the domain filter is the page's, not the link's
+domains = ["", *dict.fromkeys(cf.candidates(store, level)["domain"])]
+if st.session_state.get(domain_key, "") not in domains:
+    st.session_state[domain_key] = ""
+resolved = controls.resolved(store, "composite", domain=st.session_state.get(domain_key, ""))
+view, chosen, years = resolved.view, list(resolved.indicators), list(resolved.years)
+lang = view.lang
 domain_names = dict(zip(store.domains["id"], store.domains[f"name_{lang}"]))
+spec_keys = ("cmp-method", "cmp-weighting", "cmp-aggregation")
+weight_keys = [f"cmp-w-{i}" for i in chosen]
+for key, value in [*zip(spec_keys, resolved.spec), *zip(weight_keys, resolved.weights)]:
+    st.session_state[key] = value                      # the link owns the radios and sliders
+
+
+def _spec_changed():
+    parts = [st.session_state[k] for k in spec_keys]
+    weights = tuple(st.session_state[k] for k in weight_keys) if parts[1] == "custom" else ()
+    controls.update_view(index_spec=cf.format_spec(*parts, weights))
+
+
 with st.sidebar:
     controls.level_select(lang)
     controls.scope_select(lang)
-    view = controls.current_view()
-    everything = cf.candidates(store, view.level)
-    domains = ["", *dict.fromkeys(everything["domain"])]
-    domain = st.selectbox(t("composite.domain", lang), domains, key=f"cmp-domain-{view.level}",
+    domain = st.selectbox(t("composite.domain", lang), domains, key=domain_key,
                           format_func=lambda d: domain_names.get(d, t("composite.all_domains", lang)))
-    cat = cf.candidates(store, view.level, domain or None)
+    cat = cf.candidates(store, level, domain or None)
     names = dict(zip(cat.index, cat[f"name_{lang}"]))
-    st.session_state["cmp-ind"] = cf.chosen_indicators(view.index_indicators, cat)
-    chosen = st.multiselect(t("composite.indicators", lang), list(cat.index), format_func=lambda i: names.get(i, i),
-                            key="cmp-ind", placeholder=t("common.choose", lang),
-                            on_change=lambda: controls.update_view(index_indicators=",".join(st.session_state["cmp-ind"])))
-    implied = "" if not domain and chosen == cf.default_selection(cat) else ",".join(chosen)
-    if implied != view.index_indicators:
-        controls.update_view(index_indicators=implied)   # the URL names what the page shows
-    years = cf.common_years(store, chosen, view.level)
+    st.session_state["cmp-ind"] = chosen
+    st.multiselect(t("composite.indicators", lang), list(cat.index), format_func=lambda i: names.get(i, i),
+                   key="cmp-ind", placeholder=t("common.choose", lang),
+                   on_change=lambda: controls.update_view(index_indicators=",".join(st.session_state["cmp-ind"])))
     if years:
-        if view.year not in years:
-            controls.update_view(year=years[-1])
         controls.select("year", years, t("composite.year", lang), help=t("composite.year_help", lang))
-    spec_keys = ("cmp-method", "cmp-weighting", "cmp-aggregation")
-    *spec, linked_weights = cf.parse_spec(view.index_spec)
-    for key, value in zip(spec_keys, spec):
-        st.session_state[key] = value
-    weight_keys = [f"cmp-w-{i}" for i in chosen]
-    for key, value in zip(weight_keys, cf.custom_weights(linked_weights, len(chosen))):
-        st.session_state[key] = value                      # the link owns the sliders, as it owns the radios
-
-    def _spec_changed():
-        parts = [st.session_state[k] for k in spec_keys]
-        weights = tuple(st.session_state[k] for k in weight_keys) if parts[1] == "custom" else ()
-        controls.update_view(index_spec=cf.format_spec(*parts, weights))
-
     method = st.radio(t("composite.method", lang), cf.METHODS, key="cmp-method", on_change=_spec_changed,
                       format_func=lambda m: t(f"composite.method.{m}", lang))
     weighting = st.radio(t("composite.weighting", lang), cf.WEIGHTINGS, key="cmp-weighting", on_change=_spec_changed,
@@ -61,7 +57,6 @@ with st.sidebar:
                            on_change=_spec_changed, format_func=lambda a: t(f"composite.aggregation.{a}", lang))
     draws = st.select_slider(t("composite.draws", lang), [200, 500, 1000, 2000, 5000], value=1000, key="cmp-draws")
     presenter.sidebar_tools(store, lang)
-view = controls.current_view()
 controls.sync_url()
 
 st.title(t("composite.title", lang))

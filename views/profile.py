@@ -22,28 +22,24 @@ def plot_wide(source: str, width: float = 74) -> str:
 
 
 # ── filters ──────────────────────────────────────────────────────────────────
-view = controls.current_view()
-lang = view.lang
 store = data.get_store()
+resolved = controls.resolved(store, "profile")
+view, years, meta = resolved.view, list(resolved.years), resolved.meta
+lang = view.lang
+regions = data.regions_in_view(view.level, view.scope)
+labels = dict(zip(regions["code"], regions["name" if lang == "zh" else "name_en"]))
+peers = [c for c in view.peers.split(",") if c]
 with st.sidebar:
     controls.level_select(lang)
     controls.scope_select(lang)
-    view = controls.current_view()
-    regions = data.regions_in_view(view.level, view.scope)
-    labels = dict(zip(regions["code"], regions["name" if lang == "zh" else "name_en"]))
-    controls.select("region", ["", *labels], t("profile.region", lang),
-                    lambda c: labels.get(c, "—"))
-    years = pf.profile_years(store, view.level)
+    controls.select("region", ["", *labels], t("profile.region", lang), lambda c: labels.get(c, "—"))
     if years:
-        if view.year not in years:
-            controls.update_view(year=pf.best_year(store, view.level))
         controls.select("year", years, t("profile.year", lang), help=t("profile.year_help", lang))
-    view = controls.current_view()
-    peer_options = [c for c in labels if c != view.region]
-    st.session_state["w_peers"] = [c for c in view.peers.split(",") if c in peer_options][:pf.MAX_PEERS]
-    peers = st.multiselect(t("profile.peers", lang), peer_options, format_func=lambda c: labels.get(c, c),
-                           max_selections=pf.MAX_PEERS, key="w_peers", placeholder=t("common.choose", lang),
-                           on_change=lambda: controls.update_view(peers=",".join(st.session_state["w_peers"])))
+    st.session_state["w_peers"] = peers
+    st.multiselect(t("profile.peers", lang), [c for c in labels if c != view.region],
+                   format_func=lambda c: labels.get(c, c), max_selections=pf.MAX_PEERS, key="w_peers",
+                   placeholder=t("common.choose", lang),
+                   on_change=lambda: controls.update_view(peers=",".join(st.session_state["w_peers"])))
     presenter.sidebar_tools(store, lang)
 controls.sync_url()
 
@@ -119,10 +115,10 @@ if peers:
 st.markdown(f"#### {t('profile.trend_header', lang)}")
 pick = st.columns([1, 1, 2])
 with pick[0]:
-    meta = controls.indicator_select(store, lang)
+    controls.indicator_select(store, lang)
 if meta is not None:
     name, unit = meta[f"name_{lang}"], meta[f"unit_{lang}"]
-    groups = data.grouping(store, view.group, view.level)
+    groups = resolved.grouping
     trend = pf.trend_frame(store, meta.name, view.level, codes, regions, groups, lang)
     fig = pf.trend_figure(trend, unit, lang, pf.trend_title(trend, label, name, lang),
                           group_label=pf.group_name(store, view.group, trend.attrs.get("group", ""), lang),

@@ -11,21 +11,25 @@ from figures import targets as ft
 from figures.map_view import fmt
 from i18n import t
 from metrics.gaps import SPENDING_GAP_DEFINITIONS
+from resolve import spending_indicators
 
 # ── filters ──────────────────────────────────────────────────────────────────
-view = controls.current_view()
-lang = view.lang
 store = data.get_store()
+with_data, without_data = ft.split_targets(store.targets, store.catalog, store.coverage())
+without_data = without_data[without_data["id"] != ft.SPENDING_TARGET_ID].reset_index(drop=True)
+# Only the spending-gap tab reads an indicator from the view (`st.tabs` keeps the open tab's label).
+open_tab = st.session_state.get("targets-tab")
+spending_open = open_tab == t("targets.tab.gap", controls.current_view().lang) or (open_tab is None and with_data.empty)
+resolved = controls.resolved(store, "spending" if spending_open else "targets")
+view = resolved.view
+lang = view.lang
 with st.sidebar:
     controls.level_select(lang)
     controls.scope_select(lang)
     presenter.sidebar_tools(store, lang)
-view = controls.current_view()
 controls.sync_url()
 
 # ── data ─────────────────────────────────────────────────────────────────────
-with_data, without_data = ft.split_targets(store.targets, store.catalog, store.coverage())
-without_data = without_data[without_data["id"] != ft.SPENDING_TARGET_ID].reset_index(drop=True)
 where = data.region_label(view.scope, lang) if view.scope else t("map.whole_country", lang)
 
 
@@ -116,13 +120,9 @@ def spending_tab() -> None:
     if row is not None and not guangdong:
         left, right = st.columns([3, 1])
         left.caption(t("targets.gap_benchmark", lang, where=escape(where)))
-        if right.button(t("targets.gap_guangdong", lang), key="targets-gap-gd", type="primary"):
-            controls.update_view(level="city", scope=str(row["scope_code"]))
-            st.rerun()
-    catalog = store.indicators(level=view.level)
-    coverage = store.coverage()
-    have = set(coverage.loc[coverage["level"] == view.level, "indicator"])
-    spend = catalog[catalog.index.isin(have) & (catalog["domain"] == "fiscal")]
+        right.button(t("targets.gap_guangdong", lang), key="targets-gap-gd", type="primary",
+                     on_click=controls.update_view, kwargs={"level": "city", "scope": str(row["scope_code"])})
+    spend = spending_indicators(store, view.level)
     if spend.empty:
         st.info(t("targets.gap_no_indicator", lang, level=t(f"level.{view.level}", lang)))
         return
