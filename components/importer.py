@@ -8,6 +8,7 @@ import streamlit as st
 
 from figures.style import ERROR_COLOR
 from i18n import t
+from store.messages import in_lang
 from store.ingest import IndicatorMeta, RawTable, Roles
 
 _NONE = "—"
@@ -50,7 +51,7 @@ def edit_roles(raw: RawTable, detected: Roles, lang: str) -> Roles:
     """Show the detected roles and let the user correct each one."""
     columns = [_NONE, *raw.columns]
     for note in detected.notes:
-        st.caption(table_text(note))
+        st.caption(table_text(in_lang(note, lang)))
     cols = st.columns(4)
     shape = cols[0].selectbox(t("imp.shape", lang), SHAPES, index=SHAPES.index(detected.shape),
                               format_func=lambda s: t(f"imp.shape.{s}", lang), key=f"shape-{raw.digest}")
@@ -114,9 +115,9 @@ def show_report(result, lang: str) -> None:
     report = result.report
     c = report.counts
     for error in report.errors:
-        st.error(table_text(error))
+        st.error(table_text(in_lang(error, lang)))
     for warning in report.warnings:
-        st.warning(table_text(warning))
+        st.warning(table_text(in_lang(warning, lang)))
     cols = st.columns(4)
     cols[0].metric(t("imp.input_rows", lang), f"{c.get('input_rows', 0):,}")
     cols[1].metric(t("imp.used", lang), f"{c.get('used', 0):,}")
