@@ -5,7 +5,7 @@ Hook for every page — one call per figure (drawn by ``components.chart``)::
     from components import presenter
     presenter.figure_view(fig, headline, source_line, key="gaps-trend")
     # headline None: the figure's own title (a sentence stating the finding)
-    # source_line: presenter.source_line(store, meta, lang) -> "来源：… 单位：…"
+    # source_line: figures.caption.source_line(store, meta, lang) -> "来源：… 单位：…"
 
 Normal mode: the figure as usual (components.chart), then PNG and SVG buttons that
 save it with the headline as title, its legend and the source line under it,
@@ -33,8 +33,7 @@ from components import controls
 from components.chart import chart, compact_js
 from components.importer import file_uploader
 from i18n import t
-from reports.briefing import source_line  # noqa: F401  (re-exported for pages)
-from reports.charts import with_caption, wrap
+from figures.caption import with_caption, wrap
 from store import stories
 
 SLIDE_KEY = "presenter-slide"

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from figures.caption import sources_text
 from figures.map_view import applicable_target, fmt, region_table
 from geo.regions import province_of
 from figures.style import AVERAGE_COLOR, FONT_FAMILY, GROUP_COLORS
@@ -305,17 +306,6 @@ def rank_history_figure(history: pd.DataFrame, lang: str, title: str) -> go.Figu
                       margin={"l": 10, "r": 10, "t": 60, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
                       plot_bgcolor="white")
     return fig
-
-
-def sources_text(store, indicators, lang: str) -> str:
-    """One caption line citing every source behind `indicators` (catalog ids), each once."""
-    ids: list[str] = []
-    for ind in indicators:
-        if ind in store.catalog.index:
-            ids += [s for s in str(store.catalog.loc[ind, "source"]).split(";") if s and s not in ids]
-    src = store.sources.set_index("id") if "id" in store.sources.columns else store.sources
-    cited = [str(src.loc[s, f"citation_{lang}"]) if s in src.index else s for s in ids]
-    return f"**{t('common.source', lang)}**: " + "; ".join(escape(c) for c in cited)
 
 
 def rank_history_title(history: pd.DataFrame, label: str, lang: str) -> str:

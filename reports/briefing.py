@@ -28,6 +28,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from figures import bundle
+from figures.caption import source_line
 from figures.china_map import INSET_LAT, INSET_LON, china_map
 from figures.map_view import applicable_target, fmt, map_layer, region_table
 from figures.style import FONT_FAMILY
@@ -257,18 +258,6 @@ def build_briefing(store, view: ViewState, regions: pd.DataFrame, geometry=None,
                     documents=_documents(store.targets, indicator), grouping_name=grouping_name,
                     findings=[findings[k] for k in ("map", "trend", "decomposition", "targets")],
                     figures=figures, geojson=geojson, source_line=line)
-
-
-def source_line(store, meta: pd.Series, lang: str) -> str:
-    """"Source: … Unit: …" for the bottom of a figure: every source of the indicator, cited."""
-    cites = []
-    for sid in str(meta["source"]).split(";"):
-        if sid in set(store.sources["id"]):
-            cites.append(str(store.sources.set_index("id").loc[sid, f"citation_{lang}"]))
-        elif sid:
-            cites.append(sid)
-    return t("brief.source_line", lang, source="；".join(cites) if lang == "zh" else "; ".join(cites),
-             unit=meta[f"unit_{lang}"])
 
 
 # ── HTML ─────────────────────────────────────────────────────────────────────

@@ -198,9 +198,3 @@ def load_store(extra: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] | No
         root=root,
         key=key,
     )
-
-
-def citation(sources: pd.DataFrame, source_ids: str, lang: str) -> str:
-    """The citations of a catalog row's `;`-separated source ids (numerator first), ids kept where unknown."""
-    by_id = sources.set_index("id")[f"citation_{lang}"] if "id" in sources.columns else pd.Series(dtype=str)
-    return "; ".join(str(by_id.get(s, s)) for s in str(source_ids).split(";") if s)

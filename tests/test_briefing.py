@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from metrics.inequality import coefficient_of_variation, gini, theil_decomposition
-from reports.briefing import GEO_PLACEHOLDER, briefing_html, build_briefing, geojson_for, source_line
-from reports.charts import with_caption, wrap
+from figures.caption import source_line, with_caption, wrap
+from reports.briefing import GEO_PLACEHOLDER, briefing_html, build_briefing, geojson_for
 from state import ViewState
 
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from components import controls, data, presenter
 from figures import composite as cf
-from figures.profile import sources_text
+from figures.caption import sources_text
 from i18n import t
 
 # ── filters ──────────────────────────────────────────────────────────────────

@@ -8,9 +8,9 @@ import streamlit as st
 from components import controls, data, panels, presenter
 from components.downloads import download_buttons
 from figures import gaps as fg
+from figures import caption
 from figures.map_view import region_table
 from i18n import t
-from store.model import citation
 from metrics._data import UndefinedMeasure
 from metrics.spatial import local_moran, moran_global
 from resolve import groupings
@@ -61,8 +61,8 @@ grouping_name = group_labels.get(view.group, view.group)
 breaks = fg.break_years(store.flags(meta.name, view.level).reindex(index=panel.index).fillna(""))
 values = store.values(meta.name, view.level, year)
 table = region_table(values, regions, direction, store.population(view.level, year), target, lang)
-source = citation(store.sources, meta["source"], lang)
-source_line = presenter.source_line(store, meta, lang)      # under every figure and slide
+source = caption.citation(store.sources, meta["source"], lang)
+source_line = caption.source_line(store, meta, lang)      # under every figure and slide
 
 
 def notes(**extra) -> dict:

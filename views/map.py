@@ -4,6 +4,7 @@ import time
 import streamlit as st
 
 from components import controls, data, panels, presenter
+from figures.caption import source_line
 from figures.map_view import MAX_BARS, map_layer, ranking_bar, region_table
 from i18n import t
 
@@ -46,7 +47,7 @@ def select_region(location: str, level: str = view.level, scope: str = view.scop
 
 panels.breadcrumbs(view, lang)
 headline = panels.headline(table, name, unit, year, view, lang) if meta is not None else name
-source = presenter.source_line(store, meta, lang) if meta is not None else ""
+source = source_line(store, meta, lang) if meta is not None else ""
 if meta is not None:
     st.markdown(f"### {headline}")
 left, right = st.columns([8, 5], gap="medium") if meta is not None else (st.container(), None)

@@ -1,6 +1,5 @@
 """Region profile: one region on every indicator — where it stands among its peers, how it moved
 over time against the averages, its rank history and composite index — beside up to five peers."""
-import re
 from html import escape
 
 import streamlit as st
@@ -9,16 +8,8 @@ from components import controls, data, presenter
 from components.downloads import download_buttons
 from figures import composite as cf
 from figures import profile as pf
+from figures.caption import plot_wide, source_line, sources_text
 from i18n import t
-from reports.charts import wrap
-
-
-def plot_wide(source: str, width: float = 74) -> str:
-    """The source line wrapped to the standing chart's plot width (it starts right of the long indicator
-    names, not at the figure's edge). The separator before each break is dropped so that the caption's own
-    wrapping (reports.charts.with_caption, at the figure's width) does not break again right before it."""
-    lines = wrap(source, width).split("<br>")
-    return "<br>".join([re.sub(r"[;；,，]\s*$", "", line) for line in lines[:-1]] + lines[-1:])
 
 
 # ── filters ──────────────────────────────────────────────────────────────────
@@ -60,7 +51,7 @@ own = rows[rows["code"] == view.region]
 
 # ── where it stands ──────────────────────────────────────────────────────────
 finding = pf.headline(own, label, year, lang)
-sources = pf.sources_text(store, rows["indicator"].unique(), lang)
+sources = sources_text(store, rows["indicator"].unique(), lang)
 st.markdown(f"### {finding}")
 choice = cf.default_choice(store, view.level, year)
 with st.container(border=True):
@@ -123,7 +114,7 @@ if meta is not None:
     fig = pf.trend_figure(trend, unit, lang, pf.trend_title(trend, label, name, lang),
                           group_label=pf.group_name(store, view.group, trend.attrs.get("group", ""), lang),
                           direction=int(meta["direction"]))
-    presenter.figure_view(fig, None, presenter.source_line(store, meta, lang), key="profile-trend", slide=False,
+    presenter.figure_view(fig, None, source_line(store, meta, lang), key="profile-trend", slide=False,
                           name=f"profile_trend_{view.region}_{meta.name}", data=trend,
                           notes={t("common.unit", lang): unit})
     st.caption(pf.indicator_note(store, meta, view.level, codes, lang))

@@ -8,6 +8,7 @@ import streamlit as st
 from components import controls, data, presenter
 from components.downloads import download_buttons
 from figures import targets as ft
+from figures.caption import source_line
 from figures.map_view import fmt
 from i18n import t
 from metrics.gaps import SPENDING_GAP_DEFINITIONS
@@ -96,7 +97,7 @@ def target_tab(row: pd.Series, key: str) -> None:
         reach[["code", "status", "years_needed", "reach_year", "slope_per_year"]].rename(columns={"status": "pace"}),
         on="code", how="left")
     # The slide: the map under the pace sentence, the target's document cited beside the data source.
-    source = f"{presenter.source_line(store, meta, lang)} · {row['document']}"
+    source = f"{source_line(store, meta, lang)} · {row['document']}"
     with left:
         st.markdown(f"**{t('targets.map_title', lang, name=escape(name), year=year, goal=escape(ft.goal_text(row, unit)))}**")
         presenter.figure_view(data.region_map(layer, level, scope, 520), escape(sentence), source, key=f"{key}-map",
@@ -152,7 +153,7 @@ def spending_tab() -> None:
         return
     meta = store.catalog.loc[indicator]
     presenter.figure_view(ft.spending_gap_figure(frame, definition, threshold, title, lang), None,
-                          presenter.source_line(store, meta, lang), key="targets-gap",
+                          source_line(store, meta, lang), key="targets-gap",
                           name=f"spending_gap_{indicator}_{view.level}", data=frame,
                           notes={"indicator": names[indicator], "definition": SPENDING_GAP_DEFINITIONS[definition],
                                  "threshold": f"{threshold:.2f}", "regions": ";".join(chosen)})
