@@ -85,7 +85,8 @@ def edit_meta(raw: RawTable, store, lang: str) -> tuple[IndicatorMeta, str | Non
     """Name, unit, domain, direction and level of the uploaded indicator (prefilled from the file)."""
     hints = raw.hints
     cols = st.columns(3)
-    name_zh = cols[0].text_input(t("imp.name_zh", lang), value=hints.get("name", hints.get("title", "")), key=f"nzh-{raw.digest}")
+    name_zh = cols[0].text_input(t("imp.name_zh", lang), value=hints.get("name", hints.get("title", "")),
+                                 key=f"nzh-{raw.digest}")
     name_en = cols[1].text_input(t("imp.name_en", lang), key=f"nen-{raw.digest}")
     unit = cols[2].text_input(t("imp.unit", lang), value=hints.get("unit", ""), key=f"unit-{raw.digest}")
     cols = st.columns(3)
@@ -99,7 +100,8 @@ def edit_meta(raw: RawTable, store, lang: str) -> tuple[IndicatorMeta, str | Non
     cols = st.columns(3)
     context = direction == 0
     target = cols[0].number_input(t("imp.target", lang), value=None, format="%g", key=f"tgt-{raw.digest}",
-                                  help=t("imp.target_context" if context else "imp.target_help", lang), disabled=context)
+                                  help=t("imp.target_context" if context else "imp.target_help", lang),
+                                  disabled=context)
     target_year = cols[1].number_input(t("imp.target_year", lang), value=None, min_value=1949, max_value=2100, step=1,
                                        key=f"tgy-{raw.digest}", disabled=context)
     document = cols[2].text_input(t("imp.target_document", lang), key=f"tgd-{raw.digest}", disabled=context)

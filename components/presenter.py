@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from html import escape
+from pathlib import Path
 
 import streamlit as st
 
@@ -40,80 +41,7 @@ SLIDE_KEY = "presenter-slide"
 SLIDE_HEIGHT = 760           # px: a 1080p screen's browser viewport minus the footer
 EXPORT_SIZE = (1600, 900)    # px at scale 1; PNG is saved at scale 2 (3200 × 1800)
 PNG_SCALE = 2
-
-_KEYS_JS = r"""
-export default function(component) {
-  const { setTriggerValue } = component;
-  const actions = {ArrowLeft: "prev_year", ArrowRight: "next_year", " ": "play", ArrowUp: "prev_view",
-                   ArrowDown: "next_view", Escape: "exit"};
-  const typing = (el) => !!el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName) ||
-      ["slider", "combobox", "textbox", "spinbutton", "listbox", "option"].includes(el.getAttribute && el.getAttribute("role")));
-  const onKey = (e) => {
-    if (e.repeat || e.altKey || e.ctrlKey || e.metaKey) return;
-    const action = actions[e.key];
-    const target = (e.composedPath && e.composedPath()[0]) || e.target;
-    if (!action || typing(target) || typing(document.activeElement)) return;
-    e.preventDefault();
-    e.stopPropagation();
-    setTriggerValue("action", action);
-  };
-  if (window.__atlasPresenterKeys) document.removeEventListener("keydown", window.__atlasPresenterKeys, true);
-  window.__atlasPresenterKeys = onKey;
-  document.addEventListener("keydown", onKey, true);
-  return () => {
-    document.removeEventListener("keydown", onKey, true);
-    if (window.__atlasPresenterKeys === onKey) window.__atlasPresenterKeys = null;
-  };
-}
-"""
-
-# Plotly's own image export of the chart on the page (its modebar "toImage" button), with the title,
-# source line and size set on a copy of the layout just for the export: what is saved is what is shown.
-_EXPORT_JS = r"""
-export default function(component) {
-  const { data, parentElement } = component;
-  let box = parentElement.querySelector(".atlas-export");
-  if (!box) { box = document.createElement("div"); box.className = "atlas-export"; parentElement.appendChild(box); }
-  box.innerHTML = "";
-  const exportAs = (fmt, button) => {
-    const gd = document.querySelector(data.selector + " .js-plotly-plot");
-    const bar = gd && gd._fullLayout && gd._fullLayout._modeBar;
-    const toImage = bar && bar.buttons.flat().find((b) => b.name === "toImage");
-    if (!toImage) { button.textContent = data.labels.missing; return; }
-    const layout = gd.layout, options = gd._context.toImageButtonOptions;
-    const copy = Object.assign({}, layout);
-    if (data.caption) {
-      // as reports.charts.with_caption: Plotly anchors a multi-line title by its first line
-      const m = Object.assign({}, layout.margin || {});
-      const lines = (data.title.match(/<br>/g) || []).length + 1, size = 22;
-      const sourceLines = (data.source.match(/<br>/g) || []).length + 1;
-      const base = (m.b === undefined || m.b === null) ? 80 : m.b;
-      copy.title = {text: data.title, x: 0.01, xref: "container", xanchor: "left", y: 1, yref: "paper",
-                    yanchor: "bottom", pad: {b: 8 + (lines - 1) * Math.round(size * 1.3)}, automargin: true,
-                    font: {size: size}};
-      copy.margin = Object.assign({}, m, {t: Math.max(m.t || 0, Math.round(size * 1.35 * lines) + 24),
-                                          b: base + 14 + 19 * sourceLines, l: Math.max(m.l || 0, 24), r: Math.max(m.r || 0, 24)});
-      copy.annotations = (layout.annotations || []).concat([{text: data.source, xref: "paper", yref: "paper", x: 0,
-          y: 0, xanchor: "left", yanchor: "top", yshift: -(base + 6), showarrow: false, align: "left",
-          font: {size: 13, color: "#5f6b7a"}}]);
-    }
-    gd.layout = copy;
-    gd._context.toImageButtonOptions = {format: fmt, filename: data.filename, width: data.width,
-                                        height: data.height, scale: fmt === "png" ? data.scale : 1};
-    try { toImage.click(gd); }
-    finally { gd.layout = layout; gd._context.toImageButtonOptions = options; }
-  };
-  for (const fmt of ["png", "svg"]) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "atlas-export-btn atlas-export-" + fmt;
-    b.textContent = data.labels[fmt];
-    b.title = data.labels.help;
-    b.onclick = () => exportAs(fmt, b);
-    box.appendChild(b);
-  }
-}
-"""
+_HERE = Path(__file__).parent      # presenter_keys.js, export.js: the browser side
 
 _EXPORT_CSS = """
 .atlas-export { display: flex; gap: .5rem; }
@@ -130,8 +58,10 @@ _PRESENTER_CSS = f"""
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stDecoration"] {{ display: none !important; }}
 [data-testid="stMainBlockContainer"] {{ max-width: 100% !important; padding: .75rem 2.5rem .25rem !important; }}
-[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :not(:has(.st-key-{SLIDE_KEY})):not(.st-key-{SLIDE_KEY}),
-[data-testid="stMainBlockContainer"] > div > [data-testid="stVerticalBlock"] > :not(:has(.st-key-{SLIDE_KEY})):not(.st-key-{SLIDE_KEY}) {{
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]
+  > :not(:has(.st-key-{SLIDE_KEY})):not(.st-key-{SLIDE_KEY}),
+[data-testid="stMainBlockContainer"] > div > [data-testid="stVerticalBlock"]
+  > :not(:has(.st-key-{SLIDE_KEY})):not(.st-key-{SLIDE_KEY}) {{
   display: none !important; }}
 [data-testid="stTabPanel"] > [data-testid="stVerticalBlock"] > :not(:has(.st-key-{SLIDE_KEY})):not(.st-key-{SLIDE_KEY}),
 [data-testid="stColumn"] > [data-testid="stVerticalBlock"] > :not(:has(.st-key-{SLIDE_KEY})):not(.st-key-{SLIDE_KEY}) {{
@@ -144,8 +74,9 @@ _PRESENTER_CSS = f"""
 </style>
 """
 
-_keys = st.components.v2.component("atlas_presenter_keys", js=_KEYS_JS)
-_export = st.components.v2.component("atlas_figure_export", js=compact_js(_EXPORT_JS), css=compact_js(_EXPORT_CSS))
+_keys = st.components.v2.component("atlas_presenter_keys", js=_HERE.joinpath("presenter_keys.js").read_text())
+_export = st.components.v2.component("atlas_figure_export", js=compact_js(_HERE.joinpath("export.js").read_text()),
+                                     css=compact_js(_EXPORT_CSS))
 
 
 def key_class(key: str) -> str:
@@ -201,8 +132,8 @@ def export_buttons(chart_key: str, headline: str, source: str, name: str, lang: 
     as title and the source line at the bottom. Drawn in the browser, nothing leaves it."""
     _export(key=f"export-{chart_key}", height="content", width="content", data={
         "selector": "." + key_class(chart_key), "title": wrap(_plain(headline), size[0] / 22 - 4),
-        "source": wrap(source, size[0] / 13 - 4), "caption": True, "filename": _file_name(name), "width": size[0], "height": size[1],
-        "scale": PNG_SCALE,
+        "source": wrap(source, size[0] / 13 - 4), "caption": True, "filename": _file_name(name),
+        "width": size[0], "height": size[1], "scale": PNG_SCALE,
         "labels": {"png": t("pres.png", lang), "svg": t("pres.svg", lang), "help": t("pres.export_help", lang),
                    "missing": t("pres.export_missing", lang)}})
 

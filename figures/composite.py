@@ -218,7 +218,8 @@ def ranking_figure(result: IndexResult, band: pd.DataFrame | None, lang: str, ti
             customdata=np.c_[data["rank_p05"], data["rank_p95"], data["median_rank"]],
             hovertemplate="%{y}: " + t("composite.hover_band", lang, lo="%{customdata[0]:.0f}",
                                        hi="%{customdata[1]:.0f}", med="%{customdata[2]:.0f}") + "<extra></extra>"))
-        fig.add_trace(go.Scatter(y=data["label"], x=data["median_rank"], mode="markers", name=t("composite.median", lang),
+        fig.add_trace(go.Scatter(y=data["label"], x=data["median_rank"], mode="markers",
+                                 name=t("composite.median", lang),
                                  marker={"symbol": "line-ns-open", "size": 12, "color": AVERAGE_COLOR},
                                  hoverinfo="skip"))
     fig.add_trace(go.Scatter(

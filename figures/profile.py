@@ -319,7 +319,8 @@ def rank_history_title(history: pd.DataFrame, label: str, lang: str) -> str:
 
 def indicator_note(store, meta: pd.Series, level: str, codes: list[str], lang: str) -> str:
     """Caption under a trend: sources, unit, caveat and the flags on the regions shown."""
-    lines = [sources_text(store, [meta.name], lang) + f" · **{t('common.unit', lang)}**: {escape(str(meta[f'unit_{lang}']))}"]
+    unit = escape(str(meta[f"unit_{lang}"]))
+    lines = [sources_text(store, [meta.name], lang) + f" · **{t('common.unit', lang)}**: {unit}"]
     caveat = meta.get(f"caveats_{lang}")
     if isinstance(caveat, str) and caveat.strip():
         lines.append(f"**{t('profile.caveats', lang)}**: {escape(caveat)}")

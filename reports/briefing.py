@@ -188,7 +188,8 @@ def _findings(b_table, trend, meta, year, where, grouping_name, target, lang, br
     if target is not None and "meets" in b_table and b_table["meets"].notna().any():
         met = int(b_table["meets"].fillna(False).sum())
         out["targets"] = t("brief.f_target", lang, met=met, n=int(b_table["meets"].notna().sum()), year=year,
-                           cmp=COMPARATOR.get(target["comparator"], target["comparator"]), value=fmt(float(target["value"])), unit=unit,
+                           cmp=COMPARATOR.get(target["comparator"], target["comparator"]),
+                           value=fmt(float(target["value"])), unit=unit,
                            doc=target["document"], target_year=target["target_year"])
     else:
         out["targets"] = t("brief.f_target_none", lang, name=name, where=where)
@@ -400,7 +401,8 @@ def briefing_html(b: Briefing) -> str:
     css = _CSS % {"font": FONT_FAMILY, "w": FIG_WIDTH}
     return (f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width'><title>{escape(title)}</title>"
-            f"<style>{css}</style><script>{assets_js}</script><script>{bundle.source()}</script><script>var GEO={geo};</script></head>"
+            f"<style>{css}</style><script>{assets_js}</script><script>{bundle.source()}</script>"
+            f"<script>var GEO={geo};</script></head>"
             f"<body><main>{body}</main></body></html>")
 
 

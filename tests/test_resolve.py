@@ -2,7 +2,6 @@
 from dataclasses import replace
 
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -141,7 +141,8 @@ with tabs[2]:
                                               speed=str(result.speed), half_life=str(result.half_life)))
             laggards = points[points["laggard"]].sort_values("start", ascending=direction > 0)["label"]
             st.caption(t("gaps.beta_caption", lang) + " " +
-                       (t("gaps.beta_laggard_list", lang, names=("、" if lang == "zh" else ", ").join(escape(str(s)) for s in laggards))
+                       (t("gaps.beta_laggard_list", lang,
+                          names=("、" if lang == "zh" else ", ").join(escape(str(s)) for s in laggards))
                         if len(laggards) else t("gaps.beta_no_laggards", lang)))
 
 with tabs[3]:
@@ -191,7 +192,8 @@ with tabs[4]:
             title += "<br><sub>" + t("gaps.rank_benchmark", lang, scope=escape(str(benchmark["scope_name"])),
                                      year=benchmark["target_year"]) + "</sub>"
         presenter.figure_view(fg.gap_ranking_figure(ranked, group_of, group_names, column, unit, lang, title), None,
-                              source_line, key="gaps-rank", name=f"gaps_{meta.name}_{year}", notes=notes(year=str(year)),
+                              source_line, key="gaps-rank", name=f"gaps_{meta.name}_{year}",
+                              notes=notes(year=str(year)),
                               data=ranked.drop(columns=["label"]).assign(group=ranked["code"].map(group_of)))
         st.caption(t("gaps.rank_caption", lang, grouping=grouping_name))
 

@@ -59,7 +59,10 @@ def target_tab(row: pd.Series, key: str) -> None:
     labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), index=regions["code"])
     panel = store.panel(row["indicator"], level).reindex(regions["code"]).dropna(how="all").dropna(axis=1, how="all")
     target_year = row["target_year"]
-    st.markdown(f"#### {t('targets.heading', lang, scope=escape(scope_name(row)), name=escape(name), goal=escape(ft.goal_text(row, unit)), year=target_year if pd.notna(target_year) else '—')}")
+    goal = escape(ft.goal_text(row, unit))
+    heading = t("targets.heading", lang, scope=escape(scope_name(row)), name=escape(name), goal=goal,
+                year=target_year if pd.notna(target_year) else "—")
+    st.markdown(f"#### {heading}")
     if level != view.level:
         st.caption(t("targets.level_switched", lang, level=t(f"level.{level}", lang),
                      asked=t(f"level.{view.level}", lang)))
@@ -99,7 +102,7 @@ def target_tab(row: pd.Series, key: str) -> None:
     # The slide: the map under the pace sentence, the target's document cited beside the data source.
     source = f"{source_line(store, meta, lang)} · {row['document']}"
     with left:
-        st.markdown(f"**{t('targets.map_title', lang, name=escape(name), year=year, goal=escape(ft.goal_text(row, unit)))}**")
+        st.markdown(f"**{t('targets.map_title', lang, name=escape(name), year=year, goal=goal)}**")
         presenter.figure_view(data.region_map(layer, level, scope, 520), escape(sentence), source, key=f"{key}-map",
                               name=f"target_{row['id']}_{level}_{year}", data=out,
                               notes={"target": f"{row['indicator_text']} {ft.goal_text(row, unit)} ({target_year})",
