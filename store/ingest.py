@@ -61,7 +61,7 @@ from store.ingest_clean import (clean_cell, clean_label, neutralise_formula, neu
                                 parse_numbers, parse_year, parse_years)
 from store.ingest_read import IngestError, Limits, RawTable, list_sheets, read_table
 from store.messages import Message
-from store.model import TARGET_COLUMNS
+from store.model import CATALOG_COLUMNS, TARGET_COLUMNS
 
 __all__ = [
     "Limits", "IngestError", "RawTable", "Roles", "IndicatorMeta", "ImportReport", "ImportResult",
@@ -70,9 +70,6 @@ __all__ = [
 ]
 
 OBSERVATION_COLUMNS = ["code", "year", "indicator", "value", "flag", "source"]
-CATALOG_COLUMNS = ["id", "name_zh", "name_en", "domain", "unit_zh", "unit_en", "direction", "levels",
-                   "definition_zh", "definition_en", "source", "caveats_zh", "caveats_en", "agencies",
-                   "variant_of", "variant"]
 LEVEL_ALIASES = {"prefecture": "city", "省": "province", "省级": "province", "市": "city", "地级": "city",
                  "地级市": "city", "县": "county", "县级": "county", "区县": "county"}
 ROW_OUTCOME_COLUMNS = ["row", "region", "outcome", "reason", "detail", "values", "missing", "rejected_cells"]

@@ -1,5 +1,5 @@
-// Plotly's own image export of the chart on the page (its modebar "toImage" button), with the title,
-// source line and size set on a copy of the layout just for the export: what is saved is what is shown.
+// Plotly's public image export (Plotly.downloadImage) of the chart on the page, with the title, source
+// line and size set on a copy of the layout just for the export: what is saved is what is shown.
 export default function(component) {
   const { data, parentElement } = component;
   let box = parentElement.querySelector(".atlas-export");
@@ -7,10 +7,8 @@ export default function(component) {
   box.innerHTML = "";
   const exportAs = (fmt, button) => {
     const gd = document.querySelector(data.selector + " .js-plotly-plot");
-    const bar = gd && gd._fullLayout && gd._fullLayout._modeBar;
-    const toImage = bar && bar.buttons.flat().find((b) => b.name === "toImage");
-    if (!toImage) { button.textContent = data.labels.missing; return; }
-    const layout = gd.layout, options = gd._context.toImageButtonOptions;
+    if (!gd || !gd.layout || !window.Plotly) { button.textContent = data.labels.missing; return; }
+    const layout = gd.layout;
     const copy = Object.assign({}, layout);
     if (data.caption) {
       // as figures.caption.with_caption: Plotly anchors a multi-line title by its first line
@@ -28,11 +26,12 @@ export default function(component) {
           y: 0, xanchor: "left", yanchor: "top", yshift: -(base + 6), showarrow: false, align: "left",
           font: {size: 13, color: "#5f6b7a"}}]);
     }
+    // downloadImage copies the figure before it returns: the page's chart gets its own layout back at once
     gd.layout = copy;
-    gd._context.toImageButtonOptions = {format: fmt, filename: data.filename, width: data.width,
-                                        height: data.height, scale: fmt === "png" ? data.scale : 1};
-    try { toImage.click(gd); }
-    finally { gd.layout = layout; gd._context.toImageButtonOptions = options; }
+    try {
+      window.Plotly.downloadImage(gd, {format: fmt, filename: data.filename, width: data.width,
+                                       height: data.height, scale: fmt === "png" ? data.scale : 1});
+    } finally { gd.layout = layout; }
   };
   for (const fmt of ["png", "svg"]) {
     const b = document.createElement("button");
