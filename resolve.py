@@ -3,7 +3,7 @@
 A link may name an indicator the level lacks, a year without data, a grouping that does not apply,
 a gap-to-target view where no target exists. `resolve` settles all of it before a page draws
 anything, so the widgets, the figures and the URL written at the end of the run agree. Pure: no
-streamlit; it sits above `state`, `store` and `figures` (whose year rules it applies) and below
+streamlit; it sits above `state`, `store` and `viewmodel` (whose year rules it applies) and below
 `components`/`views`, which call it once per run.
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Callable
 
 import pandas as pd
 
-from figures import composite as cf
-from figures import profile as pf
 from figures.map_view import applicable_target
+from viewmodel import composite as cf
+from viewmodel import profile as pf
 from state import ViewState, custom_weights, parse_spec
 
 # What each page reads from the view; "spending" is the targets page with its spending-gap tab open (the

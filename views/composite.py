@@ -6,12 +6,14 @@ from components import controls, data, presenter
 from figures import composite as cf
 from figures.caption import sources_text
 from i18n import t
+from state import AGGREGATIONS, CUSTOM_WEIGHTS, METHODS, WEIGHTINGS, format_spec
+from viewmodel import composite as cm
 
 # ── filters ──────────────────────────────────────────────────────────────────
 store = data.get_store()
 level = controls.current_view().level
 domain_key = f"cmp-domain-{level}"                     # the domain filter is the page's, not the link's
-domains = ["", *dict.fromkeys(cf.candidates(store, level)["domain"])]
+domains = ["", *dict.fromkeys(cm.candidates(store, level)["domain"])]
 if st.session_state.get(domain_key, "") not in domains:
     st.session_state[domain_key] = ""
 resolved = controls.resolved(store, "composite", domain=st.session_state.get(domain_key, ""))
@@ -27,7 +29,7 @@ for key, value in [*zip(spec_keys, resolved.spec), *zip(weight_keys, resolved.we
 def _spec_changed():
     parts = [st.session_state[k] for k in spec_keys]
     weights = tuple(st.session_state[k] for k in weight_keys) if parts[1] == "custom" else ()
-    controls.update_view(index_spec=cf.format_spec(*parts, weights))
+    controls.update_view(index_spec=format_spec(*parts, weights))
 
 
 with st.sidebar:
@@ -35,7 +37,7 @@ with st.sidebar:
     controls.scope_select(lang)
     domain = st.selectbox(t("composite.domain", lang), domains, key=domain_key,
                           format_func=lambda d: domain_names.get(d, t("composite.all_domains", lang)))
-    cat = cf.candidates(store, level, domain or None)
+    cat = cm.candidates(store, level, domain or None)
     names = dict(zip(cat.index, cat[f"name_{lang}"]))
     st.session_state["cmp-ind"] = chosen
     st.multiselect(t("composite.indicators", lang), list(cat.index), format_func=lambda i: names.get(i, i),
@@ -43,17 +45,17 @@ with st.sidebar:
                    on_change=lambda: controls.update_view(index_indicators=",".join(st.session_state["cmp-ind"])))
     if years:
         controls.select("year", years, t("composite.year", lang), help=t("composite.year_help", lang))
-    method = st.radio(t("composite.method", lang), cf.METHODS, key="cmp-method", on_change=_spec_changed,
+    method = st.radio(t("composite.method", lang), METHODS, key="cmp-method", on_change=_spec_changed,
                       format_func=lambda m: t(f"composite.method.{m}", lang))
-    weighting = st.radio(t("composite.weighting", lang), cf.WEIGHTINGS, key="cmp-weighting", on_change=_spec_changed,
+    weighting = st.radio(t("composite.weighting", lang), WEIGHTINGS, key="cmp-weighting", on_change=_spec_changed,
                          format_func=lambda w: t(f"composite.weighting.{w}", lang))
     custom = ()
     if weighting == "custom":
         st.caption(t("composite.custom_help", lang))
-        lo, hi, step = cf.CUSTOM_WEIGHTS
+        lo, hi, step = CUSTOM_WEIGHTS
         custom = tuple(st.slider(names.get(i, i), lo, hi, step=step, key=key, on_change=_spec_changed)
                        for i, key in zip(chosen, weight_keys))
-    aggregation = st.radio(t("composite.aggregation", lang), cf.AGGREGATIONS, key="cmp-aggregation",
+    aggregation = st.radio(t("composite.aggregation", lang), AGGREGATIONS, key="cmp-aggregation",
                            on_change=_spec_changed, format_func=lambda a: t(f"composite.aggregation.{a}", lang))
     draws = st.select_slider(t("composite.draws", lang), [200, 500, 1000, 2000, 5000], value=1000, key="cmp-draws")
     presenter.sidebar_tools(store, lang)
@@ -74,11 +76,11 @@ if not years:
     st.stop()
 
 # ── data ─────────────────────────────────────────────────────────────────────
-choice, notes = cf.coherent(cf.IndexChoice(tuple(chosen), int(view.year), method, weighting, aggregation, custom))
+choice, notes = cm.coherent(cm.IndexChoice(tuple(chosen), int(view.year), method, weighting, aggregation, custom))
 for note in notes:
     st.caption("ℹ️ " + t(note, lang))
 regions = data.regions_in_view(view.level, view.scope)
-result = cf.build_index(store, choice, view.level, regions, lang)
+result = cm.build_index(store, choice, view.level, regions, lang)
 if result.note:
     st.error(result.note)
     st.stop()
@@ -90,10 +92,10 @@ left, right = st.columns([3, 2], gap="medium")
 band = None
 with right:
     with st.status(t("composite.sensitivity_running", lang, draws=draws), expanded=False) as status:
-        band = cf.sensitivity(store, choice, view.level, regions, result, n_draws=draws, seed=0)
+        band = cm.sensitivity(store, choice, view.level, regions, result, n_draws=draws, seed=0)
         status.update(label=t("composite.sensitivity_done", lang, draws=draws, seed=0), state="complete")
     if band is not None:
-        title = t("composite.rank_title", lang, stable=cf.stable_count(band), n=int(band["rank"].notna().sum()))
+        title = t("composite.rank_title", lang, stable=cm.stable_count(band), n=int(band["rank"].notna().sum()))
     else:
         title = t("composite.rank_title_plain", lang)
     presenter.figure_view(cf.ranking_figure(result, band, lang, title), None, sources.replace("**", ""),
@@ -104,7 +106,7 @@ with left:
     fig = data.region_map(cf.index_layer(result, band, view, lang), view.level, view.scope)
     # The slide: the index on the map under the finding (who leads, who trails); the numbers behind map and ranks.
     presenter.figure_view(fig, finding, sources.replace("**", ""), key=f"cmp-map-{view.level}-{view.scope}",
-                          name=f"composite_{view.level}_{choice.year}", data=cf.index_frame(result, band, lang),
+                          name=f"composite_{view.level}_{choice.year}", data=cm.index_frame(result, band, lang),
                           notes=cf.choice_notes(result, store.catalog, lang))
 
 # ── what went in ─────────────────────────────────────────────────────────────
@@ -116,7 +118,7 @@ with left:
 with right:
     st.markdown("  \n".join(cf.choice_lines(result, store.catalog, lang)))
     st.caption(sources)
-normalised = cf.normalised_frame(result, store.catalog, lang)
+normalised = cm.normalised_frame(result, store.catalog, lang)
 if normalised is not None:
     with st.expander(t("composite.normalised", lang)):
         st.dataframe(normalised.round(3), width="stretch")

@@ -6,10 +6,11 @@ import streamlit as st
 
 from components import controls, data, presenter
 from components.downloads import download_buttons
-from figures import composite as cf
 from figures import profile as pf
 from figures.caption import plot_wide, source_line, sources_text
 from i18n import t
+from viewmodel import composite as cm
+from viewmodel import profile as pm
 
 
 # ── filters ──────────────────────────────────────────────────────────────────
@@ -28,7 +29,7 @@ with st.sidebar:
         controls.select("year", years, t("profile.year", lang), help=t("profile.year_help", lang))
     st.session_state["w_peers"] = peers
     st.multiselect(t("profile.peers", lang), [c for c in labels if c != view.region],
-                   format_func=lambda c: labels.get(c, c), max_selections=pf.MAX_PEERS, key="w_peers",
+                   format_func=lambda c: labels.get(c, c), max_selections=pm.MAX_PEERS, key="w_peers",
                    placeholder=t("common.choose", lang),
                    on_change=lambda: controls.update_view(peers=",".join(st.session_state["w_peers"])))
     presenter.sidebar_tools(store, lang)
@@ -46,22 +47,22 @@ if not view.region:
 year = int(view.year)
 codes = [view.region, *peers]
 label = labels[view.region]
-rows = pf.standing(store, view.level, codes, year, regions, store.population(view.level, year), lang)
+rows = pm.standing(store, view.level, codes, year, regions, store.population(view.level, year), lang)
 own = rows[rows["code"] == view.region]
 
 # ── where it stands ──────────────────────────────────────────────────────────
 finding = pf.headline(own, label, year, lang)
 sources = sources_text(store, rows["indicator"].unique(), lang)
 st.markdown(f"### {finding}")
-choice = cf.default_choice(store, view.level, year)
+choice = cm.default_choice(store, view.level, year)
 with st.container(border=True):
     st.markdown(f"**{t('profile.composite_header', lang)}**")
     cols = st.columns([1, 1, 1, 3])
     if choice is None:
         cols[3].caption(t("profile.composite_none", lang))
     else:
-        result = cf.build_index(store, choice, view.level, regions, lang)
-        band = cf.sensitivity(store, choice, view.level, regions, result, n_draws=1000, seed=0)
+        result = cm.build_index(store, choice, view.level, regions, lang)
+        band = cm.sensitivity(store, choice, view.level, regions, result, n_draws=1000, seed=0)
         me = result.table[result.table["code"] == view.region].iloc[0]
         n = int(result.table["score"].notna().sum())
         if me.isna()["score"]:
@@ -88,7 +89,7 @@ presenter.figure_view(standing, finding, plot_wide(sources.replace("**", "")), k
 st.caption(t("profile.standing_caption", lang) + "  \n" + sources)
 
 st.markdown(f"#### {t('profile.table_title', lang)}")
-table = pf.profile_table(rows, view.region, lang)
+table = pm.profile_table(rows, view.region, lang)
 st.dataframe(table.round(2), hide_index=True, width="stretch")
 download_buttons(table, f"profile_{view.region}_{year}",
                  {t("profile.region", lang): label, t("profile.year", lang): str(year),
@@ -96,7 +97,7 @@ download_buttons(table, f"profile_{view.region}_{year}",
 
 if peers:
     st.markdown(f"#### {t('profile.peers_header', lang)}")
-    side = pf.peer_table(rows, lang)
+    side = pm.peer_table(rows, lang)
     st.dataframe(side.round(2), hide_index=True, width="stretch")
     st.caption(t("profile.peers_caption", lang, year=year))
     download_buttons(side, f"profile_peers_{view.region}_{year}", {t("profile.year", lang): str(year)}, lang,
@@ -110,7 +111,7 @@ with pick[0]:
 if meta is not None:
     name, unit = meta[f"name_{lang}"], meta[f"unit_{lang}"]
     groups = resolved.grouping
-    trend = pf.trend_frame(store, meta.name, view.level, codes, regions, groups, lang)
+    trend = pm.trend_frame(store, meta.name, view.level, codes, regions, groups, lang)
     fig = pf.trend_figure(trend, unit, lang, pf.trend_title(trend, label, name, lang),
                           group_label=pf.group_name(store, view.group, trend.attrs.get("group", ""), lang),
                           direction=int(meta["direction"]))
@@ -121,7 +122,7 @@ if meta is not None:
 
 # ── rank history ─────────────────────────────────────────────────────────────
 st.markdown(f"#### {t('profile.rank_header', lang)}")
-history = pf.rank_history(store, view.level, view.region, regions, lang)
+history = pm.rank_history(store, view.level, view.region, regions, lang)
 if history.empty:
     st.caption(t("profile.rank_empty", lang))
 else:
