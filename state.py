@@ -11,11 +11,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Mapping
 
-LEVELS = ("province", "city", "county")
+from geo.regions import LEVELS
+
 SCHEMES = ("quantiles", "fisher_jenks", "equal_interval", "std_mean", "box", "user", "continuous")
 MODES = ("value", "gap_avg", "gap_target", "rank")
 PALETTES = ("Blues", "Greens", "Purples", "Oranges", "YlGnBu", "Viridis", "Cividis")
 LANGS = ("zh", "en")
+# The composite index's choices, written in the URL as index_spec "method.weighting.aggregation[.w1,w2,…]".
+METHODS = ("minmax", "zscore")
+WEIGHTINGS = ("equal", "domain_equal", "entropy", "custom")
+AGGREGATIONS = ("linear", "geometric", "topsis")
 
 # URL parameter name for each field; short, stable, human-readable.
 _PARAM = {
@@ -131,3 +136,37 @@ def _parse(name: str, raw: str):
             raise ValueError(raw)
         return raw
     raise ValueError(name)
+
+
+CUSTOM_WEIGHTS = (0.0, 5.0, 0.5)     # the custom-weight sliders: min, max, step
+
+
+def parse_spec(spec: str) -> tuple[str, str, str, tuple[float, ...]]:
+    """view.index_spec "method.weighting.aggregation[.w1,w2,…]" -> its parts. Unknown parts fall back
+    to the defaults; custom weights (in the order of the chosen indicators) outside the sliders' range
+    or not numbers are dropped, so the page gives every indicator 1."""
+    parts = (spec.split(".", 3) + ["", "", "", ""])[:4] if spec else ["", "", "", ""]
+    try:
+        weights = tuple(float(w) for w in parts[3].split(",")) if parts[3] else ()
+    except ValueError:
+        weights = ()
+    lo, hi, _ = CUSTOM_WEIGHTS
+    if not all(lo <= w <= hi for w in weights):
+        weights = ()
+    return (parts[0] if parts[0] in METHODS else METHODS[0],
+            parts[1] if parts[1] in WEIGHTINGS else WEIGHTINGS[0],
+            parts[2] if parts[2] in AGGREGATIONS else AGGREGATIONS[0],
+            weights if parts[1] == "custom" else ())
+
+
+def format_spec(method: str, weighting: str, aggregation: str, weights: tuple[float, ...] = ()) -> str:
+    """The inverse of `parse_spec`; "" for the defaults so links stay short."""
+    spec = (method, weighting, aggregation)
+    if weighting == "custom" and weights:
+        return ".".join(spec) + "." + ",".join(f"{w:g}" for w in weights)
+    return "" if spec == (METHODS[0], WEIGHTINGS[0], AGGREGATIONS[0]) else ".".join(spec)
+
+
+def custom_weights(weights: tuple[float, ...], n: int) -> tuple[float, ...]:
+    """The link's weights when there is one per chosen indicator, else 1 each."""
+    return weights if len(weights) == n else (1.0,) * n

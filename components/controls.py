@@ -1,9 +1,10 @@
 """Shared controls bound to the one ViewState.
 
-The URL is read once per session (first run), then the widgets own the state;
-every run writes the state back to the URL, so a copied link restores the view.
-Each widget is seeded from the state before it is drawn and writes back through
-its on_change callback, which runs before the page script.
+The URL is read once per session (first run), then the widgets own the state. Every run
+resolves the view once at the top (`resolved`: every fallback, see resolve.py), draws widgets
+seeded from it, and writes it back to the URL (`sync_url`), so a copied link restores the view.
+Widgets never correct the state while they are drawn: they report what the user changed through
+their on_change callbacks, which run before the next run of the page script.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import replace
 import streamlit as st
 
 from i18n import t
+from resolve import Resolved, resolve
 from state import LEVELS, MODES, PALETTES, SCHEMES, ViewState
 
 
@@ -22,6 +24,14 @@ def current_view() -> ViewState:
         st.session_state.view = view
         st.session_state.url_notices = notices
     return st.session_state.view
+
+
+def resolved(store, page: str, domain: str = "") -> Resolved:
+    """The session's view with every fallback applied (resolve.resolve), kept as the session's view."""
+    from components.data import regions_in_view
+    result = resolve(current_view(), store, regions_in_view, page, domain)
+    st.session_state.view = result.view
+    return result
 
 
 def update_view(**changes) -> ViewState:
@@ -62,10 +72,7 @@ def level_select(lang: str) -> str:
 
 
 def select(field: str, options: list, label: str, format_func=str, **kwargs):
-    """A selectbox bound to view.<field>; an out-of-range value falls back to the first option."""
-    view = current_view()
-    if getattr(view, field) not in options and options:
-        update_view(**{field: options[0]})
+    """A selectbox bound to view.<field> (which `resolved` keeps among the options)."""
     return _bound(st.selectbox, field, f"w_{field}", label=label, options=options, format_func=format_func, **kwargs)
 
 
@@ -75,15 +82,27 @@ def scheme_controls(lang: str) -> None:
     if view.scheme not in ("continuous", "std_mean", "box", "user"):
         _bound(st.slider, "k", "w_k", label=t("ctl.k", lang), min_value=3, max_value=9)
     if view.scheme == "user":
-        text = st.text_input(t("ctl.breaks", lang), value=",".join(f"{b:g}" for b in view.breaks),
-                             help=t("ctl.breaks_help", lang))
-        try:
-            breaks = tuple(sorted({float(v) for v in text.replace("，", ",").split(",") if v.strip()}))
-            if breaks != view.breaks:
-                update_view(breaks=breaks)
-        except ValueError:
+        if parse_breaks(st.session_state.get("w_breaks", "")) is not None:   # keep a mistyped text to correct it
+            st.session_state["w_breaks"] = ",".join(f"{b:g}" for b in view.breaks)
+        st.text_input(t("ctl.breaks", lang), key="w_breaks", help=t("ctl.breaks_help", lang),
+                      on_change=_breaks_changed)
+        if parse_breaks(st.session_state["w_breaks"]) is None:
             st.warning(t("ctl.breaks_invalid", lang))
     select("palette", list(PALETTES), t("ctl.palette", lang), lambda v: t(f"palette.{v}", lang))
+
+
+def parse_breaks(text: str) -> tuple[float, ...] | None:
+    """User class breaks typed as "1, 2.5，4" (either comma), sorted; None when one is not a number."""
+    try:
+        return tuple(sorted({float(v) for v in text.replace("，", ",").split(",") if v.strip()}))
+    except ValueError:
+        return None
+
+
+def _breaks_changed() -> None:
+    breaks = parse_breaks(st.session_state["w_breaks"])
+    if breaks is not None:
+        update_view(breaks=breaks)
 
 
 def mode_select(lang: str) -> str:
@@ -93,10 +112,7 @@ def mode_select(lang: str) -> str:
 def scope_select(lang: str) -> str:
     """Whole country, or one province (its cities or counties); only below province level."""
     from components.data import get_regions
-    view = current_view()
-    if view.level == "province":
-        if view.scope:
-            update_view(scope="")
+    if current_view().level == "province":
         return ""
     provinces = get_regions()
     provinces = provinces[provinces["level"] == "province"]
@@ -105,19 +121,13 @@ def scope_select(lang: str) -> str:
                   lambda c: names.get(c, t("map.whole_country", lang)))
 
 
-def indicator_select(store, lang: str):
-    """Domain, then indicator; returns the indicator's catalog row (or None when the level has none).
-
-    Both boxes are seeded from the view on every run, so the indicator survives a page switch;
-    choosing a domain picks its first indicator."""
+def indicator_select(store, lang: str) -> None:
+    """Domain, then indicator, seeded from the (resolved) view, so the indicator survives a page switch;
+    choosing a domain picks its first indicator at its latest year."""
     view = current_view()
     catalog = store.indicators(level=view.level)
-    if catalog.empty:
-        return None
-    current = view.indicator if view.indicator in catalog.index else catalog.index[0]
-    if view.indicator != current:
-        # The default indicator keeps the URL's year; a real change of indicator starts at its latest year.
-        view = update_view(indicator=current, year=view.year if not view.indicator else None)
+    if view.indicator not in catalog.index:
+        return
     domains = store.domains.sort_values("order")
     domain_ids = [d for d in domains["id"] if d in set(catalog["domain"])]
     domain_names = dict(zip(domains["id"], domains[f"name_{lang}"]))
@@ -126,33 +136,27 @@ def indicator_select(store, lang: str):
         first = catalog[catalog["domain"] == st.session_state["w_domain"]].index[0]
         update_view(indicator=first, year=None)
 
-    st.session_state["w_domain"] = catalog.loc[current, "domain"]
+    st.session_state["w_domain"] = catalog.loc[view.indicator, "domain"]
     domain = st.selectbox(t("ctl.domain", lang), domain_ids, key="w_domain", on_change=domain_changed,
                           format_func=lambda d: domain_names.get(d, d))
     in_domain = catalog[catalog["domain"] == domain]
     names = dict(zip(in_domain.index, in_domain[f"name_{lang}"]))
-    chosen = _bound(st.selectbox, "indicator", "w_indicator", label=t("ctl.indicator", lang),
-                    options=list(in_domain.index), format_func=lambda i: names.get(i, i))
-    return catalog.loc[chosen]
+    _bound(st.selectbox, "indicator", "w_indicator", label=t("ctl.indicator", lang),
+           options=list(in_domain.index), format_func=lambda i: names.get(i, i))
 
 
-def year_select(store, lang: str) -> int | None:
+def year_select(resolved: Resolved, lang: str) -> None:
     """Year slider over the years with data, plus play/pause that steps through them."""
-    view = current_view()
-    years = store.years(view.indicator, view.level)
+    years = list(resolved.years)
     if not years:
-        return None
-    if view.year not in years:
-        update_view(year=years[-1])
+        return
     if len(years) > 1:
         _bound(st.select_slider, "year", "w_year", label=t("ctl.year", lang), options=years)
         playing = st.session_state.get("playing", False)
-        if st.button(("⏸ " + t("ctl.pause", lang)) if playing else ("▶ " + t("ctl.play", lang)), key="play"):
-            st.session_state.playing = not playing
-            st.rerun()
+        st.button(("⏸ " + t("ctl.pause", lang)) if playing else ("▶ " + t("ctl.play", lang)), key="play",
+                  on_click=lambda: st.session_state.update(playing=not playing))
     else:
         st.caption(f"{t('ctl.year', lang)}: {years[0]}")
-    return current_view().year
 
 
 def step_year(store, indicator: str, step: int, wrap: bool = False) -> None:

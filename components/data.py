@@ -74,10 +74,6 @@ def region_label(code: str, lang: str) -> str:
     return str(hit.iloc[0]["name" if lang == "zh" else "name_en"])
 
 
-def province_of(code: str) -> str:
-    return code[:2] + "0000"
-
-
 def has_children(code: str) -> bool:
     regions = get_regions()
     return bool((regions["parent_code"] == code).any() or (regions["province_code"] == code).sum() > 1)
@@ -89,17 +85,8 @@ def province_bounds(province: str) -> tuple[float, float, float, float]:
 
 
 def grouping(store, group_id: str, level: str):
-    """Region code -> group label at `level`; province-level groupings reach cities and counties
-    through their province. Empty when the grouping doesn't apply to the level."""
-    import pandas as pd
-    try:
-        labels = store.grouping(group_id)
-    except KeyError:
-        return pd.Series(dtype=object)
-    regions = regions_in_view(level)
-    direct = regions["code"].map(labels)
-    via_province = regions["province_code"].map(labels)
-    return pd.Series(direct.fillna(via_province).to_numpy(), index=regions["code"])
+    """Region code -> group label for every region drawn at `level` (see `Store.grouping_at`)."""
+    return store.grouping_at(group_id, regions_in_view(level))
 
 
 def grouping_label(store, group_id: str, lang: str) -> str:

@@ -9,6 +9,7 @@ import streamlit as st
 from components.downloads import download_buttons
 from figures.style import ERROR_COLOR
 from i18n import t
+from store.messages import in_lang
 from store.ingest import IndicatorMeta, RawTable, Roles
 
 _NONE = "—"
@@ -51,7 +52,7 @@ def edit_roles(raw: RawTable, detected: Roles, lang: str) -> Roles:
     """Show the detected roles and let the user correct each one."""
     columns = [_NONE, *raw.columns]
     for note in detected.notes:
-        st.caption(table_text(note))
+        st.caption(table_text(in_lang(note, lang)))
     cols = st.columns(4)
     shape = cols[0].selectbox(t("imp.shape", lang), SHAPES, index=SHAPES.index(detected.shape),
                               format_func=lambda s: t(f"imp.shape.{s}", lang), key=f"shape-{raw.digest}")
@@ -85,7 +86,8 @@ def edit_meta(raw: RawTable, store, lang: str) -> tuple[IndicatorMeta, str | Non
     """Name, unit, domain, direction and level of the uploaded indicator (prefilled from the file)."""
     hints = raw.hints
     cols = st.columns(3)
-    name_zh = cols[0].text_input(t("imp.name_zh", lang), value=hints.get("name", hints.get("title", "")), key=f"nzh-{raw.digest}")
+    name_zh = cols[0].text_input(t("imp.name_zh", lang), value=hints.get("name", hints.get("title", "")),
+                                 key=f"nzh-{raw.digest}")
     name_en = cols[1].text_input(t("imp.name_en", lang), key=f"nen-{raw.digest}")
     unit = cols[2].text_input(t("imp.unit", lang), value=hints.get("unit", ""), key=f"unit-{raw.digest}")
     cols = st.columns(3)
@@ -99,7 +101,8 @@ def edit_meta(raw: RawTable, store, lang: str) -> tuple[IndicatorMeta, str | Non
     cols = st.columns(3)
     context = direction == 0
     target = cols[0].number_input(t("imp.target", lang), value=None, format="%g", key=f"tgt-{raw.digest}",
-                                  help=t("imp.target_context" if context else "imp.target_help", lang), disabled=context)
+                                  help=t("imp.target_context" if context else "imp.target_help", lang),
+                                  disabled=context)
     target_year = cols[1].number_input(t("imp.target_year", lang), value=None, min_value=1949, max_value=2100, step=1,
                                        key=f"tgy-{raw.digest}", disabled=context)
     document = cols[2].text_input(t("imp.target_document", lang), key=f"tgd-{raw.digest}", disabled=context)
@@ -115,9 +118,9 @@ def show_report(result, lang: str) -> None:
     report = result.report
     c = report.counts
     for error in report.errors:
-        st.error(table_text(error))
+        st.error(table_text(in_lang(error, lang)))
     for warning in report.warnings:
-        st.warning(table_text(warning))
+        st.warning(table_text(in_lang(warning, lang)))
     cols = st.columns(4)
     cols[0].metric(t("imp.input_rows", lang), f"{c.get('input_rows', 0):,}")
     cols[1].metric(t("imp.used", lang), f"{c.get('used', 0):,}")

@@ -10,12 +10,13 @@ import streamlit as st
 
 from components import controls, data
 from components.chart import chart
+from figures.caption import citation
 from figures.map_view import fmt
 from figures.style import FONT_FAMILY
+from geo.regions import province_of
 from i18n import t
 from metrics._data import UndefinedMeasure
-from store.model import citation
-from metrics.inequality import coefficient_of_variation, gini, theil_decomposition, theil_t
+from metrics.summary import summarise
 from state import ViewState
 
 
@@ -24,9 +25,8 @@ def breadcrumbs(view: ViewState, lang: str) -> None:
     if not view.scope:
         return
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")
-    if row.button("‹ " + t("map.whole_country", lang), key="crumb-country"):
-        controls.update_view(scope="", region="")
-        st.rerun()
+    row.button("‹ " + t("map.whole_country", lang), key="crumb-country", on_click=controls.update_view,
+               kwargs={"scope": "", "region": ""})
     row.markdown(f"**{escape(data.region_label(view.scope, lang))}**", width="content")
 
 
@@ -41,41 +41,40 @@ def headline(table: pd.DataFrame, name: str, unit: str, year: int, view: ViewSta
              hi_v=fmt(hi["value"]), lo=escape(str(lo["label"])), lo_v=fmt(lo["value"]), unit=escape(unit))
 
 
-def _safe(func, *args, **kwargs):
-    try:
-        return func(*args, **kwargs)
-    except (UndefinedMeasure, ValueError):
-        return None
-
-
 def summary_cards(table: pd.DataFrame, store, meta: pd.Series, view: ViewState, year: int, lang: str) -> None:
-    """Mean, population-weighted mean, CV, Gini, Theil with between-group share, targets met."""
+    """Mean, population-weighted mean, CV, Gini, Theil with between-group share, targets met: the numbers are
+    metrics.summary.summarise's, over the view's grouping (Store.grouping_at)."""
     y = table["value"].to_numpy(float)
     if np.isnan(y).all():
         return
-    weights = table["code"].map(store.population(view.level, year)).to_numpy(float)
-    weighted_ok = not np.isnan(weights[~np.isnan(y)]).any()
-    mean = float(np.nanmean(y))
-    wmean = float(np.nansum(y * weights) / np.nansum(np.where(np.isnan(y), 0, weights))) if weighted_ok else None
     groups = table["code"].map(data.grouping(store, view.group, view.level))
-    decomposition = _safe(theil_decomposition, y, groups.fillna("—").to_numpy(), index="T") \
-        if groups.notna().any() else None
-    grouping = data.grouping_label(store, view.group, lang)
+    summary = summarise(y, groups=groups.fillna("—").to_numpy(object) if groups.notna().any() else None)
+    m = summary.measures
+    weights = table["code"].map(store.population(view.level, year)).to_numpy(float)
+    # The weighted mean only when every region with a figure has a population (none left out silently).
+    wmean = None
+    if not np.isnan(weights[~np.isnan(y)]).any():
+        try:
+            wmean = summarise(y, weights=weights).measures.get("mean_w")
+        except UndefinedMeasure:           # no population behind the regions with figures
+            pass
+    decomposition = summary.theil_t
+    label = data.grouping_label(store, view.group, lang)
     between = None
     if decomposition and len(decomposition.groups) > 1:
-        between = t("card.between", lang, share=f"{decomposition.between_share:.0%}", grouping=grouping)
+        between = t("card.between", lang, share=f"{decomposition.between_share:.0%}", grouping=label)
     if "target" in table.attrs:
         met = f"{int(table['meets'].fillna(False).sum())} / {table.attrs['n_with_data']}"
         target_help = t("card.target_help", lang, target=fmt(table.attrs["target"]))
     else:
         met, target_help = "—", t("map.no_target", lang)
-    theil = decomposition.total if decomposition else _safe(theil_t, y)
+    theil = decomposition.total if decomposition else m.get("theil_t")
     with st.container(horizontal=True, gap="small"):          # the cards wrap to the column's width
-        _card(t("card.mean", lang), fmt(mean), meta[f"unit_{lang}"])
+        _card(t("card.mean", lang), fmt(m["mean"]), meta[f"unit_{lang}"])
         _card(t("card.wmean", lang), fmt(wmean) if wmean is not None else "—", t("card.wmean_help", lang))
-        _card(t("card.cv", lang), fmt(_safe(coefficient_of_variation, y), 3), t("card.cv_help", lang))
-        _card(t("card.gini", lang), fmt(_safe(gini, y), 3), t("card.gini_help", lang))
-        _card(t("card.theil", lang), fmt(theil, 3), t("card.theil_help", lang, grouping=grouping), between)
+        _card(t("card.cv", lang), fmt(m.get("cv"), 3), t("card.cv_help", lang))
+        _card(t("card.gini", lang), fmt(m.get("gini"), 3), t("card.gini_help", lang))
+        _card(t("card.theil", lang), fmt(theil, 3), t("card.theil_help", lang, grouping=label), between)
         _card(t("card.target", lang), met, target_help)
 
 
@@ -116,15 +115,13 @@ def region_panel(view: ViewState, store, meta: pd.Series, table: pd.DataFrame, l
             with cols[2]:
                 chart(sparkline(series, meta[f"unit_{lang}"]), key="spark", lang=lang, modebar=False)
         if view.level != "county" and data.has_children(view.region):
-            if cols[3].button(t("panel.drill", lang), key="drill", type="primary"):
-                target_level = "city" if view.level == "province" else "county"
-                controls.update_view(scope=data.province_of(view.region), level=target_level, region="")
-                st.rerun()
+            cols[3].button(t("panel.drill", lang), key="drill", type="primary", on_click=controls.update_view,
+                           kwargs={"scope": province_of(view.region), "region": "",
+                                   "level": "city" if view.level == "province" else "county"})
         if cols[3].button(t("profile.open", lang), key="open-profile", icon=":material/location_city:"):
             st.switch_page("views/profile.py")
-        if cols[3].button(t("panel.clear", lang), key="clear-region"):
-            controls.update_view(region="")
-            st.rerun()
+        cols[3].button(t("panel.clear", lang), key="clear-region", on_click=controls.update_view,
+                       kwargs={"region": ""})
 
 
 def sparkline(series: pd.Series, unit: str) -> go.Figure:

@@ -117,7 +117,8 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
     if selected.any():
         # Last, so it lies on top; transparent and without hover, so the region below still answers.
         traces.append(dict(type="choropleth", geojson=geojson_url, featureidkey=idkey, locations=locations[selected],
-                           z=np.zeros(int(selected.sum()), dtype=np.int8), colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                           z=np.zeros(int(selected.sum()), dtype=np.int8),
+                           colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
                            showscale=False, hoverinfo="skip", geo="geo", marker={"line": SELECTED_LINE},
                            showlegend=False))
     if national and maritime:

@@ -26,7 +26,8 @@ TEMPLATE = {"layout": {
     "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff", "colorway": GROUP_COLORS,
     "title": {"x": 0.005, "xanchor": "left", "font": {"size": 16, "weight": 600}},
     "xaxis": _AXIS, "yaxis": _AXIS,
-    "hoverlabel": {"bgcolor": "#ffffff", "bordercolor": "#c9ced6", "font": {"family": FONT_FAMILY, "color": TEXT_COLOR}},
+    "hoverlabel": {"bgcolor": "#ffffff", "bordercolor": "#c9ced6",
+                   "font": {"family": FONT_FAMILY, "color": TEXT_COLOR}},
     "legend": {"bgcolor": "rgba(255,255,255,0)", "font": {"color": TEXT_COLOR}},
 }}
 

@@ -61,7 +61,8 @@ def attainment(values: pd.DataFrame, regions: pd.DataFrame, target: pd.Series, d
     """One row per region in view: value, distance to the target (positive = met), met or not;
     and the engine's shares of regions and of population meeting it."""
     table = region_table(values, regions, direction, population, target, lang)
-    table["status"] = np.where(table["value"].isna(), "no_data", np.where(table["meets"].fillna(False), "met", "missed"))
+    table["status"] = np.where(table["value"].isna(), "no_data",
+                               np.where(table["meets"].fillna(False), "met", "missed"))
     y = table["value"].to_numpy(float)
     if not np.isfinite(y).any():
         return table, None
@@ -211,7 +212,8 @@ def spending_gap_figure(frame: pd.DataFrame, definition: str, threshold: float, 
     fig.update_layout(title={"text": title, "font": {"size": 15}}, height=420,
                       margin={"l": 10, "r": 10, "t": 70, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
                       plot_bgcolor="white", showlegend=False,
-                      xaxis={"title": t("targets.axis_year", lang), "tickformat": "d", "dtick": 1, "gridcolor": "#eef0f3"},
+                      xaxis={"title": t("targets.axis_year", lang), "tickformat": "d", "dtick": 1,
+                             "gridcolor": "#eef0f3"},
                       yaxis={"title": t(f"targets.def.{definition}", lang), "tickformat": ".0%",
                              "range": [0, top], "gridcolor": "#eef0f3", "zerolinecolor": AVERAGE_COLOR})
     return fig

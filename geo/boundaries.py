@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.regions import LEVELS
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "geo"
 STATIC = ROOT / "static" / "geo"
 STATIC_URL = "/app/static/geo"
 
-LEVELS = ("province", "city", "county")
 RESOLUTIONS = ("overview", "detail")
 # Decimals sent to the browser: 1e-4° ≈ 11 m is far below a pixel nationally;
 # 1e-5° ≈ 1 m keeps the detail files' shared edges exactly as stored.
@@ -53,10 +54,6 @@ def _load(level: str, resolution: str) -> gpd.GeoDataFrame:
 def load_boundaries(level: str, resolution: str = "overview") -> gpd.GeoDataFrame:
     """Columns code (6-digit str) and geometry (EPSG:4326, clockwise exteriors). A copy: callers may edit."""
     return _load(level, resolution).copy()
-
-
-def province_of(code: str) -> str:
-    return code[:2] + "0000"
 
 
 def _in_province(gdf: gpd.GeoDataFrame, province: str | None) -> gpd.GeoDataFrame:

@@ -20,11 +20,12 @@ import pandas as pd
 import shapely
 from libpysal.graph import Graph
 
+from geo.boundaries import RESOLUTIONS
+from geo.regions import LEVELS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "geo"
 
-LEVELS = ("province", "city", "county")
-RESOLUTIONS = ("overview", "detail")
 # Degrees; coverage_simplify's tolerance ~ sqrt(area of the triangles dropped).
 # Detail tolerances are the largest that keep every region over 50 km² within 1 %
 # of its source area; overview ones about half a pixel of a 1,600 px national map

@@ -21,7 +21,7 @@ COLUMNS = [
     "name_tc", "name_en", "name_pinyin", "nbs_region", "is_city_level_proxy", "is_county_level_proxy",
 ]
 
-LEVELS = {"省": "province", "市": "city", "区县": "county"}
+LEVEL_OF_ZH = {"省": "province", "市": "city", "区县": "county"}
 
 # Conventional English names (provinces) and exonyms that pinyin of the Chinese
 # name would not produce (Mongolian, Uygur, Tibetan places).
@@ -52,7 +52,8 @@ ENGLISH = {
 PINYIN_PHRASES = {
     "长治": [["cháng"], ["zhì"]], "朝阳": [["cháo"], ["yáng"]],
     "六安": [["lù"], ["ān"]], "单县": [["shàn"], ["xiàn"]], "乐亭": [["lào"], ["tíng"]],
-    "蚌埠": [["bèng"], ["bù"]], "漯河": [["luò"], ["hé"]], "番禺": [["pān"], ["yú"]], "长寿": [["cháng"], ["shòu"]], "长安": [["cháng"], ["ān"]],
+    "蚌埠": [["bèng"], ["bù"]], "漯河": [["luò"], ["hé"]], "番禺": [["pān"], ["yú"]],
+    "长寿": [["cháng"], ["shòu"]], "长安": [["cháng"], ["ān"]],
 }
 
 NBS_REGION = {
@@ -106,7 +107,7 @@ def read_cnmaps() -> pd.DataFrame:
             con,
         )
     raw["code"] = raw["path"].str.extract(r"(\d{6})\.geojson$", expand=False)
-    raw["level"] = raw["level"].map(LEVELS)
+    raw["level"] = raw["level"].map(LEVEL_OF_ZH)
     return raw
 
 

@@ -184,11 +184,6 @@ def en_keys(text: str) -> list[str]:
     return list(dict.fromkeys([whole, "".join(tokens)]))
 
 
-def en_key(text: str) -> str:
-    """The shortened key of :func:`en_keys` (used for the registry's names)."""
-    return en_keys(text)[-1]
-
-
 def _is_latin(text: str) -> bool:
     return bool(_LATIN.search(text)) and not _HAN.search(text)
 

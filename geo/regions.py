@@ -118,5 +118,5 @@ def children(code, level: str | None = None) -> list[str]:
 
 
 def province_of(code) -> str:
-    """Province code of any unit."""
-    return _row(code)["province_code"]
+    """Province code of any unit: its first two digits (GB/T 2260), as the registry's province_code."""
+    return str(code)[:2] + "0000"

@@ -243,7 +243,10 @@ def rank_sensitivity(
     alpha = np.maximum(concentration * X.shape[1] * base_weights, 1e-3)
     W = rng.dirichlet(alpha, size=n_draws).T  # (m, n_draws)
     ranks = np.zeros((n_draws, X.shape[0]))
-    scores = _topsis_closeness(R, d, W) if aggregation == "topsis" else _aggregate(base.normalised[keep], W, aggregation)
+    if aggregation == "topsis":
+        scores = _topsis_closeness(R, d, W)
+    else:
+        scores = _aggregate(base.normalised[keep], W, aggregation)
     scores = np.ascontiguousarray(scores.T)  # (draws, n_kept)
     order = np.argsort(-scores, axis=1)  # rank along contiguous rows: much faster than axis 0
     r = np.empty(order.shape)

@@ -79,7 +79,6 @@ def _dagum_one(values, weights, groups):
     P = np.array([p[1].sum() for p in parts])
     Y = np.array([np.dot(p[0], p[1]) for p in parts])
     mu_g = np.divide(Y, P, out=np.zeros(k), where=P > 0)
-    mu = Y.sum() / P.sum()
     p_share, s_share = P / P.sum(), Y / Y.sum()
 
     ex = np.zeros((k, k))  # ex[j, h] = sum w w max(y_j - y_h, 0)

@@ -28,6 +28,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from figures import bundle
+from figures.caption import source_line
 from figures.china_map import INSET_LAT, INSET_LON, china_map
 from figures.map_view import applicable_target, fmt, map_layer, region_table
 from figures.style import FONT_FAMILY
@@ -187,7 +188,8 @@ def _findings(b_table, trend, meta, year, where, grouping_name, target, lang, br
     if target is not None and "meets" in b_table and b_table["meets"].notna().any():
         met = int(b_table["meets"].fillna(False).sum())
         out["targets"] = t("brief.f_target", lang, met=met, n=int(b_table["meets"].notna().sum()), year=year,
-                           cmp=COMPARATOR.get(target["comparator"], target["comparator"]), value=fmt(float(target["value"])), unit=unit,
+                           cmp=COMPARATOR.get(target["comparator"], target["comparator"]),
+                           value=fmt(float(target["value"])), unit=unit,
                            doc=target["document"], target_year=target["target_year"])
     else:
         out["targets"] = t("brief.f_target_none", lang, name=name, where=where)
@@ -257,18 +259,6 @@ def build_briefing(store, view: ViewState, regions: pd.DataFrame, geometry=None,
                     documents=_documents(store.targets, indicator), grouping_name=grouping_name,
                     findings=[findings[k] for k in ("map", "trend", "decomposition", "targets")],
                     figures=figures, geojson=geojson, source_line=line)
-
-
-def source_line(store, meta: pd.Series, lang: str) -> str:
-    """"Source: … Unit: …" for the bottom of a figure: every source of the indicator, cited."""
-    cites = []
-    for sid in str(meta["source"]).split(";"):
-        if sid in set(store.sources["id"]):
-            cites.append(str(store.sources.set_index("id").loc[sid, f"citation_{lang}"]))
-        elif sid:
-            cites.append(sid)
-    return t("brief.source_line", lang, source="；".join(cites) if lang == "zh" else "; ".join(cites),
-             unit=meta[f"unit_{lang}"])
 
 
 # ── HTML ─────────────────────────────────────────────────────────────────────
@@ -411,7 +401,8 @@ def briefing_html(b: Briefing) -> str:
     css = _CSS % {"font": FONT_FAMILY, "w": FIG_WIDTH}
     return (f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width'><title>{escape(title)}</title>"
-            f"<style>{css}</style><script>{assets_js}</script><script>{bundle.source()}</script><script>var GEO={geo};</script></head>"
+            f"<style>{css}</style><script>{assets_js}</script><script>{bundle.source()}</script>"
+            f"<script>var GEO={geo};</script></head>"
             f"<body><main>{body}</main></body></html>")
 
 

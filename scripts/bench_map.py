@@ -12,7 +12,8 @@ three levels loaded. The baseline is scripts/naive_map_app.py: the same chorople
 st.plotly_chart with the detail GeoJSON embedded in the figure. Two floors frame the cold load:
 a Streamlit page with a headline and a slider and no chart (no Streamlit page loads faster),
 and st.plotly_chart drawing one small polygon (Streamlit's own plotly.js, which the app no
-longer loads); a third, the atlas's city map alone, shows what the rest of the page adds. County level has no bundled figures, so a benchmark dataset of random values for
+longer loads); a third, the atlas's city map alone, shows what the rest of the page adds. County
+level has no bundled figures, so a benchmark dataset of random values for
 every county is saved to a temporary user-data folder first (never the app's own data folder).
 """
 from __future__ import annotations
@@ -34,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 RUNS = 5          # app and floor: the median of this many fresh browsers (the naive baseline runs once)
-BUDGET = {"city": {"load": 3.0, "year": 1.0}, "county": {"load": 5.0, "year": 1.5}, "province": {"load": 3.0, "year": 1.0}}
+BUDGET = {"city": {"load": 3.0, "year": 1.0}, "county": {"load": 5.0, "year": 1.5},
+          "province": {"load": 3.0, "year": 1.0}}
 
 
 def free_port() -> int:
@@ -90,7 +92,8 @@ PAGE_CLOCK = """
 window.__polygons = [];
 let frame = 0;
 new MutationObserver(() => {
-  if (window.__shellDrawn === undefined && document.querySelector('h3') && document.querySelector('[data-testid="stSlider"]')) {
+  if (window.__shellDrawn === undefined && document.querySelector('h3')
+      && document.querySelector('[data-testid="stSlider"]')) {
     window.__shellDrawn = performance.now();
   }
   // performance.now(), not the callback's argument: that is when the frame began, which can be

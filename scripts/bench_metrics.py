@@ -47,7 +47,8 @@ def county_neighbours():
 
         w = libpysal.weights.lat2W(115, 25, rook=False)
         nb = {str(k): [str(v) for v in vs] for k, vs in w.neighbors.items()}
-        return nb, [str(i) for i in w.id_order], f"queen lattice 115 x 25 = 2875 cells (geo.boundaries unavailable: {e!r})"
+        return nb, [str(i) for i in w.id_order], \
+            f"queen lattice 115 x 25 = 2875 cells (geo.boundaries unavailable: {e!r})"
 
 
 def naive_year(y, w, g):
@@ -108,7 +109,8 @@ def main():
 
     t_naive = best_of(lambda: [naive_year(panel[:, j][~np.isnan(panel[:, j])], pop[~np.isnan(panel[:, j])],
                                           groups[~np.isnan(panel[:, j])]) for j in range(3)], 1) / 3
-    t_ours = best_of(lambda: [(inequality.coefficient_of_variation(panel[:, j], pop), inequality.theil_t(panel[:, j], pop),
+    t_ours = best_of(lambda: [(inequality.coefficient_of_variation(panel[:, j], pop),
+                               inequality.theil_t(panel[:, j], pop),
                                inequality.theil_l(panel[:, j], pop), inequality.gini(panel[:, j], pop),
                                dagum_gini(panel[:, j], groups, pop)) for j in range(YEARS)], 3) / YEARS
     print(f"    per year, CV+Theil T/L+Gini+Dagum: engine {t_ours:.1f} ms vs naive loops/n x n {t_naive:.1f} ms "

@@ -60,7 +60,8 @@ def main() -> None:
     print("== national overview GeoJSON for the browser")
     for level in boundaries.LEVELS:
         size = len(boundaries.browser_geojson_text(level, "overview").encode())
-        print(f"  {level:8s} {mb(size)} (budget {BUDGET_MB[level]} MB) {'OK' if size <= BUDGET_MB[level] * 1e6 else 'OVER'}")
+        verdict = "OK" if size <= BUDGET_MB[level] * 1e6 else "OVER"
+        print(f"  {level:8s} {mb(size)} (budget {BUDGET_MB[level]} MB) {verdict}")
     print("== largest one-province detail GeoJSON")
     for level in boundaries.LEVELS:
         provinces = boundaries.load_boundaries("province")["code"]

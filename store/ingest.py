@@ -55,11 +55,13 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from geo.regions import LEVELS
 from i18n import t
 from store.ingest_clean import (clean_cell, clean_label, neutralise_formula, neutralise_frame, nfkc,
                                 parse_numbers, parse_year, parse_years)
 from store.ingest_read import IngestError, Limits, RawTable, list_sheets, read_table
-from store.model import TARGET_COLUMNS
+from store.messages import Message
+from store.model import CATALOG_COLUMNS, TARGET_COLUMNS
 
 __all__ = [
     "Limits", "IngestError", "RawTable", "Roles", "IndicatorMeta", "ImportReport", "ImportResult",
@@ -68,10 +70,6 @@ __all__ = [
 ]
 
 OBSERVATION_COLUMNS = ["code", "year", "indicator", "value", "flag", "source"]
-CATALOG_COLUMNS = ["id", "name_zh", "name_en", "domain", "unit_zh", "unit_en", "direction", "levels",
-                   "definition_zh", "definition_en", "source", "caveats_zh", "caveats_en", "agencies",
-                   "variant_of", "variant"]
-LEVELS = ("province", "city", "county")
 LEVEL_ALIASES = {"prefecture": "city", "省": "province", "省级": "province", "市": "city", "地级": "city",
                  "地级市": "city", "县": "county", "县级": "county", "区县": "county"}
 ROW_OUTCOME_COLUMNS = ["row", "region", "outcome", "reason", "detail", "values", "missing", "rejected_cells"]
@@ -203,7 +201,7 @@ def detect_roles(raw: RawTable) -> Roles:
             parents = []  # a code says everything
         roles.parent = parents[0] if parents else None
         if roles.region in others:
-            roles.notes.append("地区列没有中文名称或代码：请仔细核对匹配结果。 / region column holds no Chinese names or codes: check matches carefully")
+            roles.notes.append(Message("store.ingest.region_not_chinese"))
     used |= {roles.region, roles.parent}
     numeric = [c for c in free if c not in used and stats[c]["n"]
                and stats[c]["number"] > 0 and stats[c]["number"] + stats[c]["missing"] >= 0.5]
@@ -224,9 +222,7 @@ def detect_roles(raw: RawTable) -> Roles:
                 continue
             names = [v for v in pd.unique(raw.body[c].iloc[:3000]) if v]
             if names and all(_split_unit(re.sub(r"[a-z]$", "", clean_label(v)))[1] for v in names):
-                roles.notes.append(f"“{c}”列像是指标名称（{'、'.join(names[:3])}）：若表格混有多个指标，请把它选为指标列。 / "
-                                   f"column {c!r} looks like indicator names: choose it as the indicator column "
-                                   "if the table mixes indicators")
+                roles.notes.append(Message("store.ingest.indicator_names_column", column=c, names="、".join(names[:3])))
     return roles
 
 
@@ -324,18 +320,19 @@ def _matcher(level: str):
     return RegionMatcher(level)
 
 
-def _guess_level(regions: pd.Series, matcher_for) -> tuple[str | None, str]:
+def _guess_level(regions: pd.Series, matcher_for) -> tuple[str | None, Message]:
+    """The level most of the region names (or codes) belong to, and why."""
     vals = [v for v in pd.unique(regions) if v and not is_summary_label(v)][:400]
     if not vals:
-        return None, "没有地区值 / no region values"
+        return None, Message("store.ingest.no_region_values")
     codes = [v for v in vals if _CODE.match(v)]
     if len(codes) >= 0.8 * len(vals):
         six = [c[:6] for c in codes]
         if all(c.endswith("0000") for c in six):
-            return "province", "代码以 0000 结尾 / codes end in 0000"
+            return "province", Message("store.ingest.codes_province")
         if all(c.endswith("00") for c in six):
-            return "city", "代码以 00 结尾 / codes end in 00"
-        return "county", "六位县级代码 / six-digit county codes"
+            return "city", Message("store.ingest.codes_city")
+        return "county", Message("store.ingest.codes_county")
     best, best_share = None, -1.0
     for lv in LEVELS:
         try:
@@ -345,7 +342,8 @@ def _guess_level(regions: pd.Series, matcher_for) -> tuple[str | None, str]:
         share = m["status"].isin(["exact", "normalized", "remapped"]).mean()
         if share > best_share + 0.05:
             best, best_share = lv, share
-    return best, f"{best_share:.0%} 的名称在{t(f'level.{best}', 'zh')}匹配 / {best_share:.0%} of names match at level {best}"
+    return best, Message("store.ingest.names_match", share=f"{best_share:.0%}", level=best,
+                         level_zh=t(f"level.{best}", "zh"))
 
 
 def _match(pairs: pd.DataFrame, level: str, matcher_for, year) -> pd.DataFrame:
@@ -410,14 +408,13 @@ def import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta | None = None,
     level = LEVEL_ALIASES.get(level, level) if level else None
     if level is not None and level not in LEVELS:
         return _error_result(raw if isinstance(raw, RawTable) else None,
-                             f"未知层级 {level!r}。 / Unknown level {level!r} (province, city or county).")
+                             Message("store.ingest.unknown_level", level=repr(level)))
     try:
         return _import_table(raw, roles, meta or IndicatorMeta(), level, matcher or _matcher)
     except MemoryError:
-        return _error_result(raw, "内存不足，表格过大。 / Out of memory: the table is too large.", level)
+        return _error_result(raw, Message("store.ingest.out_of_memory"), level)
     except Exception as exc:  # noqa: BLE001 - the user gets a message, never a traceback
-        return _error_result(raw, f"导入失败：{type(exc).__name__}: {exc} / Import failed: {type(exc).__name__}: {exc}",
-                             level)
+        return _error_result(raw, Message("store.ingest.failed", error=f"{type(exc).__name__}: {exc}"), level)
 
 
 def _factorized(s: pd.Series, fn=None) -> tuple[np.ndarray, np.ndarray]:
@@ -430,7 +427,8 @@ def _factorized(s: pd.Series, fn=None) -> tuple[np.ndarray, np.ndarray]:
     return c2[codes], np.asarray(u2, dtype=object)
 
 
-def _cells_long(raw: RawTable, roles: Roles, meta: IndicatorMeta, default_year) -> tuple[pd.DataFrame, str | None]:
+def _cells_long(raw: RawTable, roles: Roles, meta: IndicatorMeta, default_year) -> tuple[pd.DataFrame,
+                                                                                          Message | None]:
     """One row per figure cell: pos (row position), column, year, indicator (categorical), raw."""
     body = raw.body
     n = len(body)
@@ -451,7 +449,7 @@ def _cells_long(raw: RawTable, roles: Roles, meta: IndicatorMeta, default_year) 
 
     if roles.shape == "long":
         if not roles.value:
-            return pd.DataFrame(), "没有找到数值列。 / No value column found."
+            return pd.DataFrame(), Message("store.ingest.no_value_column")
         frame = pd.DataFrame({"pos": pos, "column": constant(roles.value, n),
                               "indicator": indicator_of_rows() if roles.indicator else constant(single_name, n),
                               "raw": col(roles.value)})
@@ -459,7 +457,7 @@ def _cells_long(raw: RawTable, roles: Roles, meta: IndicatorMeta, default_year) 
     elif roles.shape == "wide_year":
         ycols = [c for c in roles.year_columns if c in body.columns]
         if not ycols:
-            return pd.DataFrame(), "没有年份列。 / No year columns."
+            return pd.DataFrame(), Message("store.ingest.no_year_columns")
         parts = dict(zip(raw.columns, raw.header_parts or [(c,) for c in raw.columns]))
         pieces = []
         for c in ycols:
@@ -472,7 +470,7 @@ def _cells_long(raw: RawTable, roles: Roles, meta: IndicatorMeta, default_year) 
     elif roles.shape == "wide_indicator":
         icols = [c for c in roles.indicator_columns if c in body.columns]
         if not icols:
-            return pd.DataFrame(), "没有指标列。 / No indicator columns."
+            return pd.DataFrame(), Message("store.ingest.no_indicator_columns")
         y = parse_years(col(roles.year)) if roles.year else None
         frame = pd.concat([pd.DataFrame({"pos": pos, "column": constant(c, n),
                                          "indicator": constant(single_name if len(icols) == 1 and (
@@ -480,7 +478,7 @@ def _cells_long(raw: RawTable, roles: Roles, meta: IndicatorMeta, default_year) 
                                          "raw": col(c)}) for c in icols], ignore_index=True)
         years = pd.concat([y] * len(icols), ignore_index=True) if y is not None else None
     else:
-        return pd.DataFrame(), f"未知表格形状 {roles.shape!r}。 / Unknown table shape {roles.shape!r}."
+        return pd.DataFrame(), Message("store.ingest.unknown_shape", shape=repr(roles.shape))
     for c in ("column", "indicator"):  # concat of different categories falls back to object
         if not isinstance(frame[c].dtype, pd.CategoricalDtype):
             frame[c] = frame[c].astype("category")
@@ -488,7 +486,7 @@ def _cells_long(raw: RawTable, roles: Roles, meta: IndicatorMeta, default_year) 
         frame["year"] = pd.array(years, dtype="Int64")
     else:
         if default_year is None:
-            return pd.DataFrame(), "表格没有年份：请填写年份。 / The table has no year: please give one."
+            return pd.DataFrame(), Message("store.ingest.no_year")
         frame["year"] = pd.array(np.full(len(frame), int(default_year)), dtype="Int64")
     return frame, None
 
@@ -509,65 +507,148 @@ def _str_column(codes: np.ndarray, labels) -> pd.Series:
     return pd.Series(arr.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow", na_value=np.nan)))
 
 
-def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, matcher_for) -> ImportResult:
-    if not isinstance(raw, RawTable):
-        return _error_result(None, "需要 read_table() 的结果。 / A RawTable from read_table() is expected.")
-    body = raw.body
-    n = len(body)
-    missing_cols = [c for c in [roles.region, roles.parent, roles.year, roles.indicator, roles.value, roles.unit,
-                                *roles.year_columns, *roles.indicator_columns] if c and c not in body.columns]
-    if missing_cols:
-        return _error_result(raw, f"表中没有这些列：{missing_cols} / Columns not in the table: {missing_cols}", level)
-    if not roles.region:
-        return _error_result(raw, "没有找到地区列，请指定。 / No region column found: please choose one.", level)
-    if n == 0:
-        return _error_result(raw, "表格没有数据行。 / The table has no data rows.", level)
-    rows = body.index.to_numpy()
+@dataclass
+class _Rows:
+    """Per input row: why it is skipped or rejected (an index into REASONS, 0 = not decided yet) and a
+    detail text (an index into `details`, so a million rows share a few strings)."""
+    reason: np.ndarray
+    detail: np.ndarray
+    details: list[str] = field(default_factory=lambda: [""])
 
-    # --- row level: region labels, empty rows, summary rows (each distinct label handled once)
-    rcode, rlabels = _factorized(body[roles.region], clean_label)
-    if roles.parent:
-        pcode, plabels = _factorized(body[roles.parent], clean_label)
-    else:
-        pcode, plabels = np.zeros(n, dtype=np.intp), np.array([""], dtype=object)
-    reason = np.zeros(n, dtype=np.int8)            # index into REASONS
-    details = [""]                                  # texts; detail holds an index into it
-    detail = np.zeros(n, dtype=np.int32)
+    @classmethod
+    def of(cls, n: int) -> "_Rows":
+        return cls(np.zeros(n, dtype=np.int8), np.zeros(n, dtype=np.int32))
 
-    def set_reason(mask, code, text=None):
-        mask = mask & (reason == 0)
-        reason[mask] = _R[code]
+    @property
+    def open(self) -> np.ndarray:
+        return self.reason == 0
+
+    def settle(self, mask, code: str, text: str | None = None) -> None:
+        """Give rows in `mask` not yet settled the reason `code` (and the detail `text`)."""
+        mask = mask & self.open
+        self.reason[mask] = _R[code]
         if text is not None:
-            details.append(text)
-            detail[mask] = len(details) - 1
-        return mask
+            self.details.append(text)
+            self.detail[mask] = len(self.details) - 1
 
-    empty_row = (body != "").sum(axis=1).to_numpy() == 0
-    set_reason(empty_row, "empty_row")
+    def describe(self, row: int, text: str) -> None:
+        self.details.append(text)
+        self.detail[row] = len(self.details) - 1
+
+
+@dataclass
+class _Regions:
+    """Region matching on unique (region, parent) pairs, spread back to rows."""
+    level: str
+    pairs: pd.DataFrame          # region, parent
+    pair_id: np.ndarray          # per row: its pair
+    need: np.ndarray             # per pair: matched (some row of it still open)
+    matched: pd.DataFrame        # the matcher's answer for the needed pairs
+    note: np.ndarray             # per pair: candidates / remap note
+    code_labels: np.ndarray      # region codes ("" = none)
+    code_id: np.ndarray          # per row: index into code_labels
+    warnings: list[str]
+
+
+@dataclass
+class _Figures:
+    """Every figure cell: its parsed value, why it is refused, and which cells are kept."""
+    cells: pd.DataFrame          # pos, column, indicator, raw, year
+    parsed: pd.DataFrame         # parse_numbers(cells.raw)
+    value: np.ndarray
+    outcome: np.ndarray          # 0 number, 1 missing, 2 rejected
+    how: np.ndarray              # codes into how_labels
+    how_labels: np.ndarray
+    year: np.ndarray             # float, nan where unreadable
+    ind_codes: np.ndarray
+    ind_labels: np.ndarray
+    cell_code: np.ndarray        # per cell: index into the region codes
+    row_ok: np.ndarray           # the cell's row is still open
+    reason: np.ndarray           # per cell: index into REASONS
+    keep: np.ndarray             # kept as an observation
+    key: np.ndarray              # region-year-indicator key
+    dup_idx: np.ndarray          # cells rejected as duplicates of an earlier figure
+
+
+def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, matcher_for) -> ImportResult:
+    """The import in named steps; a whole-table problem at any step ends it with every row rejected."""
+    if not isinstance(raw, RawTable):
+        return _error_result(None, Message("store.ingest.not_raw_table"))
+    problem = _table_problem(raw, roles)
+    if problem:
+        return _error_result(raw, problem, level)
+    rows = _Rows.of(len(raw.body))
+    rcode, rlabels = _mark_rows(raw, roles, rows)
+    regions = _match_regions(raw, roles, meta, level, matcher_for, rows, rcode, rlabels)
+    if isinstance(regions, Message):
+        return _error_result(raw, regions, level)
+    cells, problem = _cells_long(raw, roles, meta, meta.year or _hint_year(raw))
+    if problem:
+        return _error_result(raw, problem, regions.level)
+    figures = _parse_figures(cells, rows, regions)
+    row_outcomes, outcome, duplicates = _row_outcomes(raw, roles, rows, regions, figures)
+    source = meta.source or raw.hints.get("source", "")
+    catalog, id_by_code = _catalog(raw, roles, meta, regions.level, figures, source)
+    observations, names, jumps = _observations(figures, regions, id_by_code, source)
+    report = _report(raw, rows, regions, figures, row_outcomes, outcome, duplicates, catalog, observations, names,
+                     jumps)
+    return ImportResult(observations, catalog, report, row_outcomes, regions.level,
+                        _user_target(catalog, meta, report.warnings))
+
+
+def _table_problem(raw: RawTable, roles: Roles) -> Message | None:
+    """What makes the whole table unimportable before any row is read: columns missing, no region, no rows."""
+    missing_cols = [c for c in [roles.region, roles.parent, roles.year, roles.indicator, roles.value, roles.unit,
+                                *roles.year_columns, *roles.indicator_columns] if c and c not in raw.body.columns]
+    if missing_cols:
+        return Message("store.ingest.missing_columns", columns=missing_cols)
+    if not roles.region:
+        return Message("store.ingest.no_region_column")
+    if len(raw.body) == 0:
+        return Message("store.ingest.no_rows")
+    return None
+
+
+def _mark_rows(raw: RawTable, roles: Roles, rows: _Rows) -> tuple[np.ndarray, np.ndarray]:
+    """Settle the rows that are not regions (empty, repeated header, summary, no region); returns the region
+    label of each row as (codes, labels), each distinct label handled once."""
+    body = raw.body
+    rcode, rlabels = _factorized(body[roles.region], clean_label)
+    rows.settle((body != "").sum(axis=1).to_numpy() == 0, "empty_row")
     # a header repeated inside the table (yearbook page breaks, files pasted together)
     parts = raw.header_parts or [(c,) for c in raw.columns]
     last = {c: (p[-1] if p else c) for c, p in zip(raw.columns, parts)}
     same = sum(((body[c] == last[c]) & (body[c] != "")).to_numpy(dtype=int) for c in body.columns)
-    set_reason(same >= 2, "repeated_header", "表头重复 / header repeated inside the table")
+    rows.settle(same >= 2, "repeated_header", "表头重复 / header repeated inside the table")
     sub_item = np.array([bool(_SUB_ITEM.match(nfkc(u))) for u in rlabels], dtype=bool)
-    set_reason(sub_item[rcode], "summary_row", "分项（其中）行，不是地区 / 'of which' sub-item, not a region")
-    set_reason(np.array([is_summary_label(u) for u in rlabels], dtype=bool)[rcode], "summary_row", _SUMMARY_DETAIL)
-    set_reason((rlabels == "")[rcode], "no_region")
+    rows.settle(sub_item[rcode], "summary_row", "分项（其中）行，不是地区 / 'of which' sub-item, not a region")
+    rows.settle(np.array([is_summary_label(u) for u in rlabels], dtype=bool)[rcode], "summary_row", _SUMMARY_DETAIL)
+    rows.settle((rlabels == "")[rcode], "no_region")
+    return rcode, rlabels
 
-    # --- level and region matching on unique (region, parent) pairs
+
+def _match_regions(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, matcher_for, rows: _Rows,
+                   rcode: np.ndarray, rlabels: np.ndarray) -> _Regions | Message:
+    """Guess the level if not given, match each unique (region, parent) pair once, and settle the rows
+    whose region is a summary, ambiguous or unknown."""
+    n = len(raw.body)
+    if roles.parent:
+        pcode, plabels = _factorized(raw.body[roles.parent], clean_label)
+    else:
+        pcode, plabels = np.zeros(n, dtype=np.intp), np.array([""], dtype=object)
     match_year = roles.year_columns and max(roles.year_columns.values()) or meta.year or None
     pair = rcode.astype(np.int64) * len(plabels) + pcode
     pair_id, pair_keys = pd.factorize(pair)
     pairs = pd.DataFrame({"region": rlabels[pair_keys // len(plabels)], "parent": plabels[pair_keys % len(plabels)]})
     need = np.zeros(len(pairs), dtype=bool)
-    need[np.unique(pair_id[reason == 0])] = True
+    need[np.unique(pair_id[rows.open])] = True
     warnings: list[str] = []
     if level is None:
         level, why = _guess_level(pairs.loc[need, "region"], matcher_for)
         if level is None:
-            return _error_result(raw, "无法判断地区层级，请选择（省/市/县）。 / Cannot tell the region level: "
-                                      "please choose province, city or county.")
-        warnings.append(f"地区层级按数据判断为{t(f'level.{level}', 'zh')}（{why}），可在上方修改。 / level guessed: {level} ({why}); change it above.")
+            return Message("store.ingest.no_level")
+        warnings.append(Message("store.ingest.level_guessed", level=level, level_zh=t(f"level.{level}", "zh"),
+                                why=why))
     status_u = np.full(len(pairs), "", dtype=object)
     code_u = np.full(len(pairs), None, dtype=object)
     note_u = np.full(len(pairs), "", dtype=object)
@@ -576,7 +657,7 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
         try:
             matched = _match(pairs[need], level, matcher_for, match_year)
         except ImportError:
-            return _error_result(raw, "地区匹配模块不可用。 / Region matcher unavailable (geo.matcher).", level)
+            return Message("store.ingest.no_matcher")
         status_u[need] = matched["status"].to_numpy(dtype=object)
         code_u[need] = matched["code"].to_numpy(dtype=object)
         note_u[need] = [_candidates_text(r) if r.status in ("unmatched", "ambiguous")
@@ -589,100 +670,107 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
     pair_reason[need & (pair_reason == 0) & pd.isna(code_u)] = _R["unmatched_region"]
     pair_detail = np.zeros(len(pairs), dtype=np.int32)
     for k in np.flatnonzero(pair_reason):
-        details.append(_SUMMARY_DETAIL if pair_reason[k] == _R["summary_row"] else note_u[k])
-        pair_detail[k] = len(details) - 1
-    open_rows = reason == 0
-    reason[open_rows] = pair_reason[pair_id[open_rows]]
-    detail[open_rows] = pair_detail[pair_id[open_rows]]
+        rows.details.append(_SUMMARY_DETAIL if pair_reason[k] == _R["summary_row"] else note_u[k])
+        pair_detail[k] = len(rows.details) - 1
+    open_rows = rows.open
+    rows.reason[open_rows] = pair_reason[pair_id[open_rows]]
+    rows.detail[open_rows] = pair_detail[pair_id[open_rows]]
     code_labels, code_of_pair = np.unique(np.where(pd.isna(code_u), "", code_u).astype(str), return_inverse=True)
-    code_id = code_of_pair[pair_id]                 # per row: index into code_labels ("" = none)
+    return _Regions(level, pairs, pair_id, need, matched, note_u, code_labels, code_of_pair[pair_id], warnings)
 
-    # --- cells: one per figure
-    default_year = meta.year or _hint_year(raw)
-    cells, err = _cells_long(raw, roles, meta, default_year)
-    if err:
-        return _error_result(raw, err, level)
+
+def _parse_figures(cells: pd.DataFrame, rows: _Rows, regions: _Regions) -> _Figures:
+    """Parse every figure; refuse unreadable values, years and indicators; keep the first of duplicate
+    region-year-indicator keys (later ones are rejected)."""
     parsed = parse_numbers(cells["raw"])
-    value = parsed["value"].to_numpy()
-    outcome_c = parsed["outcome"].cat.codes.to_numpy()          # 0 number, 1 missing, 2 rejected
-    how_c = parsed["how"].cat.codes.to_numpy()
-    how_labels = np.asarray(parsed["how"].cat.categories, dtype=object)
+    outcome = parsed["outcome"].cat.codes.to_numpy()
     pos = cells["pos"].to_numpy()
-    row_ok = reason[pos] == 0
+    row_ok = rows.open[pos]
     ind_codes = cells["indicator"].cat.codes.to_numpy()
     ind_labels = np.asarray(cells["indicator"].cat.categories, dtype=object)
     year = cells["year"].to_numpy(dtype="float64", na_value=np.nan)
-    is_number = outcome_c == 0
-    cell_reason = np.zeros(len(cells), dtype=np.int8)
-    cell_reason[outcome_c == 2] = _R["bad_value"]
-    cell_reason[np.isnan(year) & is_number] = _R["bad_year"]
-    cell_reason[(ind_labels == "")[ind_codes] & is_number] = _R["no_indicator"]
-    cand = row_ok & is_number & (cell_reason == 0)
-    # duplicate region-year-indicator keys: the first occurrence wins, later ones are rejected
-    cell_code = code_id[pos].astype(np.int64)
+    is_number = outcome == 0
+    reason = np.zeros(len(cells), dtype=np.int8)
+    reason[outcome == 2] = _R["bad_value"]
+    reason[np.isnan(year) & is_number] = _R["bad_year"]
+    reason[(ind_labels == "")[ind_codes] & is_number] = _R["no_indicator"]
+    keep = row_ok & is_number & (reason == 0)
+    cell_code = regions.code_id[pos].astype(np.int64)
     yi = np.where(np.isnan(year), 0, year).astype(np.int64)
     key = (cell_code * 1000 + (yi - 1800)) * max(len(ind_labels), 1) + ind_codes
-    dup_idx = np.flatnonzero(cand)[pd.Index(key[cand]).duplicated(keep="first")]
-    cell_reason[dup_idx] = _R["duplicate_key"]
-    cand[dup_idx] = False
-    del yi
+    dup_idx = np.flatnonzero(keep)[pd.Index(key[keep]).duplicated(keep="first")]
+    reason[dup_idx] = _R["duplicate_key"]
+    keep[dup_idx] = False
+    return _Figures(cells, parsed, parsed["value"].to_numpy(), outcome, parsed["how"].cat.codes.to_numpy(),
+                    np.asarray(parsed["how"].cat.categories, dtype=object), year, ind_codes, ind_labels, cell_code,
+                    row_ok, reason, keep, key, dup_idx)
 
-    # --- row outcomes from cells
-    kept_per_row = np.bincount(pos[cand], minlength=n)
-    rejected_cells = row_ok & (cell_reason != 0)
+
+def _row_outcomes(raw: RawTable, roles: Roles, rows: _Rows, regions: _Regions, figures: _Figures):
+    """Each row's outcome from its cells (used if one figure is kept); returns the row table, the outcome
+    codes (0 used, 1 skipped, 2 rejected) and the duplicates table."""
+    body, n = raw.body, len(raw.body)
+    row_numbers = body.index.to_numpy()
+    pos = figures.cells["pos"].to_numpy()
+    kept_per_row = np.bincount(pos[figures.keep], minlength=n)
+    rejected_cells = figures.row_ok & (figures.reason != 0)
     rej_per_row = np.bincount(pos[rejected_cells], minlength=n)
-    miss_per_row = np.bincount(pos[row_ok & (outcome_c == 1)], minlength=n)
-    open_rows = reason == 0
+    miss_per_row = np.bincount(pos[figures.row_ok & (figures.outcome == 1)], minlength=n)
+    open_rows = rows.open
     used = open_rows & (kept_per_row > 0)
     bad_rows = open_rows & ~used & (rej_per_row > 0)
-    reason[open_rows & ~used & ~bad_rows] = _R["no_values"]
+    rows.reason[open_rows & ~used & ~bad_rows] = _R["no_values"]
     if bad_rows.any():
         rc = np.flatnonzero(rejected_cells)
         first_cell = pd.Series(rc, index=pos[rc]).groupby(level=0).first()
         bad = np.flatnonzero(bad_rows)
-        reason[bad] = cell_reason[first_cell.reindex(bad).to_numpy()]
-    dup_rows = np.flatnonzero(bad_rows & (reason == _R["duplicate_key"]))
-    duplicates = _duplicates_table(cells, key, cand, dup_idx, rows, code_labels, cell_code, ind_labels)
-    del key
+        rows.reason[bad] = figures.reason[first_cell.reindex(bad).to_numpy()]
+    dup_rows = np.flatnonzero(bad_rows & (rows.reason == _R["duplicate_key"]))
+    duplicates = _duplicates_table(figures.cells, figures.key, figures.keep, figures.dup_idx, row_numbers,
+                                   regions.code_labels, figures.cell_code, figures.ind_labels)
     if len(dup_rows):
         first_of = duplicates.drop_duplicates("row").set_index("row")["first_row"]
         for r in dup_rows:
-            why = note_u[pair_id[r]]  # e.g. 莱芜市 merged into 济南市 in 2019: both rows now mean one region
-            text = f"duplicate of row {first_of.get(rows[r], '?')} (first one kept)"
-            details.append(text + (f"; {why}" if why else ""))
-            detail[r] = len(details) - 1
-    skipped = np.isin(reason, [_R[r] for r in SKIP_REASONS])
+            why = regions.note[regions.pair_id[r]]  # e.g. 莱芜市 merged into 济南市 in 2019: both rows now mean one
+            text = f"duplicate of row {first_of.get(row_numbers[r], '?')} (first one kept)"
+            rows.describe(r, text + (f"; {why}" if why else ""))
+    skipped = np.isin(rows.reason, [_R[r] for r in SKIP_REASONS])
     outcome = np.where(used, 0, np.where(skipped, 1, 2))
-    row_outcomes = pd.DataFrame({
-        "row": rows, "region": body[roles.region].reset_index(drop=True),
+    table = pd.DataFrame({
+        "row": row_numbers, "region": body[roles.region].reset_index(drop=True),
         "outcome": pd.Categorical.from_codes(outcome, categories=["used", "skipped", "rejected"]),
-        "reason": pd.Categorical.from_codes(reason, categories=REASONS),
-        "detail": _str_column(detail, details),
+        "reason": pd.Categorical.from_codes(rows.reason, categories=REASONS),
+        "detail": _str_column(rows.detail, rows.details),
         "values": kept_per_row, "missing": miss_per_row, "rejected_cells": rej_per_row})
+    return table, outcome, duplicates
 
-    # --- indicators -> catalog rows
-    kept_ind = ind_codes[cand]
+
+def _catalog(raw: RawTable, roles: Roles, meta: IndicatorMeta, level: str, figures: _Figures, source: str):
+    """One catalog row per indicator with a kept figure: name and unit from the form, the file or its header;
+    returns the catalog and each indicator code's id."""
+    cells, keep = figures.cells, figures.keep
+    pos = cells["pos"].to_numpy()
+    kept_ind = figures.ind_codes[keep]
     present = np.unique(kept_ind)
     single = len(present) == 1
     salt = raw.digest or raw.filename
-    source = meta.source or raw.hints.get("source", "")
     auto_caveats = ["用户导入数据，未经本工具核实。"] + list(raw.notes)
     unit_by_ind: dict[int, str] = {}
     if roles.unit:
-        ucode, ulabels = _factorized(body[roles.unit], lambda v: str(v).strip())
-        for (i, u), _k in pd.DataFrame({"i": kept_ind, "u": ucode[pos[cand]]}).value_counts().items():
+        ucode, ulabels = _factorized(raw.body[roles.unit], lambda v: str(v).strip())
+        for (i, u), _k in pd.DataFrame({"i": kept_ind, "u": ucode[pos[keep]]}).value_counts().items():
             if ulabels[u] and int(i) not in unit_by_ind:  # most frequent unit first
                 unit_by_ind[int(i)] = ulabels[u]
     col_codes = cells["column"].cat.codes.to_numpy()
     col_labels = list(cells["column"].cat.categories)
     ncol = len(col_labels) + 1
-    ind_col = np.unique(kept_ind.astype(np.int64) * ncol + col_codes[cand])
-    pct_how = [k for k, h in enumerate(how_labels) if "percent" in h]
-    pct = set(np.unique(ind_codes[cand & np.isin(how_c, pct_how)]).tolist()) if pct_how else set()
-    id_by_code = np.full(max(len(ind_labels), 1), "", dtype=object)
+    ind_col = np.unique(kept_ind.astype(np.int64) * ncol + col_codes[keep])
+    pct_how = [k for k, h in enumerate(figures.how_labels) if "percent" in h]
+    pct = set(np.unique(figures.ind_codes[keep & np.isin(figures.how, pct_how)]).tolist()) if pct_how else set()
+    id_by_code = np.full(max(len(figures.ind_labels), 1), "", dtype=object)
     catalog_rows = []
     for i in present:
-        label = ind_labels[i]
+        label = figures.ind_labels[i]
         name, unit = _split_unit(label) if label else ("", "")
         name = name or meta.name_zh or raw.hints.get("name", "") or "用户指标"
         if single and meta.name_zh:
@@ -706,53 +794,69 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
             "caveats_en": "; ".join(x for x in [meta.caveats_en, "Imported by a user; not verified by this tool."]
                                    if x),
             "agencies": meta.agencies, "variant_of": "", "variant": ""})
-    catalog = pd.DataFrame(catalog_rows, columns=CATALOG_COLUMNS)
-    footnote_how = np.array(["footnote" in h for h in how_labels], dtype=bool)
-    kept_code = cell_code[cand]
-    kept_year = year[cand].astype("int64")
-    kept_value = value[cand].astype("float64")
+    return pd.DataFrame(catalog_rows, columns=CATALOG_COLUMNS), id_by_code
+
+
+def _observations(figures: _Figures, regions: _Regions, id_by_code: np.ndarray, source: str):
+    """The kept figures in the bundled schema, flagged footnote / suspect_jump like the bundled data; returns
+    them, the matched region names and the jumps table."""
+    keep = figures.keep
+    footnote_how = np.array(["footnote" in h for h in figures.how_labels], dtype=bool)
+    kept_ind = figures.ind_codes[keep]
+    kept_code = figures.cell_code[keep]
+    kept_year = figures.year[keep].astype("int64")
+    kept_value = figures.value[keep].astype("float64")
+    matched = regions.matched
     names = dict(zip(matched["code"], matched["name"])) if len(matched) else {}
-    jump_pos, jumps = _jumps(kept_code, kept_ind, kept_year, kept_value, code_labels, id_by_code, names)
-    # flags: footnote (a mark in the source cell), suspect_jump (same rule and name as the bundled data)
-    flag_code = footnote_how[how_c[cand]].astype(np.int8)
+    jump_pos, jumps = _jumps(kept_code, kept_ind, kept_year, kept_value, regions.code_labels, id_by_code, names)
+    flag_code = footnote_how[figures.how[keep]].astype(np.int8)
     flag_code[jump_pos] += 2
     observations = pd.DataFrame({
-        "code": _str_column(kept_code, code_labels), "year": kept_year,
+        "code": _str_column(kept_code, regions.code_labels), "year": kept_year,
         "indicator": _str_column(kept_ind, id_by_code), "value": kept_value,
         "flag": _str_column(flag_code, ["", "footnote", "suspect_jump", "footnote;suspect_jump"]),
         "source": _str_column(np.zeros(len(kept_code), dtype=np.int32), [source]),
-    }) if cand.any() else _empty_observations()
+    }) if keep.any() else _empty_observations()
+    return observations, names, jumps
 
-    # --- report tables
-    report = ImportReport(warnings=warnings)
-    report.regions = _regions_table(matched, np.bincount(pair_id, minlength=len(pairs))[need])
-    odd = np.flatnonzero((how_c != 0) & row_ok)
-    report.cells = pd.DataFrame({"row": rows[pos[odd]], "column": cells["column"].iloc[odd].to_numpy(),
-                                 "raw": cells["raw"].iloc[odd].to_numpy(),
-                                 "outcome": parsed["outcome"].iloc[odd].to_numpy(), "value": value[odd],
-                                 "how": how_labels[how_c[odd]],
-                                 "reason": np.asarray(REASONS, dtype=object)[cell_reason[odd]]})
+
+def _report(raw: RawTable, rows: _Rows, regions: _Regions, figures: _Figures, row_outcomes: pd.DataFrame,
+            outcome: np.ndarray, duplicates: pd.DataFrame, catalog: pd.DataFrame, observations: pd.DataFrame,
+            names: dict, jumps: pd.DataFrame) -> ImportReport:
+    """Everything the user sees before saving: counts, regions, odd cells, duplicates, jumps, outliers."""
+    row_numbers = raw.body.index.to_numpy()
+    pos = figures.cells["pos"].to_numpy()
+    report = ImportReport(warnings=regions.warnings)
+    report.regions = _regions_table(regions.matched, np.bincount(regions.pair_id,
+                                                                 minlength=len(regions.pairs))[regions.need])
+    odd = np.flatnonzero((figures.how != 0) & figures.row_ok)
+    report.cells = pd.DataFrame({"row": row_numbers[pos[odd]],
+                                 "column": figures.cells["column"].iloc[odd].to_numpy(),
+                                 "raw": figures.cells["raw"].iloc[odd].to_numpy(),
+                                 "outcome": figures.parsed["outcome"].iloc[odd].to_numpy(),
+                                 "value": figures.value[odd], "how": figures.how_labels[figures.how[odd]],
+                                 "reason": np.asarray(REASONS, dtype=object)[figures.reason[odd]]})
     report.duplicates = duplicates
     report.summary_rows = row_outcomes.loc[row_outcomes["reason"] == "summary_row", ["row", "region"]].reset_index(
         drop=True)
     report.jumps = jumps
-    report.outliers = _outliers(observations, kept_ind, names)
+    report.outliers = _outliers(observations, figures.ind_codes[figures.keep], names)
     counts = np.bincount(outcome, minlength=3)
     report.counts = {
-        "input_rows": n, "used": int(counts[0]), "skipped": int(counts[1]), "rejected": int(counts[2]),
+        "input_rows": len(raw.body), "used": int(counts[0]), "skipped": int(counts[1]), "rejected": int(counts[2]),
         "observations": len(observations), "indicators": len(catalog),
-        "cells_missing": int((row_ok & (outcome_c == 1)).sum()), "cells_rejected": int(rejected_cells.sum()),
-        "duplicates": len(dup_idx), "summary_rows": len(report.summary_rows), "jumps": len(report.jumps),
+        "cells_missing": int((figures.row_ok & (figures.outcome == 1)).sum()),
+        "cells_rejected": int((figures.row_ok & (figures.reason != 0)).sum()),
+        "duplicates": len(figures.dup_idx), "summary_rows": len(report.summary_rows), "jumps": len(report.jumps),
         "outliers": len(report.outliers),
     }
-    for st, k in report.regions["status"].value_counts().items() if len(report.regions) else []:
-        report.counts[f"regions_{st}"] = int(k)
+    for status, k in report.regions["status"].value_counts().items() if len(report.regions) else []:
+        report.counts[f"regions_{status}"] = int(k)
     if not len(observations):
-        report.errors.append("没有可导入的数据：请查看各行原因。 / Nothing to import: see the reason given for each row.")
-    if len(dup_idx):
-        warnings.append(f"{len(dup_idx)} 个地区-年份-指标重复的数值：保留第一个。 / "
-                        f"{len(dup_idx)} duplicate region-year-indicator figure(s): the first one is kept")
-    return ImportResult(observations, catalog, report, row_outcomes, level, _user_target(catalog, meta, warnings))
+        report.errors.append(Message("store.ingest.nothing"))
+    if len(figures.dup_idx):
+        report.warnings.append(Message("store.ingest.duplicates", n=len(figures.dup_idx)))
+    return report
 
 
 def _user_target(catalog: pd.DataFrame, meta: IndicatorMeta, warnings: list[str]) -> pd.DataFrame:
@@ -761,8 +865,7 @@ def _user_target(catalog: pd.DataFrame, meta: IndicatorMeta, warnings: list[str]
     if meta.target is None:
         return _no_target()
     if len(catalog) != 1 or meta.direction not in (-1, 1):
-        warnings.append("目标值未保存：只适用于只含一个指标、且有“越高越好/越低越好”方向的表格。 / "
-                        "Target not kept: it needs a one-indicator table whose direction is higher or lower is better.")
+        warnings.append(Message("store.ingest.target_dropped"))
         return _no_target()
     row = catalog.iloc[0]
     return pd.DataFrame([{
@@ -870,7 +973,7 @@ def template(level: str) -> bytes:
     from geo.regions import load_regions
     level = LEVEL_ALIASES.get(level, level)
     if level not in LEVELS:
-        raise IngestError("unknown_level", f"未知层级 {level!r}。 / Unknown level {level!r}.")
+        raise IngestError("unknown_level", Message("store.ingest.unknown_level_template", level=repr(level)))
     reg = load_regions(level)
     provinces = load_regions("province")
     out = pd.DataFrame({"代码": reg["code"], "地区": reg["name"]})

@@ -371,7 +371,8 @@ def _rows_to_grid(rows: list[list[str]]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- grid -> table
 
 _META_KEY = re.compile(r"^\s*(数据库|指标|时间|地区|单位|频度|表|Database|Indicator|Time|Unit|Region)\s*[:：]", re.I)
-_NOTE = re.compile(r"^\s*(注|备注|说明|数据来源|资料来源|来源|Note|Notes|Source)\s*[0-9一二三四五六七八九十①-⑩]*\s*[:：.、)]?", re.I)
+_NOTE = re.compile(r"^\s*(注|备注|说明|数据来源|资料来源|来源|Note|Notes|Source)"
+                   r"\s*[0-9一二三四五六七八九十①-⑩]*\s*[:：.、)]?", re.I)
 _SOURCE = re.compile(r"^\s*(数据来源|资料来源|来源|Source)\s*[:：]\s*", re.I)
 _PAREN_UNIT = re.compile(r"^(.*?)[（(]\s*([^()（）]{1,20})\s*[)）]\s*$")
 UNIT_WORDS = frozenset({

@@ -93,6 +93,18 @@ class Store:
         row = self.groups.set_index("id").loc[group_id]
         return _grouping_file(self.root / row["file"])[f"group_{lang}"].rename(group_id)
 
+    def grouping_at(self, group_id: str, regions: pd.DataFrame) -> pd.Series:
+        """code -> group label for ``regions`` (columns code, province_code), indexed by their codes.
+
+        A province-level grouping reaches cities and counties through their province; empty when
+        ``group_id`` is not a grouping of this store."""
+        if group_id not in set(self.groups["id"]):
+            return pd.Series(dtype=object)
+        labels = self.grouping(group_id)
+        direct = regions["code"].map(labels)
+        via_province = regions["province_code"].map(labels)
+        return pd.Series(direct.fillna(via_province).to_numpy(), index=regions["code"])
+
     def population(self, level: str, year: int) -> pd.Series:
         """code -> persons, from the nearest year with data (earlier year on a tie)."""
         r = self._rows("population", level)
@@ -186,9 +198,3 @@ def load_store(extra: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] | No
         root=root,
         key=key,
     )
-
-
-def citation(sources: pd.DataFrame, source_ids: str, lang: str) -> str:
-    """The citations of a catalog row's `;`-separated source ids (numerator first), ids kept where unknown."""
-    by_id = sources.set_index("id")[f"citation_{lang}"] if "id" in sources.columns else pd.Series(dtype=str)
-    return "; ".join(str(by_id.get(s, s)) for s in str(source_ids).split(";") if s)

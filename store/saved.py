@@ -101,7 +101,8 @@ def _read_manifest(root: Path) -> dict:
         assert isinstance(manifest.get("datasets"), list)
         return manifest
     except (OSError, ValueError, AssertionError, AttributeError) as exc:
-        raise SavedDataError(f"已保存数据的清单无法读取：{path} / The saved-data manifest is unreadable: {path} ({exc})")
+        raise SavedDataError(f"已保存数据的清单无法读取：{path} / "
+                             f"The saved-data manifest is unreadable: {path} ({exc})")
 
 
 def _read_manifest_or_empty(root: Path) -> dict:

@@ -87,7 +87,8 @@ def _clean_params(params, n: int) -> dict[str, str]:
         raise StoryError(f"第 {n} 个视图含未知参数：{', '.join(unknown)}。 / "
                          f"View {n} has unknown parameters: {', '.join(unknown)}.")
     if not all(isinstance(v, (str, int, float, bool)) for v in params.values()):
-        raise StoryError(f"第 {n} 个视图的参数值必须是文字或数字。 / View {n}: parameter values must be text or numbers.")
+        raise StoryError(f"第 {n} 个视图的参数值必须是文字或数字。 / "
+                         f"View {n}: parameter values must be text or numbers.")
     texts = {k: (("1" if v else "0") if isinstance(v, bool) else str(v)) for k, v in params.items()}
     view, notices = ViewState.from_params(texts)
     if notices:

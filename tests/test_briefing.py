@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from metrics.inequality import coefficient_of_variation, gini, theil_decomposition
-from reports.briefing import GEO_PLACEHOLDER, briefing_html, build_briefing, geojson_for, source_line
-from reports.charts import with_caption, wrap
+from figures.caption import source_line, with_caption, wrap
+from reports.briefing import GEO_PLACEHOLDER, briefing_html, build_briefing, geojson_for
 from state import ViewState
 
 
@@ -159,7 +159,8 @@ def test_caption_travels_with_the_figure():
     long = "每千人口医疗卫生机构床位数最高为新疆维吾尔自治区，最低为天津市，相差 1.55 倍，共有三十一个地区有数据"
     assert wrap(long, 30).count("<br>") == 1 and wrap("short") == "short"
     # A break goes after the colon, not between "20" and "名"; English still breaks at spaces.
-    assert wrap("人均地方财政教育支出：前 20 名与后 20 名（2018年）", 22) == "人均地方财政教育支出：<br>前 20 名与后 20 名（2018年）"
+    assert wrap("人均地方财政教育支出：前 20 名与后 20 名（2018年）", 22) == \
+        "人均地方财政教育支出：<br>前 20 名与后 20 名（2018年）"
     assert wrap("Local public education expenditure per capita: top and bottom 20, 2018", 22) == \
         "Local public education expenditure per<br>capita: top and bottom 20, 2018"
     assert wrap("Shenzhen: 661 in 2006 → 4,487 in 2018 (average 280.8 → 1,832)", 20) == \

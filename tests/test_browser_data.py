@@ -75,7 +75,8 @@ def test_the_uploader_speaks_the_page_language(page, app_url):
     assert page.evaluate(UPLOADER_WORDS) == ["Upload", "50MB per file • CSV, TSV, TXT, XLSX, XLS"]
 
 
-REFUSAL = "() => getComputedStyle(document.querySelector('.st-key-upload [data-testid=stFileUploaderDropzone]'), '::after').content"
+REFUSAL = ("() => getComputedStyle(document.querySelector('.st-key-upload [data-testid=stFileUploaderDropzone]'),"
+           " '::after').content")
 
 
 def test_a_refused_file_says_what_is_accepted(page, app_url, tmp_path):

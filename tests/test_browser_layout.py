@@ -14,7 +14,8 @@ TITLES_OUT = """() => [...document.querySelectorAll('.atlas-chart')].flatMap(gd 
   const box = gd.getBoundingClientRect();
   return [...gd.querySelectorAll('.gtitle')].filter(t => t.getBoundingClientRect().right > box.right + 1)
     .map(t => t.textContent); })"""
-CHARTS_DRAWN = "(n) => [...document.querySelectorAll('.atlas-chart')].filter(gd => gd.querySelector('.main-svg')).length >= n"
+CHARTS_DRAWN = ("(n) => [...document.querySelectorAll('.atlas-chart')]"
+                ".filter(gd => gd.querySelector('.main-svg')).length >= n")
 
 
 @pytest.fixture

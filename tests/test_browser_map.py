@@ -56,7 +56,8 @@ def test_changing_year_updates_map_and_url(page, app_url):
     wait_for_app(page)
     wait_for_map(page, 34)
     before = headline(page)
-    slider = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] input[type=range]').first  # the year comes first
+    # the year comes first
+    slider = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] input[type=range]').first
     slider.focus()
     slider.press("ArrowLeft")
     page.wait_for_function("() => location.search.includes('year=2011')", timeout=15_000)
@@ -99,7 +100,8 @@ def test_deep_link_on_a_fresh_server_runs_the_app_shell(browser, tmp_path):
 
 
 def test_clicking_a_region_on_the_map_opens_its_panel(page, app_url):
-    """A real click on a polygon (components.chart reports its location) selects that region and offers the drill-down."""
+    """A real click on a polygon (components.chart reports its location) selects that region and offers the
+    drill-down."""
     page.goto(app_url + "/?year=2016")
     wait_for_app(page)
     wait_for_map(page, 34)

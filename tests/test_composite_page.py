@@ -244,7 +244,8 @@ def test_a_link_with_custom_weights_restores_the_sliders_and_the_index():
     inds = choice.indicators[:3]
     weights = (2.0, 0.5, 1.0)
     at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update({"inds": ",".join(inds), "index": "minmax.custom.linear." + ",".join(f"{w:g}" for w in weights),
+    at.query_params.update({"inds": ",".join(inds),
+                            "index": "minmax.custom.linear." + ",".join(f"{w:g}" for w in weights),
                             "year": str(choice.year)})
     at.switch_page("views/composite.py").run()
     assert not at.exception, [e.value for e in at.exception]

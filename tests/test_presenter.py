@@ -137,7 +137,7 @@ def test_no_story_no_step():
 
 
 def test_key_class_matches_streamlits():
-    from components.presenter import key_class
+    from components.figure_export import key_class
     assert key_class("map-province-") == "st-key-map-province-"
     assert key_class(" map/city 44 ") == "st-key-map-city-44"
 

@@ -232,7 +232,8 @@ def test_a_target_set_on_import_is_saved_and_held_against_the_figures(tmp_path):
     from figures.map_view import applicable_target, region_table
     from geo.regions import load_regions
     from store.ingest import IndicatorMeta, detect_roles, import_table, read_table
-    raw = read_table("地区,年份,学前三年入园率\n北京市,2018,96.5\n河北省,2018,93.0\n广东省,2018,95.0\n".encode(), "入园率.csv")
+    table = "地区,年份,学前三年入园率\n北京市,2018,96.5\n河北省,2018,93.0\n广东省,2018,95.0\n"
+    raw = read_table(table.encode(), "入园率.csv")
     meta = IndicatorMeta(name_zh="学前三年入园率", unit_zh="%", domain="education", direction=1, target=95,
                          target_year=2020, target_document="某市基本公共服务均等化规划（2016）")
     res = import_table(raw, detect_roles(raw), meta, level="province")

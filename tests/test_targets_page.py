@@ -188,7 +188,8 @@ def test_a_target_entered_with_an_upload_drives_the_map_cards_and_the_targets_pa
     from store import saved
     from store.ingest import IndicatorMeta, detect_roles, import_table, read_table
     monkeypatch.setenv("ATLAS_USER_DATA", str(tmp_path))
-    raw = read_table("地区,年份,学前三年入园率\n北京市,2018,96.5\n河北省,2018,93.0\n广东省,2018,95.0\n".encode(), "入园率.csv")
+    table = "地区,年份,学前三年入园率\n北京市,2018,96.5\n河北省,2018,93.0\n广东省,2018,95.0\n"
+    raw = read_table(table.encode(), "入园率.csv")
     meta = IndicatorMeta(name_zh="学前三年入园率", unit_zh="%", domain="education", direction=1, target=95,
                          target_year=2020, target_document="某市基本公共服务均等化规划（2016）")
     result = import_table(raw, detect_roles(raw), meta, level="province")
@@ -200,4 +201,5 @@ def test_a_target_entered_with_an_upload_drives_the_map_cards_and_the_targets_pa
     gap = open_page("views/map.py", {"ind": iid, "year": "2018", "mode": "gap_target"})
     assert not any("没有量化目标" in c.value for c in gap.caption)   # the gap-to-target view is available
     listed = open_page("views/targets.py")
-    assert "学前三年入园率（全国）" in [tab.label for tab in listed.tabs]     # a tab of its own, like the plans' targets
+    # a tab of its own, like the plans' targets
+    assert "学前三年入园率（全国）" in [tab.label for tab in listed.tabs]

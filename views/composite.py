@@ -5,64 +5,61 @@ import streamlit as st
 from components import controls, data, presenter
 from components.downloads import download_buttons
 from figures import composite as cf
-from figures.profile import sources_text
+from figures.caption import sources_text
 from i18n import t
+from state import AGGREGATIONS, CUSTOM_WEIGHTS, METHODS, WEIGHTINGS, format_spec
+from viewmodel import composite as cm
 
 # ── filters ──────────────────────────────────────────────────────────────────
-view = controls.current_view()
-lang = view.lang
 store = data.get_store()
+level = controls.current_view().level
+domain_key = f"cmp-domain-{level}"                     # the domain filter is the page's, not the link's
+domains = ["", *dict.fromkeys(cm.candidates(store, level)["domain"])]
+if st.session_state.get(domain_key, "") not in domains:
+    st.session_state[domain_key] = ""
+resolved = controls.resolved(store, "composite", domain=st.session_state.get(domain_key, ""))
+view, chosen, years = resolved.view, list(resolved.indicators), list(resolved.years)
+lang = view.lang
 domain_names = dict(zip(store.domains["id"], store.domains[f"name_{lang}"]))
+spec_keys = ("cmp-method", "cmp-weighting", "cmp-aggregation")
+weight_keys = [f"cmp-w-{i}" for i in chosen]
+for key, value in [*zip(spec_keys, resolved.spec), *zip(weight_keys, resolved.weights)]:
+    st.session_state[key] = value                      # the link owns the radios and sliders
+
+
+def _spec_changed():
+    parts = [st.session_state[k] for k in spec_keys]
+    weights = tuple(st.session_state[k] for k in weight_keys) if parts[1] == "custom" else ()
+    controls.update_view(index_spec=format_spec(*parts, weights))
+
+
 with st.sidebar:
     controls.level_select(lang)
     controls.scope_select(lang)
-    view = controls.current_view()
-    everything = cf.candidates(store, view.level)
-    domains = ["", *dict.fromkeys(everything["domain"])]
-    domain = st.selectbox(t("composite.domain", lang), domains, key=f"cmp-domain-{view.level}",
+    domain = st.selectbox(t("composite.domain", lang), domains, key=domain_key,
                           format_func=lambda d: domain_names.get(d, t("composite.all_domains", lang)))
-    cat = cf.candidates(store, view.level, domain or None)
+    cat = cm.candidates(store, level, domain or None)
     names = dict(zip(cat.index, cat[f"name_{lang}"]))
-    st.session_state["cmp-ind"] = cf.chosen_indicators(view.index_indicators, cat)
-    chosen = st.multiselect(t("composite.indicators", lang), list(cat.index), format_func=lambda i: names.get(i, i),
-                            key="cmp-ind", placeholder=t("common.choose", lang),
-                            on_change=lambda: controls.update_view(index_indicators=",".join(st.session_state["cmp-ind"])))
-    implied = "" if not domain and chosen == cf.default_selection(cat) else ",".join(chosen)
-    if implied != view.index_indicators:
-        controls.update_view(index_indicators=implied)   # the URL names what the page shows
-    years = cf.common_years(store, chosen, view.level)
+    st.session_state["cmp-ind"] = chosen
+    st.multiselect(t("composite.indicators", lang), list(cat.index), format_func=lambda i: names.get(i, i),
+                   key="cmp-ind", placeholder=t("common.choose", lang),
+                   on_change=lambda: controls.update_view(index_indicators=",".join(st.session_state["cmp-ind"])))
     if years:
-        if view.year not in years:
-            controls.update_view(year=years[-1])
         controls.select("year", years, t("composite.year", lang), help=t("composite.year_help", lang))
-    spec_keys = ("cmp-method", "cmp-weighting", "cmp-aggregation")
-    *spec, linked_weights = cf.parse_spec(view.index_spec)
-    for key, value in zip(spec_keys, spec):
-        st.session_state[key] = value
-    weight_keys = [f"cmp-w-{i}" for i in chosen]
-    for key, value in zip(weight_keys, cf.custom_weights(linked_weights, len(chosen))):
-        st.session_state[key] = value                      # the link owns the sliders, as it owns the radios
-
-    def _spec_changed():
-        parts = [st.session_state[k] for k in spec_keys]
-        weights = tuple(st.session_state[k] for k in weight_keys) if parts[1] == "custom" else ()
-        controls.update_view(index_spec=cf.format_spec(*parts, weights))
-
-    method = st.radio(t("composite.method", lang), cf.METHODS, key="cmp-method", on_change=_spec_changed,
+    method = st.radio(t("composite.method", lang), METHODS, key="cmp-method", on_change=_spec_changed,
                       format_func=lambda m: t(f"composite.method.{m}", lang))
-    weighting = st.radio(t("composite.weighting", lang), cf.WEIGHTINGS, key="cmp-weighting", on_change=_spec_changed,
+    weighting = st.radio(t("composite.weighting", lang), WEIGHTINGS, key="cmp-weighting", on_change=_spec_changed,
                          format_func=lambda w: t(f"composite.weighting.{w}", lang))
     custom = ()
     if weighting == "custom":
         st.caption(t("composite.custom_help", lang))
-        lo, hi, step = cf.CUSTOM_WEIGHTS
+        lo, hi, step = CUSTOM_WEIGHTS
         custom = tuple(st.slider(names.get(i, i), lo, hi, step=step, key=key, on_change=_spec_changed)
                        for i, key in zip(chosen, weight_keys))
-    aggregation = st.radio(t("composite.aggregation", lang), cf.AGGREGATIONS, key="cmp-aggregation",
+    aggregation = st.radio(t("composite.aggregation", lang), AGGREGATIONS, key="cmp-aggregation",
                            on_change=_spec_changed, format_func=lambda a: t(f"composite.aggregation.{a}", lang))
     draws = st.select_slider(t("composite.draws", lang), [200, 500, 1000, 2000, 5000], value=1000, key="cmp-draws")
     presenter.sidebar_tools(store, lang)
-view = controls.current_view()
 controls.sync_url()
 
 st.title(t("composite.title", lang))
@@ -80,11 +77,11 @@ if not years:
     st.stop()
 
 # ── data ─────────────────────────────────────────────────────────────────────
-choice, notes = cf.coherent(cf.IndexChoice(tuple(chosen), int(view.year), method, weighting, aggregation, custom))
+choice, notes = cm.coherent(cm.IndexChoice(tuple(chosen), int(view.year), method, weighting, aggregation, custom))
 for note in notes:
     st.caption("ℹ️ " + t(note, lang))
 regions = data.regions_in_view(view.level, view.scope)
-result = cf.build_index(store, choice, view.level, regions, lang)
+result = cm.build_index(store, choice, view.level, regions, lang)
 if result.note:
     st.error(result.note)
     st.stop()
@@ -96,10 +93,10 @@ left, right = st.columns([3, 2], gap="medium")
 band = None
 with right:
     with st.status(t("composite.sensitivity_running", lang, draws=draws), expanded=False) as status:
-        band = cf.sensitivity(store, choice, view.level, regions, result, n_draws=draws, seed=0)
+        band = cm.sensitivity(store, choice, view.level, regions, result, n_draws=draws, seed=0)
         status.update(label=t("composite.sensitivity_done", lang, draws=draws, seed=0), state="complete")
     if band is not None:
-        title = t("composite.rank_title", lang, stable=cf.stable_count(band), n=int(band["rank"].notna().sum()))
+        title = t("composite.rank_title", lang, stable=cm.stable_count(band), n=int(band["rank"].notna().sum()))
     else:
         title = t("composite.rank_title_plain", lang)
     presenter.figure_view(cf.ranking_figure(result, band, lang, title), None, sources.replace("**", ""),
@@ -110,7 +107,7 @@ with left:
     fig = data.region_map(cf.index_layer(result, band, view, lang), view.level, view.scope)
     # The slide: the index on the map under the finding (who leads, who trails); the numbers behind map and ranks.
     presenter.figure_view(fig, finding, sources.replace("**", ""), key=f"cmp-map-{view.level}-{view.scope}",
-                          name=f"composite_{view.level}_{choice.year}", data=cf.index_frame(result, band, lang),
+                          name=f"composite_{view.level}_{choice.year}", data=cm.index_frame(result, band, lang),
                           notes=cf.choice_notes(result, store.catalog, lang))
 
 # ── what went in ─────────────────────────────────────────────────────────────
@@ -122,7 +119,7 @@ with left:
 with right:
     st.markdown("  \n".join(cf.choice_lines(result, store.catalog, lang)))
     st.caption(sources)
-normalised = cf.normalised_frame(result, store.catalog, lang)
+normalised = cm.normalised_frame(result, store.catalog, lang)
 if normalised is not None:
     with st.expander(t("composite.normalised", lang)):
         st.dataframe(normalised.round(3), width="stretch")

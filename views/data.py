@@ -6,6 +6,7 @@ from components import controls, data
 from components.importer import edit_meta, edit_roles, file_uploader, show_report, table_text
 from i18n import t
 from store import ingest, saved
+from store.messages import in_lang
 
 view = controls.current_view()
 lang = view.lang
@@ -48,18 +49,18 @@ if upload.name.lower().endswith((".xlsx", ".xls")):
     try:
         sheets = ingest.list_sheets(content)
     except ingest.IngestError as exc:
-        st.error(str(exc))
+        st.error(in_lang(exc, lang))
         st.stop()
     sheet = st.selectbox(t("data.sheet", lang), sheets)
 try:
     raw = ingest.read_table(content, upload.name, sheet=sheet)
 except ingest.IngestError as exc:
-    st.error(str(exc))
+    st.error(in_lang(exc, lang))
     st.stop()
 
 st.markdown(f"**1 · {t('data.step_preview', lang)}** — {raw.n_rows:,} {t('data.rows', lang)}")
 for line in raw.notes:
-    st.caption(table_text(line))
+    st.caption(table_text(in_lang(line, lang)))
 st.dataframe(raw.body.head(20), width="stretch")
 
 st.markdown(f"**2 · {t('data.step_roles', lang)}**")
@@ -87,7 +88,7 @@ if submitted:
     try:
         saved.save_dataset(result, name, description, source)
     except saved.SavedDataError as exc:
-        st.error(str(exc))
+        st.error(in_lang(exc, lang))
     else:
         indicator = result.catalog.iloc[0]["id"]
         controls.update_view(indicator=indicator, level=result.level, scope="", year=None, region="")

@@ -8,11 +8,12 @@ import streamlit as st
 from components import controls, data, panels, presenter
 from components.downloads import download_buttons
 from figures import gaps as fg
-from figures.map_view import applicable_target, region_table
+from figures import caption
+from figures.map_view import region_table
 from i18n import t
-from store.model import citation
 from metrics._data import UndefinedMeasure
 from metrics.spatial import local_moran, moran_global
+from resolve import groupings
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -24,20 +25,19 @@ def clusters(level: str, codes: tuple, y: tuple):
 
 
 # ── filters ──────────────────────────────────────────────────────────────────
-view = controls.current_view()
-lang = view.lang
 store = data.get_store()
+resolved = controls.resolved(store, "gaps")
+view, meta, year, target = resolved.view, resolved.meta, resolved.year, resolved.target
+lang = view.lang
 with st.sidebar:
     controls.level_select(lang)
     controls.scope_select(lang)
-    meta = controls.indicator_select(store, lang)
-    year = controls.year_select(store, lang)
-    groups_here = store.groups[store.groups["level"].isin(["province", view.level])]
-    group_labels = dict(zip(groups_here["id"], groups_here[f"name_{lang}"]))
-    controls.select("group", list(groups_here["id"]), t("gaps.grouping", lang),
+    controls.indicator_select(store, lang)
+    controls.year_select(resolved, lang)
+    group_labels = dict(zip(store.groups["id"], store.groups[f"name_{lang}"]))
+    controls.select("group", groupings(store, view.level), t("gaps.grouping", lang),
                     lambda g: group_labels.get(g, g), help=t("gaps.grouping_help", lang))
     presenter.sidebar_tools(store, lang)
-view = controls.current_view()
 controls.sync_url()
 
 if meta is None:
@@ -54,19 +54,15 @@ if panel.empty or year is None:
     st.info(t("gaps.empty", lang, name=escape(name), level=t(f"level.{view.level}", lang), where=where))
     st.stop()
 population = pd.DataFrame({y: store.population(view.level, int(y)) for y in panel.columns})
-group_of = data.grouping(store, view.group, view.level).reindex(panel.index)
-group_names = {}
-if view.group in set(store.groups["id"]):
-    file = store.groups.set_index("id").loc[view.group, "file"]
-    names = pd.read_csv(store.root / file, dtype=str).drop_duplicates("group_zh")
-    group_names = dict(zip(names["group_zh"], names["group_zh" if lang == "zh" else "group_en"]))
+group_of = resolved.grouping.reindex(panel.index)
+group_names = dict(zip(store.grouping(view.group), store.grouping(view.group, lang))) \
+    if view.group in set(store.groups["id"]) else {}
 grouping_name = group_labels.get(view.group, view.group)
 breaks = fg.break_years(store.flags(meta.name, view.level).reindex(index=panel.index).fillna(""))
 values = store.values(meta.name, view.level, year)
-target = applicable_target(store.targets, meta.name, view.scope)
 table = region_table(values, regions, direction, store.population(view.level, year), target, lang)
-source = citation(store.sources, meta["source"], lang)
-source_line = presenter.source_line(store, meta, lang)      # under every figure and slide
+source = caption.citation(store.sources, meta["source"], lang)
+source_line = caption.source_line(store, meta, lang)      # under every figure and slide
 
 
 def notes(**extra) -> dict:
@@ -147,7 +143,8 @@ with tabs[2]:
                                               speed=str(result.speed), half_life=str(result.half_life)))
             laggards = points[points["laggard"]].sort_values("start", ascending=direction > 0)["label"]
             st.caption(t("gaps.beta_caption", lang) + " " +
-                       (t("gaps.beta_laggard_list", lang, names=("、" if lang == "zh" else ", ").join(escape(str(s)) for s in laggards))
+                       (t("gaps.beta_laggard_list", lang,
+                          names=("、" if lang == "zh" else ", ").join(escape(str(s)) for s in laggards))
                         if len(laggards) else t("gaps.beta_no_laggards", lang)))
 
 with tabs[3]:
@@ -197,7 +194,8 @@ with tabs[4]:
             title += "<br><sub>" + t("gaps.rank_benchmark", lang, scope=escape(str(benchmark["scope_name"])),
                                      year=benchmark["target_year"]) + "</sub>"
         presenter.figure_view(fg.gap_ranking_figure(ranked, group_of, group_names, column, unit, lang, title), None,
-                              source_line, key="gaps-rank", name=f"gaps_{meta.name}_{year}", notes=notes(year=str(year)),
+                              source_line, key="gaps-rank", name=f"gaps_{meta.name}_{year}",
+                              notes=notes(year=str(year)),
                               data=ranked.drop(columns=["label"]).assign(group=ranked["code"].map(group_of)))
         st.caption(t("gaps.rank_caption", lang, grouping=grouping_name))
 

@@ -4,41 +4,40 @@ import time
 import streamlit as st
 
 from components import controls, data, panels, presenter
-from figures.map_view import MAX_BARS, applicable_target, map_layer, ranking_bar, region_table
+from figures.caption import source_line
+from figures.map_view import MAX_BARS, map_layer, ranking_bar, region_table
 from i18n import t
 
 # ── filters ──────────────────────────────────────────────────────────────────
-view = controls.current_view()
-lang = view.lang
 store = data.get_store()
+resolved = controls.resolved(store, "map")
+view, meta, year, target = resolved.view, resolved.meta, resolved.year, resolved.target
+lang = view.lang
 with st.sidebar:
     controls.level_select(lang)
     controls.scope_select(lang)
-    meta = controls.indicator_select(store, lang)
-    year = controls.year_select(store, lang)
+    controls.indicator_select(store, lang)
+    controls.year_select(resolved, lang)
     controls.mode_select(lang)
     controls.scheme_controls(lang)
     presenter.sidebar_tools(store, lang)
-view = controls.current_view()
 controls.sync_url()
+for notice in resolved.notices:          # e.g. a gap-to-target link where no target applies
+    st.caption(t(notice, lang))
 
 # ── data ─────────────────────────────────────────────────────────────────────
 regions = data.regions_in_view(view.level, view.scope)
 if meta is None:
     # No indicator at this level yet: draw the boundaries, every region "no data", and say why.
     st.info(t("map.no_indicator", lang, level=t(f"level.{view.level}", lang)))
-    name, unit, direction, target, year = t("map.boundaries_only", lang), "", 1, None, None
+    name, unit, direction, year = t("map.boundaries_only", lang), "", 1, None
     table = region_table(regions[["code"]].assign(value=float("nan"), flag=""), regions, 1, lang=lang)
 else:
     name = meta[f"name_{lang}"]
     unit = meta[f"unit_{lang}"]
     direction = int(meta["direction"])
-    target = applicable_target(store.targets, meta.name, view.scope)
     table = region_table(store.values(meta.name, view.level, year), regions, direction,
                          store.population(view.level, year), target, lang)
-if view.mode == "gap_target" and target is None:
-    st.caption(t("map.no_target", lang))
-    view = controls.update_view(mode="value")
 
 # ── figure ───────────────────────────────────────────────────────────────────
 def select_region(location: str, level: str = view.level, scope: str = view.scope) -> None:
@@ -48,7 +47,7 @@ def select_region(location: str, level: str = view.level, scope: str = view.scop
 
 panels.breadcrumbs(view, lang)
 headline = panels.headline(table, name, unit, year, view, lang) if meta is not None else name
-source = presenter.source_line(store, meta, lang) if meta is not None else ""
+source = source_line(store, meta, lang) if meta is not None else ""
 if meta is not None:
     st.markdown(f"### {headline}")
 left, right = st.columns([8, 5], gap="medium") if meta is not None else (st.container(), None)

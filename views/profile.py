@@ -1,49 +1,37 @@
 """Region profile: one region on every indicator — where it stands among its peers, how it moved
 over time against the averages, its rank history and composite index — beside up to five peers."""
-import re
 from html import escape
 
 import streamlit as st
 
 from components import controls, data, presenter
 from components.downloads import download_buttons
-from figures import composite as cf
 from figures import profile as pf
+from figures.caption import plot_wide, source_line, sources_text
 from i18n import t
-from reports.charts import wrap
-
-
-def plot_wide(source: str, width: float = 74) -> str:
-    """The source line wrapped to the standing chart's plot width (it starts right of the long indicator
-    names, not at the figure's edge). The separator before each break is dropped so that the caption's own
-    wrapping (reports.charts.with_caption, at the figure's width) does not break again right before it."""
-    lines = wrap(source, width).split("<br>")
-    return "<br>".join([re.sub(r"[;；,，]\s*$", "", line) for line in lines[:-1]] + lines[-1:])
+from viewmodel import composite as cm
+from viewmodel import profile as pm
 
 
 # ── filters ──────────────────────────────────────────────────────────────────
-view = controls.current_view()
-lang = view.lang
 store = data.get_store()
+resolved = controls.resolved(store, "profile")
+view, years, meta = resolved.view, list(resolved.years), resolved.meta
+lang = view.lang
+regions = data.regions_in_view(view.level, view.scope)
+labels = dict(zip(regions["code"], regions["name" if lang == "zh" else "name_en"]))
+peers = [c for c in view.peers.split(",") if c]
 with st.sidebar:
     controls.level_select(lang)
     controls.scope_select(lang)
-    view = controls.current_view()
-    regions = data.regions_in_view(view.level, view.scope)
-    labels = dict(zip(regions["code"], regions["name" if lang == "zh" else "name_en"]))
-    controls.select("region", ["", *labels], t("profile.region", lang),
-                    lambda c: labels.get(c, "—"))
-    years = pf.profile_years(store, view.level)
+    controls.select("region", ["", *labels], t("profile.region", lang), lambda c: labels.get(c, "—"))
     if years:
-        if view.year not in years:
-            controls.update_view(year=pf.best_year(store, view.level))
         controls.select("year", years, t("profile.year", lang), help=t("profile.year_help", lang))
-    view = controls.current_view()
-    peer_options = [c for c in labels if c != view.region]
-    st.session_state["w_peers"] = [c for c in view.peers.split(",") if c in peer_options][:pf.MAX_PEERS]
-    peers = st.multiselect(t("profile.peers", lang), peer_options, format_func=lambda c: labels.get(c, c),
-                           max_selections=pf.MAX_PEERS, key="w_peers", placeholder=t("common.choose", lang),
-                           on_change=lambda: controls.update_view(peers=",".join(st.session_state["w_peers"])))
+    st.session_state["w_peers"] = peers
+    st.multiselect(t("profile.peers", lang), [c for c in labels if c != view.region],
+                   format_func=lambda c: labels.get(c, c), max_selections=pm.MAX_PEERS, key="w_peers",
+                   placeholder=t("common.choose", lang),
+                   on_change=lambda: controls.update_view(peers=",".join(st.session_state["w_peers"])))
     presenter.sidebar_tools(store, lang)
 controls.sync_url()
 
@@ -59,22 +47,22 @@ if not view.region:
 year = int(view.year)
 codes = [view.region, *peers]
 label = labels[view.region]
-rows = pf.standing(store, view.level, codes, year, regions, store.population(view.level, year), lang)
+rows = pm.standing(store, view.level, codes, year, regions, store.population(view.level, year), lang)
 own = rows[rows["code"] == view.region]
 
 # ── where it stands ──────────────────────────────────────────────────────────
 finding = pf.headline(own, label, year, lang)
-sources = pf.sources_text(store, rows["indicator"].unique(), lang)
+sources = sources_text(store, rows["indicator"].unique(), lang)
 st.markdown(f"### {finding}")
-choice = cf.default_choice(store, view.level, year)
+choice = cm.default_choice(store, view.level, year)
 with st.container(border=True):
     st.markdown(f"**{t('profile.composite_header', lang)}**")
     cols = st.columns([1, 1, 1, 3])
     if choice is None:
         cols[3].caption(t("profile.composite_none", lang))
     else:
-        result = cf.build_index(store, choice, view.level, regions, lang)
-        band = cf.sensitivity(store, choice, view.level, regions, result, n_draws=1000, seed=0)
+        result = cm.build_index(store, choice, view.level, regions, lang)
+        band = cm.sensitivity(store, choice, view.level, regions, result, n_draws=1000, seed=0)
         me = result.table[result.table["code"] == view.region].iloc[0]
         n = int(result.table["score"].notna().sum())
         if me.isna()["score"]:
@@ -101,7 +89,7 @@ presenter.figure_view(standing, finding, plot_wide(sources.replace("**", "")), k
 st.caption(t("profile.standing_caption", lang) + "  \n" + sources)
 
 st.markdown(f"#### {t('profile.table_title', lang)}")
-table = pf.profile_table(rows, view.region, lang)
+table = pm.profile_table(rows, view.region, lang)
 st.dataframe(table.round(2), hide_index=True, width="stretch")
 download_buttons(table, f"profile_{view.region}_{year}",
                  {t("profile.region", lang): label, t("profile.year", lang): str(year),
@@ -109,7 +97,7 @@ download_buttons(table, f"profile_{view.region}_{year}",
 
 if peers:
     st.markdown(f"#### {t('profile.peers_header', lang)}")
-    side = pf.peer_table(rows, lang)
+    side = pm.peer_table(rows, lang)
     st.dataframe(side.round(2), hide_index=True, width="stretch")
     st.caption(t("profile.peers_caption", lang, year=year))
     download_buttons(side, f"profile_peers_{view.region}_{year}", {t("profile.year", lang): str(year)}, lang,
@@ -119,22 +107,22 @@ if peers:
 st.markdown(f"#### {t('profile.trend_header', lang)}")
 pick = st.columns([1, 1, 2])
 with pick[0]:
-    meta = controls.indicator_select(store, lang)
+    controls.indicator_select(store, lang)
 if meta is not None:
     name, unit = meta[f"name_{lang}"], meta[f"unit_{lang}"]
-    groups = data.grouping(store, view.group, view.level)
-    trend = pf.trend_frame(store, meta.name, view.level, codes, regions, groups, lang)
+    groups = resolved.grouping
+    trend = pm.trend_frame(store, meta.name, view.level, codes, regions, groups, lang)
     fig = pf.trend_figure(trend, unit, lang, pf.trend_title(trend, label, name, lang),
                           group_label=pf.group_name(store, view.group, trend.attrs.get("group", ""), lang),
                           direction=int(meta["direction"]))
-    presenter.figure_view(fig, None, presenter.source_line(store, meta, lang), key="profile-trend", slide=False,
+    presenter.figure_view(fig, None, source_line(store, meta, lang), key="profile-trend", slide=False,
                           name=f"profile_trend_{view.region}_{meta.name}", data=trend,
                           notes={t("common.unit", lang): unit})
     st.caption(pf.indicator_note(store, meta, view.level, codes, lang))
 
 # ── rank history ─────────────────────────────────────────────────────────────
 st.markdown(f"#### {t('profile.rank_header', lang)}")
-history = pf.rank_history(store, view.level, view.region, regions, lang)
+history = pm.rank_history(store, view.level, view.region, regions, lang)
 if history.empty:
     st.caption(t("profile.rank_empty", lang))
 else:

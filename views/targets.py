@@ -8,24 +8,29 @@ import streamlit as st
 from components import controls, data, presenter
 from components.downloads import download_buttons
 from figures import targets as ft
+from figures.caption import source_line
 from figures.map_view import fmt
 from i18n import t
 from metrics.gaps import SPENDING_GAP_DEFINITIONS
+from resolve import spending_indicators
 
 # ── filters ──────────────────────────────────────────────────────────────────
-view = controls.current_view()
-lang = view.lang
 store = data.get_store()
+with_data, without_data = ft.split_targets(store.targets, store.catalog, store.coverage())
+without_data = without_data[without_data["id"] != ft.SPENDING_TARGET_ID].reset_index(drop=True)
+# Only the spending-gap tab reads an indicator from the view (`st.tabs` keeps the open tab's label).
+open_tab = st.session_state.get("targets-tab")
+spending_open = open_tab == t("targets.tab.gap", controls.current_view().lang) or (open_tab is None and with_data.empty)
+resolved = controls.resolved(store, "spending" if spending_open else "targets")
+view = resolved.view
+lang = view.lang
 with st.sidebar:
     controls.level_select(lang)
     controls.scope_select(lang)
     presenter.sidebar_tools(store, lang)
-view = controls.current_view()
 controls.sync_url()
 
 # ── data ─────────────────────────────────────────────────────────────────────
-with_data, without_data = ft.split_targets(store.targets, store.catalog, store.coverage())
-without_data = without_data[without_data["id"] != ft.SPENDING_TARGET_ID].reset_index(drop=True)
 where = data.region_label(view.scope, lang) if view.scope else t("map.whole_country", lang)
 
 
@@ -54,7 +59,10 @@ def target_tab(row: pd.Series, key: str) -> None:
     labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), index=regions["code"])
     panel = store.panel(row["indicator"], level).reindex(regions["code"]).dropna(how="all").dropna(axis=1, how="all")
     target_year = row["target_year"]
-    st.markdown(f"#### {t('targets.heading', lang, scope=escape(scope_name(row)), name=escape(name), goal=escape(ft.goal_text(row, unit)), year=target_year if pd.notna(target_year) else '—')}")
+    goal = escape(ft.goal_text(row, unit))
+    heading = t("targets.heading", lang, scope=escape(scope_name(row)), name=escape(name), goal=goal,
+                year=target_year if pd.notna(target_year) else "—")
+    st.markdown(f"#### {heading}")
     if level != view.level:
         st.caption(t("targets.level_switched", lang, level=t(f"level.{level}", lang),
                      asked=t(f"level.{view.level}", lang)))
@@ -92,9 +100,9 @@ def target_tab(row: pd.Series, key: str) -> None:
         reach[["code", "status", "years_needed", "reach_year", "slope_per_year"]].rename(columns={"status": "pace"}),
         on="code", how="left")
     # The slide: the map under the pace sentence, the target's document cited beside the data source.
-    source = f"{presenter.source_line(store, meta, lang)} · {row['document']}"
+    source = f"{source_line(store, meta, lang)} · {row['document']}"
     with left:
-        st.markdown(f"**{t('targets.map_title', lang, name=escape(name), year=year, goal=escape(ft.goal_text(row, unit)))}**")
+        st.markdown(f"**{t('targets.map_title', lang, name=escape(name), year=year, goal=goal)}**")
         presenter.figure_view(data.region_map(layer, level, scope, 520), escape(sentence), source, key=f"{key}-map",
                               name=f"target_{row['id']}_{level}_{year}", data=out,
                               notes={"target": f"{row['indicator_text']} {ft.goal_text(row, unit)} ({target_year})",
@@ -116,13 +124,9 @@ def spending_tab() -> None:
     if row is not None and not guangdong:
         left, right = st.columns([3, 1])
         left.caption(t("targets.gap_benchmark", lang, where=escape(where)))
-        if right.button(t("targets.gap_guangdong", lang), key="targets-gap-gd", type="primary"):
-            controls.update_view(level="city", scope=str(row["scope_code"]))
-            st.rerun()
-    catalog = store.indicators(level=view.level)
-    coverage = store.coverage()
-    have = set(coverage.loc[coverage["level"] == view.level, "indicator"])
-    spend = catalog[catalog.index.isin(have) & (catalog["domain"] == "fiscal")]
+        right.button(t("targets.gap_guangdong", lang), key="targets-gap-gd", type="primary",
+                     on_click=controls.update_view, kwargs={"level": "city", "scope": str(row["scope_code"])})
+    spend = spending_indicators(store, view.level)
     if spend.empty:
         st.info(t("targets.gap_no_indicator", lang, level=t(f"level.{view.level}", lang)))
         return
@@ -152,7 +156,7 @@ def spending_tab() -> None:
         return
     meta = store.catalog.loc[indicator]
     presenter.figure_view(ft.spending_gap_figure(frame, definition, threshold, title, lang), None,
-                          presenter.source_line(store, meta, lang), key="targets-gap",
+                          source_line(store, meta, lang), key="targets-gap",
                           name=f"spending_gap_{indicator}_{view.level}", data=frame,
                           notes={"indicator": names[indicator], "definition": SPENDING_GAP_DEFINITIONS[definition],
                                  "threshold": f"{threshold:.2f}", "regions": ";".join(chosen)})

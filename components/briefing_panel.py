@@ -1,0 +1,66 @@
+"""The one-click briefing in the sidebar: build the HTML and PDF of the current view, with progress."""
+from __future__ import annotations
+
+import streamlit as st
+
+from components import controls
+from figures.export import safe_filename
+from i18n import t
+from store import stories
+
+
+def briefing_tools(store, lang: str) -> None:
+    """Build the briefing of the current view (with progress), then offer HTML and PDF."""
+    view = controls.current_view()
+    wanted = stories.view_params(view)
+    if st.button(t("pres.brief_build", lang), key="brief-build", icon=":material/description:",
+                 help=t("pres.brief_help", lang)):
+        st.session_state.briefing = build_briefing_files(store, view)
+    done = st.session_state.get("briefing")
+    if done and done["params"] == wanted and not done.get("html"):
+        st.warning(done.get("error", ""))
+    elif done and done["params"] == wanted:
+        st.download_button(t("pres.brief_html", lang), done["html"], file_name=f"{done['name']}.html",
+                           mime="text/html", key="brief-html", icon=":material/download:", on_click="ignore")
+        if done.get("pdf"):
+            st.download_button(t("pres.brief_pdf", lang), done["pdf"], file_name=f"{done['name']}.pdf",
+                               mime="application/pdf", key="brief-pdf", icon=":material/download:",
+                               on_click="ignore")
+        elif done.get("error"):
+            st.warning(done["error"])
+
+
+def build_briefing_files(store, view) -> dict:
+    """Build HTML and PDF for `view`, showing each step in an st.status."""
+    from components import data
+    from geo import boundaries
+    from reports.briefing import briefing_html, briefing_pdf, build_briefing
+    lang = view.lang
+    with st.status(t("pres.brief_status", lang), expanded=True) as status:
+        bar = st.progress(0.0, text=t("pres.brief_geometry", lang))
+        geometry = boundaries.load_boundaries(view.level, "detail" if view.scope else "overview")
+        where = data.region_label(view.scope, lang) if view.scope else t("brief.whole_country", lang)
+        result = {"params": stories.view_params(view)}
+        try:
+            briefing = build_briefing(
+                store, view, data.regions_in_view(view.level, view.scope), geometry,
+                grouping=data.grouping(store, view.group, view.level),
+                grouping_name=data.grouping_label(store, view.group, lang),
+                maritime=data.maritime() if not view.scope else None, where=where,
+                progress=lambda f, m: bar.progress(0.6 * f, text=m))
+        except ValueError as err:
+            status.update(label=str(err), state="error")
+            return {**result, "error": str(err)}
+        bar.progress(0.6, text=t("brief.p_html", lang))
+        html = briefing_html(briefing)
+        name = safe_filename(f"{briefing.meta[f'name_{lang}']}_{where}_{briefing.year}")
+        result.update(html=html.encode("utf-8"), name=name)
+        bar.progress(0.7, text=t("brief.p_pdf", lang))
+        try:
+            result["pdf"] = briefing_pdf(html)
+        except Exception as err:  # noqa: BLE001 - no Chromium: the HTML is still there
+            result["error"] = t("pres.brief_pdf_failed", lang, error=str(err)[:200])
+        bar.progress(1.0, text=t("brief.p_done", lang, pages="HTML + PDF" if "pdf" in result else "HTML"))
+        status.update(label=t("brief.p_done", lang, pages="HTML + PDF" if "pdf" in result else "HTML"),
+                      state="complete", expanded=False)
+    return result
