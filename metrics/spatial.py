@@ -8,7 +8,8 @@ Regions are dropped from W, with the reason recorded, when
   * their value is missing (NaN), or
   * they have no neighbour with data: islands (海南, 台湾, 舟山 ...) or
     regions whose every neighbour is missing.
-Neighbour codes not among ``codes`` are ignored. Neighbour lists are
+Neighbour codes not among ``codes`` are ignored. All kept values equal (no
+variation) raises ``UndefinedMeasure``: I is 0 / 0 and there are no clusters. Neighbour lists are
 symmetrised (if a lists b, b gets a), since contiguity is symmetric.
 """
 
@@ -75,6 +76,9 @@ def weights_from_neighbors(neighbors: dict, codes, values=None) -> SpatialWeight
     islands = tuple(c for c, ok, k in zip(codes, has_data, kept) if ok and not k)
     if len(kept_codes) < 2:
         raise UndefinedMeasure("spatial autocorrelation needs at least two connected regions with data")
+    if values is not None and np.ptp(np.asarray(values, dtype=float)[kept]) == 0:
+        # I = 0 / 0: esda would return I = nan with p = 0.001 and call every region a significant "LL"
+        raise UndefinedMeasure("undefined: no variation (every region with data has the same value)")
     order = {c: i for i, c in enumerate(kept_codes)}
     w = libpysal.weights.W(
         {c: sorted(nb[c], key=order.__getitem__) for c in kept_codes}, id_order=kept_codes, silence_warnings=True
