@@ -323,8 +323,9 @@ def beta_frame(panel: pd.DataFrame, labels: pd.Series, direction: int = 1, break
 
 
 def beta_title(result: BetaConvergence, first: int, last: int, lang: str) -> str:
-    stats = t("gaps.beta_stats", lang, b=f"{result.slope:.4f}", p=f"{result.p_value:.3f}",
-              r2=f"{result.r_squared:.2f}", n=result.n_regions)
+    stats = t("gaps.beta_stats", lang, b=f"{result.slope:.4f}",
+              p="—" if result.p_value is None else f"{result.p_value:.3f}",
+              r2="—" if result.r_squared is None else f"{result.r_squared:.2f}", n=result.n_regions)
     if result.converging and result.speed is not None and result.half_life is not None:
         head = t("gaps.beta_yes", lang, y0=first, y1=last, speed=f"{result.speed:.1%}",
                  half=f"{result.half_life:.0f}")
@@ -332,7 +333,7 @@ def beta_title(result: BetaConvergence, first: int, last: int, lang: str) -> str
         head = t("gaps.beta_overshoot", lang, y0=first, y1=last)
     else:
         head = t("gaps.beta_no", lang, y0=first, y1=last)
-    if result.p_value > 0.1:
+    if result.p_value is not None and result.p_value > 0.1:
         head += t("gaps.beta_weak", lang)
     return f"{head}<br><sub>{stats}</sub>"
 

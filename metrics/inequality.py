@@ -30,6 +30,7 @@ from metrics._data import (
     clean,
     require_non_negative,
     require_positive,
+    require_weighted_mean_positive,
 )
 
 __all__ = [
@@ -156,6 +157,7 @@ def gini(values, weights=None):
     require_non_negative(c.values, "Gini")
     if not c.weighted:
         return max(float(_PysalGini(c.values).g), 0.0)  # no -1e-16 from rounding
+    require_weighted_mean_positive(c.values, c.weights, "Gini")
     o = np.argsort(c.values, kind="stable")
     y, w = c.values[o], c.weights[o]
     cum = np.cumsum(w)
@@ -205,6 +207,7 @@ def theil_t(values, weights=None):
     require_non_negative(c.values, "Theil T")
     if not c.weighted:
         return max(float(_PysalTheil(c.values).T), 0.0)
+    require_weighted_mean_positive(c.values, c.weights, "Theil T")
     return _theil_t(c.values, c.weights)
 
 
@@ -278,8 +281,11 @@ def _decompose(values, weights, groups, index):
     labels, code = np.unique(c.groups, return_inverse=True)
     k = labels.size
     pg = np.bincount(code, weights=w, minlength=k)
+    if index == "L" and np.any(pg <= 0):  # its mean, hence ln(mu / mu_g), is 0 / 0
+        empty = ", ".join(str(g) for g in labels[pg <= 0])
+        raise UndefinedMeasure(f"Theil L between/within is undefined: group {empty} has zero population weight")
     yg = np.bincount(code, weights=w * y, minlength=k)
-    mu, mug = yg.sum() / pg.sum(), yg / pg
+    mu, mug = yg.sum() / pg.sum(), np.divide(yg, pg, out=np.zeros(k), where=pg > 0)  # T: a 0-weight group adds 0
     pi, s = pg / pg.sum(), yg / yg.sum()
     own = np.array([(_theil_t if index == "T" else _theil_l)(y[code == g], w[code == g]) for g in range(k)])
     if index == "T":

@@ -141,7 +141,7 @@ with tabs[2]:
         else:
             presenter.figure_view(fg.beta_figure(result, points, unit, lang), None, source_line, key="gaps-beta",
                                   name=f"beta_{meta.name}_{view.level}", data=points,
-                                  notes=notes(slope=f"{result.slope:.6f}", p_value=f"{result.p_value:.4f}",
+                                  notes=notes(slope=f"{result.slope:.6f}", p_value=result.undefined.get("p_value") or f"{result.p_value:.4f}",
                                               speed=str(result.speed), half_life=str(result.half_life)))
             laggards = points[points["laggard"]].sort_values("start", ascending=direction > 0)["label"]
             st.caption(t("gaps.beta_caption", lang) + " " +
