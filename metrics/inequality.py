@@ -104,9 +104,12 @@ def max_min_ratio(values, weights=None):
 
 
 def _wquantile(y, w, q):
-    """Weighted quantile; with equal weights equals numpy's default (linear) rule."""
-    if np.all(w == w[0]):
-        return float(np.quantile(y, q))
+    """Population quantile by the midpoint rule, for every set of weights.
+
+    Each region stands at the middle of its weight on the cumulative scale;
+    regions with weight 0 take no place at all (they would still bend the line).
+    """
+    y, w = y[w > 0], w[w > 0]
     o = np.argsort(y)
     y, w = y[o], w[o]
     cw = np.cumsum(w) - 0.5 * w
@@ -117,17 +120,20 @@ def _wquantile(y, w, q):
 def p90_p10(values, weights=None):
     """90th / 10th percentile ratio (numpy linear interpolation).
 
-    With weights the percentiles are population percentiles (midpoint rule).
-    Undefined if P10 <= 0.
+    With weights the percentiles are population percentiles by the midpoint
+    rule, one definition for all weights (equal weights included, so a few
+    regions give a wider ratio than the unweighted one); zero weights are
+    ignored. Undefined if P10 <= 0.
 
     >>> p90_p10(list(range(1, 12)))  # P90 = 10, P10 = 2
     5.0
     """
     c = clean(values, weights)
-    p10 = _wquantile(c.values, c.weights, 0.10)
+    p10, p90 = (_wquantile(c.values, c.weights, q) if c.weighted else float(np.quantile(c.values, q))
+                for q in (0.10, 0.90))
     if p10 <= 0:
         raise UndefinedMeasure("P90/P10 is undefined when P10 <= 0")
-    return _wquantile(c.values, c.weights, 0.90) / p10
+    return p90 / p10
 
 
 @_scalar
@@ -182,15 +188,17 @@ def atkinson(values, weights=None, epsilon=0.5):
     """
     c = clean(values, weights)
     require_positive(c.values, "Atkinson")
+    if np.ptp(c.values) == 0:  # equal values: exactly 0, not the -2e-16 / 1e-16 that rounding leaves
+        return 0.0
     if not c.weighted:
-        return float(_pysal_atkinson(c.values, epsilon))
+        return max(float(_pysal_atkinson(c.values, epsilon)), 0.0)
     y, p = c.values, c.weights / c.weights.sum()
     mu = float(np.dot(p, y))
     if epsilon == 1:
         ede = float(np.exp(np.dot(p, np.log(y))))
     else:
         ede = float(np.dot(p, y ** (1 - epsilon)) ** (1 / (1 - epsilon)))
-    return 1.0 - ede / mu
+    return max(1.0 - ede / mu, 0.0)
 
 
 @_scalar

@@ -35,3 +35,28 @@ def test_beta_se_and_p_are_none_with_a_reason_when_every_region_grows_alike():
     assert "same rate" in b.undefined["p_value"]
     ok = beta_convergence(np.array([[1.0, 3.0], [2.0, 4.0], [4.0, 7.0]]), [2000, 2010])
     assert ok.undefined == {} and 0 <= ok.p_value <= 1
+
+
+def test_weighted_p90_p10_has_one_definition_and_ignores_zero_weights():
+    y = [1.0, 2.0, 3.0, 4.0, 5.0]
+    equal = ineq.p90_p10(y, [1.0] * 5)
+    # midpoint rule: positions 0.5..4.5 of 5; P10 at 0.5 -> 1, P90 at 4.5 -> 5
+    assert equal == pytest.approx(5.0)
+    assert ineq.p90_p10(y, [1.0, 1.0, 1.0, 1.0, 1.0 + 1e-12]) == pytest.approx(equal, rel=1e-9)
+    assert ineq.p90_p10(y + [100.0], [1.0] * 5 + [0.0]) == pytest.approx(equal, rel=1e-12)
+    assert ineq.p90_p10([0.001] + y, [0.0] + [1.0] * 5) == pytest.approx(equal, rel=1e-12)
+
+
+def test_atkinson_of_equal_values_is_exactly_zero():
+    assert ineq.atkinson([3.0, 3.0, 3.0]) == 0.0
+    assert ineq.atkinson([3.0, 3.0, 3.0], [1.0, 2.0, 3.0]) == 0.0
+    assert ineq.atkinson([3.0, 3.0, 3.0], epsilon=1) == 0.0
+
+
+def test_series_files_each_reason_under_the_series_that_is_nan():
+    from metrics.summary import summarise_series
+    y = np.array([[0.0, 1.0], [0.0, 2.0], [0.0, 3.0], [0.0, 4.0]])
+    s = summarise_series(y, [2020, 2021], groups=[1, 1, 2, 2])
+    for name, series in s.series.items():
+        assert np.isnan(series[0]) == (2020 in s.undefined.get(name, {})), name
+        assert np.isfinite(series[1]) and 2021 not in s.undefined.get(name, {}), name
