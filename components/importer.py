@@ -1,6 +1,7 @@
 """The import wizard's steps: correct column roles, describe the indicator, read the report."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
 import pandas as pd
@@ -9,6 +10,7 @@ import streamlit as st
 from figures.style import ERROR_COLOR
 from i18n import t
 from store.ingest import IndicatorMeta, RawTable, Roles
+from store.ingest_read import default_sheet, sheet_summaries
 
 _NONE = "—"
 SHAPES = ("long", "wide_year", "wide_indicator")
@@ -44,6 +46,33 @@ def table_text(value) -> str:
     from html import escape
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
     return escape(text).replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("`", "\\`")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _sheet_summaries(content: bytes) -> list:
+    """Cached: every rerun of the wizard asks again, and a 70-sheet workbook takes a second or two."""
+    return sheet_summaries(content)
+
+
+def sheet_picker(content: bytes, lang: str) -> str | None:
+    """The workbook sheet to import: opens on the table of regions, each sheet listed with a one-line
+    summary; a sheet without a table says so and names one that has one (then the page stops)."""
+    summaries = {s.name: s for s in _sheet_summaries(content)}
+    first = default_sheet(list(summaries.values()))
+
+    def line(name: str) -> str:
+        s = summaries[name]
+        if s.has_table:
+            return t("fixes.sheet_line", lang, name=name, rows=s.rows, columns=s.columns, places=s.places)
+        return t("fixes.sheet_line_empty", lang, name=name, title=s.title or _NONE)
+    sheet = st.selectbox(t("data.sheet", lang), list(summaries), index=list(summaries).index(first),
+                         format_func=line, key=f"sheet-{hashlib.sha1(content).hexdigest()}")
+    if not summaries[sheet].has_table:
+        other = next((s.name for s in summaries.values() if s.has_table), None)
+        st.warning(table_text(t("fixes.sheet_no_table", lang, sheet=sheet, other=other) if other
+                              else t("fixes.workbook_no_table", lang)))
+        st.stop()
+    return sheet
 
 
 def edit_roles(raw: RawTable, detected: Roles, lang: str) -> Roles:

@@ -299,6 +299,85 @@ def list_sheets(data: bytes, limits: Limits = Limits()) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class SheetSummary:
+    """What a sheet holds, from its first rows: enough to tell a table of regions from a cover page."""
+    name: str
+    rows: int       # non-empty rows
+    columns: int    # widest row, in filled cells
+    numbers: int    # cells that read as figures
+    places: int     # cells that look like region names or codes
+    title: str      # the first text cell, for the one-line summary
+
+    @property
+    def has_table(self) -> bool:
+        return self.rows >= 2 and self.columns >= 2 and self.numbers >= 2
+
+
+_PROVINCE_SHORT = frozenset("北京 天津 河北 山西 内蒙古 辽宁 吉林 黑龙江 上海 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 "
+                            "广东 广西 海南 重庆 四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆 台湾 香港 澳门".split())
+_PLACE = re.compile(r"^(\d{6}|\d{12}|.{1,12}(省|市|区|县|州|盟|旗|地区|特别行政区))$")
+_PLACE_HEADERS = frozenset({"地区", "省份", "城市", "地级市", "区县", "县区", "市县", "行政区", "所在地区"})
+SUMMARY_ROWS = 60  # rows read per sheet for its summary: enough to tell a table from a cover page
+
+
+def _summarise_rows(name: str, rows) -> SheetSummary:
+    n_rows = width = numbers = places = 0
+    title = ""
+    for row in rows:
+        cells = [re.sub(r"\s+", "", _cell_text(v)) for v in row]
+        filled = [c for c in cells if c]
+        if not filled:
+            continue
+        n_rows += 1
+        width = max(width, len(filled))
+        for c in filled:
+            if _is_number(c):
+                numbers += 1
+            elif (_PLACE.match(c) or c in _PROVINCE_SHORT) and c not in _PLACE_HEADERS:
+                places += 1
+            elif not title:
+                title = c
+    return SheetSummary(name, n_rows, width, numbers, places, title[:40])
+
+
+def sheet_summaries(data: bytes, limits: Limits = Limits()) -> list[SheetSummary]:
+    """One :class:`SheetSummary` per sheet of an XLSX/XLS file, in workbook order ([] for text files)."""
+    _refuse_size(data, limits)
+    if _is_xlsx(data):
+        wb = _open_xlsx(data, limits)
+        try:
+            out = []
+            for name in wb.sheetnames:
+                ws = wb[name]
+                ws.reset_dimensions()
+                out.append(_summarise_rows(name, ws.iter_rows(max_row=SUMMARY_ROWS, values_only=True)))
+            return out
+        finally:
+            wb.close()
+    if _is_xls(data):
+        import xlrd
+        try:
+            book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        except Exception as exc:
+            raise IngestError("not_a_workbook", f"无法打开工作簿：{exc} / Cannot open workbook: {exc}")
+        return [_summarise_rows(name, (ws.row_values(i) for i in range(min(ws.nrows, SUMMARY_ROWS))))
+                for name, ws in ((n, book.sheet_by_name(n)) for n in book.sheet_names())]
+    return []
+
+
+def default_sheet(summaries: list[SheetSummary]) -> str | None:
+    """The sheet to open first: the table with most region names, else the first table, else the first sheet.
+
+    Yearbooks and bureau returns often start with a cover page that holds no table.
+    """
+    tables = [s for s in summaries if s.has_table]
+    if not tables:
+        return summaries[0].name if summaries else None
+    best = max(tables, key=lambda s: s.places)
+    return best.name if best.places else tables[0].name
+
+
 def _cell_text(v) -> str:
     if v is None:
         return ""
@@ -625,4 +704,5 @@ def _read_table(data: bytes, filename: str, sheet: str | None, limits: Limits) -
                     digest=hashlib.sha1(data).hexdigest())
 
 
-__all__ = ["Limits", "IngestError", "RawTable", "read_table", "list_sheets"]
+__all__ = ["Limits", "IngestError", "RawTable", "read_table", "list_sheets", "SheetSummary", "sheet_summaries",
+           "default_sheet"]

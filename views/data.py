@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components import controls, data
-from components.importer import edit_meta, edit_roles, file_uploader, show_report, table_text
+from components.importer import edit_meta, edit_roles, file_uploader, sheet_picker, show_report, table_text
 from i18n import t
 from store import ingest, saved
 
@@ -46,11 +46,10 @@ content = upload.getvalue()
 sheet = None
 if upload.name.lower().endswith((".xlsx", ".xls")):
     try:
-        sheets = ingest.list_sheets(content)
+        sheet = sheet_picker(content, lang)
     except ingest.IngestError as exc:
         st.error(str(exc))
         st.stop()
-    sheet = st.selectbox(t("data.sheet", lang), sheets)
 try:
     raw = ingest.read_table(content, upload.name, sheet=sheet)
 except ingest.IngestError as exc:

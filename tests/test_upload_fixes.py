@@ -1,0 +1,73 @@
+"""Upload fixes from issue #19 (items 3, 4, 5, 8, 9): each checked at the store level and on the data page."""
+import io
+
+import openpyxl
+import pytest
+
+from store.ingest_read import default_sheet, read_table, sheet_summaries
+from tests.apptest import open_page
+
+PROVINCES = [("北京市", 21.9, 21.8), ("天津市", 13.7, 13.6), ("河北省", 74.6, 74.2), ("山西省", 34.9, 34.8)]
+
+
+def cover_then_table() -> bytes:
+    """A bureau return: a cover page first, the table of regions on the second sheet."""
+    wb = openpyxl.Workbook()
+    cover = wb.active
+    cover.title = "封面"
+    cover["A1"] = "2022年社会事业统计报表"
+    cover["A3"] = "填报单位：某某统计局"
+    cover["A4"] = "报送日期：2023年3月"
+    table = wb.create_sheet("表1 常住人口")
+    table.append(["地区", "2021年", "2022年"])
+    for row in PROVINCES:
+        table.append(list(row))
+    notes = wb.create_sheet("说明")
+    notes["A1"] = "注：本表为测试数据。"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def user_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATLAS_USER_DATA", str(tmp_path / "user"))
+    return tmp_path / "user"
+
+
+def upload(at, name: str, content: bytes):
+    at.file_uploader(key="upload").upload(name, content).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def selectbox(at, label: str):
+    return next(s for s in at.selectbox if s.label == label)
+
+
+# ── 3: a cover page first ─────────────────────────────────────────────────────
+
+def test_sheet_summaries_find_the_table_of_regions():
+    data = cover_then_table()
+    summaries = sheet_summaries(data)
+    assert [s.name for s in summaries] == ["封面", "表1 常住人口", "说明"]
+    cover, table, notes = summaries
+    assert not cover.has_table and not notes.has_table
+    assert table.has_table and table.places == 4 and table.rows == 5 and table.columns == 3
+    assert cover.title == "2022年社会事业统计报表"
+    assert default_sheet(summaries) == "表1 常住人口"
+    assert read_table(data, "book.xlsx", sheet=default_sheet(summaries)).n_rows == 4
+
+
+def test_the_data_page_opens_a_workbook_on_its_table_and_lists_the_sheets(user_data):
+    at = upload(open_page("views/data.py"), "报表.xlsx", cover_then_table())
+    sheet = selectbox(at, "工作表")
+    assert sheet.value == "表1 常住人口"
+    lines = sheet.options  # as shown: each sheet with its one-line summary
+    assert any("无表格" in line and "封面" in line for line in lines), lines
+    assert any("4 个地区" in line for line in lines), lines
+    assert {m.label: m.value for m in at.metric}["已使用"] == "4"
+    sheet.set_value("封面").run()
+    assert any("封面" in w.value and "没有数据表格" in w.value and "表1 常住人口" in w.value for w in at.warning), \
+        [w.value for w in at.warning]
+    assert not at.metric  # no report of 0 rows with "no region column"
