@@ -60,7 +60,7 @@ class RawTable:
     ``body`` holds the data rows as strings ("" for empty), columns named by
     ``columns`` (header rows joined with " / "), index = 1-based row number in
     the file or sheet so reports can point at the source. ``header_parts``
-    keeps each column's header cells top-down; ``units`` maps a column to the
+    keeps each column's header cells top-down; ``digest`` is the file's and sheet's hash; ``units`` maps a column to the
     unit written in a units row. ``hints`` carries what the file says about
     itself (indicator name, unit, time, source from an NBS export header).
     """
@@ -701,7 +701,16 @@ def _read_table(data: bytes, filename: str, sheet: str | None, limits: Limits) -
     hints, caveats = _hints(parts["meta"], parts["notes"])
     return RawTable(filename=filename, body=body, columns=columns, header_parts=header_parts, units=units,
                     meta_lines=parts["meta"], notes=caveats, hints=hints, sheet=sheet, encoding=encoding,
-                    digest=hashlib.sha1(data).hexdigest())
+                    digest=_digest(data, sheet))
+
+
+def _digest(data: bytes, sheet: str | None) -> str:
+    """Names the table, not just the file: two sheets of one workbook are two tables, so they get
+    their own widget state in the wizard and their own indicator ids."""
+    h = hashlib.sha1(data)
+    if sheet is not None:
+        h.update(b"\0sheet:" + sheet.encode("utf-8"))
+    return h.hexdigest()
 
 
 __all__ = ["Limits", "IngestError", "RawTable", "read_table", "list_sheets", "SheetSummary", "sheet_summaries",

@@ -71,3 +71,45 @@ def test_the_data_page_opens_a_workbook_on_its_table_and_lists_the_sheets(user_d
     assert any("封面" in w.value and "没有数据表格" in w.value and "表1 常住人口" in w.value for w in at.warning), \
         [w.value for w in at.warning]
     assert not at.metric  # no report of 0 rows with "no region column"
+
+
+# ── 4: a new sheet gets fresh detection ──────────────────────────────────────
+
+def two_tables() -> bytes:
+    """Two sheets laid out differently, each with its own indicator."""
+    wb = openpyxl.Workbook()
+    beds = wb.active
+    beds.title = "床位"
+    beds.append(["指标：每千人口医疗卫生机构床位数(张)"])
+    beds.append(["地区", "2021年", "2022年"])
+    for name, a, b in PROVINCES:
+        beds.append([name, a / 3, b / 3])
+    teachers = wb.create_sheet("教师")
+    teachers.append(["年份", "备注", "省份", "专任教师数"])
+    for name, a, _ in PROVINCES:
+        teachers.append([2022, "", name, a * 1000])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_each_sheet_is_its_own_table_with_its_own_id():
+    from store.ingest import detect_roles, import_table
+    data = two_tables()
+    beds, teachers = (read_table(data, "book.xlsx", sheet=s) for s in ("床位", "教师"))
+    assert beds.digest != teachers.digest
+    ids = {import_table(raw, detect_roles(raw)).catalog.iloc[0]["id"] for raw in (beds, teachers)}
+    assert len(ids) == 2
+
+
+def test_changing_the_sheet_detects_roles_name_and_unit_afresh(user_data):
+    at = upload(open_page("views/data.py"), "两表.xlsx", two_tables())
+    assert selectbox(at, "工作表").value == "床位"
+    assert selectbox(at, "地区列").value == "地区"
+    assert next(x for x in at.text_input if x.label == "指标名称（中文）").value == "每千人口医疗卫生机构床位数"
+    selectbox(at, "工作表").set_value("教师").run()
+    assert selectbox(at, "地区列").value == "省份"
+    assert next(x for x in at.text_input if x.label == "指标名称（中文）").value == ""
+    assert next(x for x in at.text_input if x.label.startswith("单位")).value == ""
+    counts = {m.label: m.value for m in at.metric}
+    assert counts["已使用"] == "4" and counts["已拒绝"] == "0", counts
