@@ -10,6 +10,7 @@ import streamlit as st
 from figures.style import ERROR_COLOR
 from i18n import t
 from store.ingest import IndicatorMeta, RawTable, Roles
+from store.ingest_clean import guess_domain
 from store.ingest_read import default_sheet, sheet_summaries
 
 _NONE = "—"
@@ -119,11 +120,19 @@ def edit_meta(raw: RawTable, store, lang: str) -> tuple[IndicatorMeta, str | Non
     cols = st.columns(3)
     domains = store.domains.sort_values("order")
     names = dict(zip(domains["id"], domains[f"name_{lang}"]))
-    domain = cols[0].selectbox(t("ctl.domain", lang), list(names), format_func=names.get, key=f"dom-{raw.digest}")
-    direction = cols[1].selectbox(t("imp.direction", lang), [1, -1, 0], key=f"dir-{raw.digest}",
+    # No default without evidence: population filed under 幼有所育 with a 越高越好 legend misleads.
+    guess, word = guess_domain(name_zh)
+    domain = cols[0].selectbox(t("ctl.domain", lang), list(names), format_func=names.get, key=f"dom-{raw.digest}",
+                               index=list(names).index(guess) if guess in names else None,
+                               placeholder=t("fixes.domain_choose", lang))
+    direction = cols[1].selectbox(t("imp.direction", lang), [1, -1, 0], index=2, key=f"dir-{raw.digest}",
                                   format_func=lambda d: t(f"imp.direction.{d}", lang))
     level = cols[2].selectbox(t("ctl.level", lang), [None, "province", "city", "county"], key=f"lvl-{raw.digest}",
                               format_func=lambda v: t("imp.level_auto", lang) if v is None else t(f"level.{v}", lang))
+    if domain is None:
+        st.info(t("fixes.domain_ask", lang))
+    elif domain == guess:
+        st.caption(table_text(t("fixes.domain_guessed", lang, word=word, domain=names[guess])))
     cols = st.columns(3)
     context = direction == 0
     target = cols[0].number_input(t("imp.target", lang), value=None, format="%g", key=f"tgt-{raw.digest}",
@@ -131,8 +140,8 @@ def edit_meta(raw: RawTable, store, lang: str) -> tuple[IndicatorMeta, str | Non
     target_year = cols[1].number_input(t("imp.target_year", lang), value=None, min_value=1949, max_value=2100, step=1,
                                        key=f"tgy-{raw.digest}", disabled=context)
     document = cols[2].text_input(t("imp.target_document", lang), key=f"tgd-{raw.digest}", disabled=context)
-    meta = IndicatorMeta(name_zh=name_zh, name_en=name_en or name_zh, unit_zh=unit, unit_en=unit, domain=domain,
-                         direction=direction, source=hints.get("source", ""),
+    meta = IndicatorMeta(name_zh=name_zh, name_en=name_en or name_zh, unit_zh=unit, unit_en=unit,
+                         domain=domain or "", direction=direction, source=hints.get("source", ""),
                          caveats_zh="；".join(raw.notes), target=target,
                          target_year=None if target_year is None else int(target_year), target_document=document)
     return meta, level

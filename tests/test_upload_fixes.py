@@ -113,3 +113,44 @@ def test_changing_the_sheet_detects_roles_name_and_unit_afresh(user_data):
     assert next(x for x in at.text_input if x.label.startswith("单位")).value == ""
     counts = {m.label: m.value for m in at.metric}
     assert counts["已使用"] == "4" and counts["已拒绝"] == "0", counts
+
+
+# ── 5: no misleading defaults for domain and direction ───────────────────────
+
+def test_domain_is_guessed_only_with_evidence_from_the_name():
+    import pandas as pd
+
+    from store.ingest_clean import guess_domain
+    bundled = pd.read_csv("data/bundled/indicators.csv")
+    for name, domain in zip(bundled["name_zh"], bundled["domain"]):
+        assert guess_domain(name)[0] == domain, name
+    assert guess_domain("每千人口养老床位") == ("elderly", "养老")
+    assert guess_domain("常住人口") == ("context", "人口")
+    assert guess_domain("测试指标") == (None, "")
+    assert guess_domain("") == (None, "")
+    assert guess_domain("小学医疗保健教师")[0] is None  # evidence for two domains: ask
+
+
+def small_csv(title: str) -> bytes:
+    rows = [f"指标：{title}", "地区,2021年,2022年"] + [f"{n},{a},{b}" for n, a, b in PROVINCES]
+    return "\n".join(rows).encode("utf-8")
+
+
+def test_population_is_context_and_neither_better_nor_worse(user_data):
+    at = upload(open_page("views/data.py"), "人口.csv", small_csv("年末常住人口(万人)"))
+    assert selectbox(at, "领域").value == "context"
+    assert selectbox(at, "方向").value == 0
+    save = next(b for b in at.get("form_submit_button") if b.label == "保存数据集")
+    assert not save.disabled
+
+
+def test_without_evidence_the_domain_is_asked_and_saving_waits_for_it(user_data):
+    at = upload(open_page("views/data.py"), "x.csv", small_csv("测试指标(个)"))
+    assert selectbox(at, "领域").value is None
+    assert selectbox(at, "方向").value == 0
+    save = next(b for b in at.get("form_submit_button") if b.label == "保存数据集")
+    assert save.disabled
+    assert any("领域" in i.value for i in at.info), [i.value for i in at.info]
+    selectbox(at, "领域").set_value("health").run()
+    save = next(b for b in at.get("form_submit_button") if b.label == "保存数据集")
+    assert not save.disabled

@@ -81,7 +81,7 @@ with st.form("save"):
     name = st.text_input(t("data.name", lang), value=meta.name_zh or upload.name)
     description = st.text_area(t("data.description", lang))
     source = st.text_input(t("data.source", lang), value=meta.source)
-    submitted = st.form_submit_button(t("data.save", lang), type="primary", disabled=not result.ok)
+    submitted = st.form_submit_button(t("data.save", lang), type="primary", disabled=not result.ok or not meta.domain)
 if submitted:
     try:
         saved.save_dataset(result, name, description, source)
