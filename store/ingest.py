@@ -375,9 +375,20 @@ def indicator_id(name: str, unit: str, level: str | None, salt: str = "", slug_f
     return f"user_{_slug(slug_from or name)}_{h}"
 
 
+_PERIOD = re.compile(r"^\d{4}\s*(年|年度)?(\s*[-–—~至到]\s*\d{4}\s*(年|年度)?)?$")
+
+
 def _split_unit(label: str) -> tuple[str, str]:
+    """``名称（单位）`` -> (名称, 单位); a title's period, ``(2000-2022年)``, is no unit."""
     m = re.match(r"^(.*?)\s*[（(]\s*([^()（）]{1,20})\s*[)）]\s*$", nfkc(label or "").strip())
-    return (m.group(1).strip(), m.group(2).strip()) if m and m.group(1).strip() else ((label or "").strip(), "")
+    if not m or not m.group(1).strip() or _PERIOD.match(m.group(2).strip()):
+        return (label or "").strip(), ""
+    return m.group(1).strip(), m.group(2).strip()
+
+
+def _percent_only(ind_codes: np.ndarray, kept: np.ndarray, is_pct: np.ndarray) -> set:
+    """Indicators whose every kept figure was written with %: one 45% cell among plain numbers is no unit."""
+    return set(np.unique(ind_codes[kept & is_pct]).tolist()) - set(np.unique(ind_codes[kept & ~is_pct]).tolist())
 
 
 def _hint_year(raw: RawTable) -> int | None:
@@ -678,7 +689,7 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
     ncol = len(col_labels) + 1
     ind_col = np.unique(kept_ind.astype(np.int64) * ncol + col_codes[cand])
     pct_how = [k for k, h in enumerate(how_labels) if "percent" in h]
-    pct = set(np.unique(ind_codes[cand & np.isin(how_c, pct_how)]).tolist()) if pct_how else set()
+    pct = _percent_only(ind_codes, cand, np.isin(how_c, pct_how)) if pct_how else set()
     id_by_code = np.full(max(len(ind_labels), 1), "", dtype=object)
     catalog_rows = []
     for i in present:

@@ -452,6 +452,15 @@ def _rows_to_grid(rows: list[list[str]]) -> pd.DataFrame:
 _META_KEY = re.compile(r"^\s*(数据库|指标|时间|地区|单位|频度|表|Database|Indicator|Time|Unit|Region)\s*[:：]", re.I)
 _NOTE = re.compile(r"^\s*(注|备注|说明|数据来源|资料来源|来源|Note|Notes|Source)\s*[0-9一二三四五六七八九十①-⑩]*\s*[:：.、)]?", re.I)
 _SOURCE = re.compile(r"^\s*(数据来源|资料来源|来源|Source)\s*[:：]\s*", re.I)
+# Traditional characters of the words above (單位, 資料來源, 註 ...) and of common units (萬人), for
+# recognising a line only: the text kept is the file's own. One character to one, so offsets hold.
+_TRADITIONAL = str.maketrans("單資數據來庫標時間區註備說頻萬億個張輛噸戶項臺", "单资数据来库标时间区注备说频万亿个张辆吨户项台")
+
+
+def _key(text: str) -> str:
+    return text.translate(_TRADITIONAL)
+
+
 _PAREN_UNIT = re.compile(r"^(.*?)[（(]\s*([^()（）]{1,20})\s*[)）]\s*$")
 UNIT_WORDS = frozenset({
     "%", "‰", "人", "万人", "亿人", "元", "万元", "亿元", "元/人", "个", "万个", "张", "万张", "所", "座",
@@ -467,7 +476,7 @@ def _is_number(text: str) -> bool:
 
 
 def _looks_like_unit(text: str) -> bool:
-    t = nfkc(text).strip()
+    t = _key(nfkc(text).strip())
     if not t:
         return True
     if t.startswith("单位"):
@@ -479,7 +488,7 @@ def _looks_like_unit(text: str) -> bool:
 
 def _unit_of(text: str) -> str:
     t = nfkc(text).strip()
-    t = re.sub(r"^单位\s*[:：]?\s*", "", t)
+    t = re.sub(r"^[单單]位\s*[:：]?\s*", "", t)
     m = re.fullmatch(r"[（(]\s*(.+?)\s*[)）]", t)
     return (m.group(1) if m else t).strip()
 
@@ -531,7 +540,7 @@ def _split_grid(grid: pd.DataFrame) -> dict:
             return []
         if width > 1 and filled(p) <= 2:
             texts = [c for c in cells_at(p) if c]
-            if len(texts) == 1 or _META_KEY.match(texts[1]) or _META_KEY.match(texts[0]):
+            if len(texts) == 1 or _META_KEY.match(_key(texts[1])) or _META_KEY.match(_key(texts[0])):
                 return texts
         return None
     # metadata / title lines above the table
@@ -549,7 +558,7 @@ def _split_grid(grid: pd.DataFrame) -> dict:
             end -= 1
             continue
         cells = [c for c in cells_at(end - 1) if c]
-        if len(cells) == 1 and (_NOTE.match(cells[0]) or len(cells[0]) > 20) and not _is_number(cells[0]):
+        if len(cells) == 1 and (_NOTE.match(_key(cells[0])) or len(cells[0]) > 20) and not _is_number(cells[0]):
             notes.insert(0, cells[0])
             end -= 1
             continue
@@ -622,9 +631,9 @@ def _hints(meta: list[str], notes: list[str]) -> tuple[dict, list[str]]:
     caveats = []
     for line in meta:
         t = nfkc(line).strip()
-        key = re.match(r"^\s*(数据库|指标|时间|单位|地区)\s*[:：]\s*(.*)$", t)
+        key = re.match(r"^\s*(数据库|指标|时间|单位|地区)\s*[:：]\s*(.*)$", _key(t))
         if key:
-            k, v = key.group(1), key.group(2).strip()
+            k, v = key.group(1), t[key.start(2):].strip()  # the file's own characters
             if k == "指标":
                 m = _PAREN_UNIT.match(v)
                 hints["name"], unit = (m.group(1).strip(), m.group(2).strip()) if m else (v, "")
@@ -641,7 +650,7 @@ def _hints(meta: list[str], notes: list[str]) -> tuple[dict, list[str]]:
         elif t and "title" not in hints:
             hints["title"] = t
     for n in notes:
-        m = _SOURCE.match(n)
+        m = _SOURCE.match(_key(n))
         if m:
             hints["source"] = n[m.end():].strip()
         else:

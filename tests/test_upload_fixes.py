@@ -154,3 +154,37 @@ def test_without_evidence_the_domain_is_asked_and_saving_waits_for_it(user_data)
     selectbox(at, "领域").set_value("health").run()
     save = next(b for b in at.get("form_submit_button") if b.label == "保存数据集")
     assert not save.disabled
+
+
+# ── 8: traditional-character metadata, a period in the title, one % cell ─────
+
+TRADITIONAL = "\n".join([
+    "各地區普通小學專任教師數(2000-2022年)",
+    "單位：萬人",
+    "地區,2021年,2022年",
+    "北京市,6.1,6.3",
+    "天津市,4.2,4.3",
+    "河北省,45%,25.1",
+    "山西省,12.0,12.2",
+    "註：本表為測試數據。",
+    "資料來源：某省統計年鑑",
+]).encode("utf-8")
+
+
+def test_traditional_metadata_lines_are_read_like_simplified_ones():
+    raw = read_table(TRADITIONAL, "教師.csv")
+    assert raw.hints["unit"] == "萬人" and raw.hints["source"] == "某省統計年鑑"
+    assert raw.notes == ["註：本表為測試數據。"]
+    assert raw.n_rows == 4 and list(raw.body.iloc[:, 0]) == ["北京市", "天津市", "河北省", "山西省"]
+
+
+def test_a_period_in_the_title_is_not_a_unit_and_one_percent_cell_is_not_the_unit():
+    from store.ingest import IndicatorMeta, detect_roles, import_table
+    raw = read_table(TRADITIONAL.replace("單位：萬人\n".encode(), b""), "教師.csv")
+    assert "unit" not in raw.hints
+    result = import_table(raw, detect_roles(raw), IndicatorMeta(name_zh=raw.hints["title"]))
+    row = result.catalog.iloc[0]
+    assert row["unit_zh"] == "", row["unit_zh"]  # not "2000-2022年", not "%" from one cell of eight
+    all_percent = "\n".join(["地区,2022年", "北京市,45%", "天津市,50%", "河北省,47.5%"]).encode()
+    raw = read_table(all_percent, "pct.csv")
+    assert import_table(raw, detect_roles(raw)).catalog.iloc[0]["unit_zh"] == "%"
