@@ -43,10 +43,17 @@ def _css_text(text: str) -> str:
 
 
 def table_text(value) -> str:
-    """User text shown in markdown: escaped, so a cell is data and never markup."""
+    """User text shown in markdown: escaped, so a cell is data and never markup.
+
+    Nor a link: markdown autolinks http://, www. and e-mail addresses, and took the escaped
+    quotes into the link (&quot; artefacts); a backslash before ':' '.' '@' keeps them text.
+    """
     from html import escape
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-    return escape(text).replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("`", "\\`")
+    text = escape(text, quote=False).replace("\\", "\\\\")
+    for mark in "*_[`":
+        text = text.replace(mark, "\\" + mark)
+    return text.replace("://", "\\://").replace("www.", "www\\.").replace("@", "\\@")
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

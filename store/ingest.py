@@ -578,7 +578,9 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
         if level is None:
             return _error_result(raw, "无法判断地区层级，请选择（省/市/县）。 / Cannot tell the region level: "
                                       "please choose province, city or county.")
-        warnings.append(f"地区层级按数据判断为{t(f'level.{level}', 'zh')}（{why}），可在上方修改。 / level guessed: {level} ({why}); change it above.")
+        why_zh, _, why_en = why.partition(" / ")  # the reason once in each language
+        warnings.append(f"地区层级按数据判断为{t(f'level.{level}', 'zh')}（{why_zh}），可在上方修改。"
+                        f" / level guessed: {level} ({why_en or why_zh}); change it above.")
     status_u = np.full(len(pairs), "", dtype=object)
     code_u = np.full(len(pairs), None, dtype=object)
     note_u = np.full(len(pairs), "", dtype=object)

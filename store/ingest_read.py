@@ -44,8 +44,8 @@ class IngestError(ValueError):
     """A file we refuse or cannot read; ``str()`` is a message for the user.
 
     ``code`` is stable (for translation in the UI): too_large, too_many_cells,
-    zip_bomb, not_a_workbook, unknown_sheet, encoding, empty, html_table,
-    unknown_level, unreadable.
+    zip_bomb, not_a_workbook, unknown_sheet, encoding, empty, header_only,
+    html_table, unknown_level, unreadable.
     """
 
     def __init__(self, code: str, message: str):
@@ -706,6 +706,8 @@ def _read_table(data: bytes, filename: str, sheet: str | None, limits: Limits) -
     parts = _split_grid(grid)
     columns, header_parts, units = _header_labels(grid, parts["header"])
     body = grid.iloc[parts["body"][0]:parts["body"][1]]
+    if body.empty or not (body != "").to_numpy().any():
+        raise IngestError("header_only", "表格只有表头，没有数据行。 / The table has a header but no data rows.")
     body.columns = columns
     hints, caveats = _hints(parts["meta"], parts["notes"])
     return RawTable(filename=filename, body=body, columns=columns, header_parts=header_parts, units=units,

@@ -166,7 +166,7 @@ CHILD = textwrap.dedent("""
         i = 0
         while True:
             saved.save_dataset(make_result(f"loop{{os.getpid()}}_{{i}}", n_codes=2875, years=range(2000, 2020)),
-                               "loop", root=store_root)
+                               f"loop {{os.getpid()}} {{i}}", root=store_root)  # one name per dataset
             if i == 0:
                 open(marker, "w").close()
             i += 1

@@ -188,3 +188,68 @@ def test_a_period_in_the_title_is_not_a_unit_and_one_percent_cell_is_not_the_uni
     all_percent = "\n".join(["地区,2022年", "北京市,45%", "天津市,50%", "河北省,47.5%"]).encode()
     raw = read_table(all_percent, "pct.csv")
     assert import_table(raw, detect_roles(raw)).catalog.iloc[0]["unit_zh"] == "%"
+
+
+# ── 9: header-only files, the level reason, links in user text, the same name twice ──
+
+def test_a_header_only_file_says_it_has_no_data_rows(user_data):
+    from store.ingest_read import IngestError
+    with pytest.raises(IngestError, match="没有数据行") as err:
+        read_table("地区,2021年,2022年\n".encode(), "h.csv")
+    assert err.value.code == "header_only"
+    at = upload(open_page("views/data.py"), "h.csv", "地区,2021年,2022年\n".encode())
+    assert [e.value for e in at.error] == [str(err.value)]
+
+
+def test_the_level_guess_gives_its_reason_once_per_language():
+    from store.ingest import detect_roles, import_table
+    raw = read_table(small_csv("测试指标(个)"), "x.csv")
+    warning = next(w for w in import_table(raw, detect_roles(raw)).report.warnings if "层级" in w)
+    assert warning.count("匹配") == 1 and warning.count("match") == 1, warning
+
+
+def test_user_text_in_markdown_is_never_a_link_nor_shows_entities():
+    from components.importer import table_text
+    text = table_text('见 http://stats.gov.cn/a?b="c" 或 www.stats.gov.cn、a@b.cn <b>x</b>')
+    # a backslash before ':' '.' '@' (shown as the mark itself) breaks each autolink
+    assert "http\\://" in text and "www\\." in text and "a\\@b.cn" in text
+    assert "http://" not in text and " www." not in text
+    assert "&quot;" not in text and "<b>" not in text
+
+
+def test_the_same_name_twice_is_refused_unless_replacing(user_data):
+    from store import saved
+    from store.ingest import IndicatorMeta, detect_roles, import_table
+
+    def result(title):
+        raw = read_table(small_csv(title), "x.csv")
+        return import_table(raw, detect_roles(raw), IndicatorMeta(name_zh=title, domain="education"))
+    first = saved.save_dataset(result("教师数"), "我的数据")
+    with pytest.raises(saved.DatasetNameTaken) as taken:
+        saved.save_dataset(result("学校数"), "我的数据")
+    assert taken.value.name == "我的数据" and "ds_" not in str(taken.value)
+    with pytest.raises(saved.SavedDataError) as again:  # the same file again: named, not by internal ids
+        saved.save_dataset(result("教师数"), "另一个名字")
+    assert "我的数据" in str(again.value) and "user_" not in str(again.value)
+    second = saved.save_dataset(result("学校数"), "我的数据", replace=True)
+    listed = saved.list_datasets()
+    assert listed["id"].tolist() == [second] and second != first
+
+
+def test_the_data_page_offers_to_replace_a_dataset_of_the_same_name(user_data):
+    at = upload(open_page("views/data.py"), "a.csv", small_csv("学校数(所)"))
+    name = next(x for x in at.text_input if x.label == "数据集名称")
+    name.set_value("我的数据")
+    next(b for b in at.get("form_submit_button") if b.label == "保存数据集").click().run()
+    assert at.success, [e.value for e in at.error]
+    at = upload(open_page("views/data.py"), "b.csv", small_csv("教师数(人)"))
+    next(x for x in at.text_input if x.label == "数据集名称").set_value("我的数据")
+    next(b for b in at.get("form_submit_button") if b.label == "保存数据集").click().run()
+    assert not at.success and any("我的数据" in w.value and "替换" in w.value for w in at.warning)
+    next(c for c in at.checkbox if "替换" in c.label).check()
+    next(x for x in at.text_input if x.label == "数据集名称").set_value("我的数据")
+    next(b for b in at.get("form_submit_button") if b.label == "保存数据集").click().run()
+    assert at.success
+    from store import saved
+    listed = saved.list_datasets()
+    assert len(listed) == 1 and listed.iloc[0]["name"] == "我的数据"

@@ -81,10 +81,13 @@ with st.form("save"):
     name = st.text_input(t("data.name", lang), value=meta.name_zh or upload.name)
     description = st.text_area(t("data.description", lang))
     source = st.text_input(t("data.source", lang), value=meta.source)
+    replace = st.checkbox(t("fixes.replace_same_name", lang))
     submitted = st.form_submit_button(t("data.save", lang), type="primary", disabled=not result.ok or not meta.domain)
 if submitted:
     try:
-        saved.save_dataset(result, name, description, source)
+        saved.save_dataset(result, name, description, source, replace=replace)
+    except saved.DatasetNameTaken as exc:
+        st.warning(table_text(t("fixes.name_taken", lang, name=exc.name, uploaded_at=exc.uploaded_at)))
     except saved.SavedDataError as exc:
         st.error(str(exc))
     else:
