@@ -160,6 +160,9 @@ def save_dataset(result: ImportResult, name: str, description: str = "", source:
         raise SavedDataError("请填写数据集名称。 / Please name the dataset.")
     obs = obs[OBSERVATION_COLUMNS].reset_index(drop=True)
     catalog = result.catalog.reindex(columns=CATALOG_COLUMNS)
+    if str(source or "").strip():  # what the user typed when saving is the figures' source, shown under each
+        source = str(source).strip()
+        obs, catalog = obs.assign(source=source), catalog.assign(source=source)
     root = user_root(root)
     with _locked(root):
         manifest = _read_manifest(root)

@@ -253,3 +253,27 @@ def test_the_data_page_offers_to_replace_a_dataset_of_the_same_name(user_data):
     from store import saved
     listed = saved.list_datasets()
     assert len(listed) == 1 and listed.iloc[0]["name"] == "我的数据"
+
+
+# ── 7: the source typed in the save form is the figures' source ─────────────
+
+def test_the_source_typed_when_saving_is_shown_under_figures_and_in_the_briefing(user_data):
+    from reports.briefing import briefing_html, build_briefing
+    from state import ViewState
+    from store import saved
+    from store.ingest import IndicatorMeta, detect_roles, import_table
+    from store.model import load_store
+    typed = "某省卫健委《2022年卫生统计年报》"
+    raw = read_table(small_csv("每千人口执业医师数(人)"), "医师.csv")
+    result = import_table(raw, detect_roles(raw), IndicatorMeta(name_zh="每千人口执业医师数", unit_zh="人",
+                                                                domain="health"), level="province")
+    saved.save_dataset(result, "医师", source=typed)
+    iid = result.catalog["id"].iloc[0]
+    at = open_page("views/map.py", {"ind": iid, "year": "2022"})
+    assert any(typed in c.value for c in at.caption), [c.value for c in at.caption]
+    store = load_store(extra=saved.load_all())
+    assert set(store.observations.loc[store.observations["indicator"] == iid, "source"]) == {typed}
+    from geo.regions import load_regions
+    regions = load_regions("province")
+    html = briefing_html(build_briefing(store, ViewState(indicator=iid, year=2022), regions))
+    assert typed in html
