@@ -100,7 +100,8 @@ def edit_roles(raw: RawTable, detected: Roles, lang: str) -> Roles:
     region = pick(cols[1], "region", detected.region)
     parent = pick(cols[2], "parent", detected.parent)
     unit = pick(cols[3], "unit", detected.unit)
-    roles = replace(detected, shape=shape, region=region, parent=parent, unit=unit)
+    roles = replace(detected, shape=shape, region=region, parent=parent, unit=unit,
+                    merger_keep=st.session_state.get(f"merger-{raw.digest}", "own"))  # see merger_choice
     if shape == "long":
         cols = st.columns(3)
         roles = replace(roles, year=pick(cols[0], "year", detected.year),
@@ -184,6 +185,15 @@ def show_report(result, lang: str) -> None:
                     lambda c: "、".join(f"{x[0]} {x[1]}" if isinstance(x, (list, tuple)) else str(x) for x in c)
                     if isinstance(c, (list, tuple)) else c))
             st.dataframe(frame.astype(str) if len(frame) else frame, width="stretch", hide_index=True)
+
+
+def merger_choice(result, raw: RawTable, lang: str) -> None:
+    """Which figure to keep where a merged unit's rows collide with its successor's own (shown only then);
+    edit_roles reads the choice into the roles of the next import."""
+    duplicates = result.report.duplicates
+    if "merger" in duplicates.columns and duplicates["merger"].any():
+        st.radio(t("fixes.merger_keep", lang), ["own", "merged"], key=f"merger-{raw.digest}", horizontal=True,
+                 format_func=lambda k: t(f"fixes.merger_keep.{k}", lang), help=t("fixes.merger_help", lang))
 
 
 def _with_reason_text(rows: pd.DataFrame, lang: str) -> pd.DataFrame:

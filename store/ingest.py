@@ -125,6 +125,8 @@ class Roles:
     year_columns: dict[str, int] = field(default_factory=dict)
     indicator_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # where a merged unit's rows collide with its successor's own: keep "own" (the successor's) or "merged"
+    merger_keep: str = "own"
 
 
 def _column_stats(col: pd.Series) -> dict:
@@ -631,11 +633,11 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
     cell_reason[np.isnan(year) & is_number] = _R["bad_year"]
     cell_reason[(ind_labels == "")[ind_codes] & is_number] = _R["no_indicator"]
     cand = row_ok & is_number & (cell_reason == 0)
-    # duplicate region-year-indicator keys: the first occurrence wins, later ones are rejected
+    # duplicate region-year-indicator keys: one figure kept, the others rejected (see _drop_duplicates)
     cell_code = code_id[pos].astype(np.int64)
     yi = np.where(np.isnan(year), 0, year).astype(np.int64)
     key = (cell_code * 1000 + (yi - 1800)) * max(len(ind_labels), 1) + ind_codes
-    dup_idx = np.flatnonzero(cand)[pd.Index(key[cand]).duplicated(keep="first")]
+    dup_idx, merger_idx = _drop_duplicates(key, cand, (status_u == "remapped")[pair_id[pos]], roles.merger_keep)
     cell_reason[dup_idx] = _R["duplicate_key"]
     cand[dup_idx] = False
     del yi
@@ -656,12 +658,13 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
         reason[bad] = cell_reason[first_cell.reindex(bad).to_numpy()]
     dup_rows = np.flatnonzero(bad_rows & (reason == _R["duplicate_key"]))
     duplicates = _duplicates_table(cells, key, cand, dup_idx, rows, code_labels, cell_code, ind_labels)
+    duplicates["merger"] = np.isin(dup_idx, merger_idx)  # a merged unit's figure against its successor's own
     del key
     if len(dup_rows):
         first_of = duplicates.drop_duplicates("row").set_index("row")["first_row"]
         for r in dup_rows:
             why = note_u[pair_id[r]]  # e.g. 莱芜市 merged into 济南市 in 2019: both rows now mean one region
-            text = f"duplicate of row {first_of.get(rows[r], '?')} (first one kept)"
+            text = f"duplicate of row {first_of.get(rows[r], '?')} (that one kept)"
             details.append(text + (f"; {why}" if why else ""))
             detail[r] = len(details) - 1
     skipped = np.isin(reason, [_R[r] for r in SKIP_REASONS])
@@ -762,9 +765,12 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
         report.counts[f"regions_{st}"] = int(k)
     if not len(observations):
         report.errors.append("没有可导入的数据：请查看各行原因。 / Nothing to import: see the reason given for each row.")
-    if len(dup_idx):
-        warnings.append(f"{len(dup_idx)} 个地区-年份-指标重复的数值：保留第一个。 / "
-                        f"{len(dup_idx)} duplicate region-year-indicator figure(s): the first one is kept")
+    if len(dup_idx) > len(merger_idx):
+        n_plain = len(dup_idx) - len(merger_idx)
+        warnings.append(f"{n_plain} 个地区-年份-指标重复的数值：保留第一个。 / "
+                        f"{n_plain} duplicate region-year-indicator figure(s): the first one is kept")
+    if len(merger_idx):
+        warnings.append(_merger_warning(len(merger_idx), roles.merger_keep))
     return ImportResult(observations, catalog, report, row_outcomes, level, _user_target(catalog, meta, warnings))
 
 
@@ -804,6 +810,38 @@ def _regions_table(matched: pd.DataFrame, rows_per_pair: np.ndarray) -> pd.DataF
     t = matched.rename(columns={"region": "input"}).reset_index(drop=True).copy()
     t["rows"] = rows_per_pair.astype(int)
     return t[cols]
+
+
+def _drop_duplicates(key, cand, remapped, keep="own") -> tuple[np.ndarray, np.ndarray]:
+    """Cells to reject so each region-year-indicator keeps one figure, and which of them are merger conflicts.
+
+    Plain duplicates keep the first figure. Where a unit merged into another (remapped by the
+    crosswalk, e.g. 莱芜市 into 济南市) collides with the successor's own row, the successor's own
+    figure is kept (``keep="own"``), or the merged unit's (``"merged"``), whatever the rows' order.
+    """
+    idx = np.flatnonzero(cand)
+    k = key[idx]
+    if not pd.Index(k).has_duplicates:
+        return np.array([], dtype=np.intp), np.array([], dtype=np.intp)
+    r = remapped[idx].astype(bool)
+    g = pd.factorize(k)[0]
+    n_remapped, n = np.bincount(g, weights=r), np.bincount(g)
+    mixed = ((n_remapped > 0) & (n_remapped < n))[g]
+    demote = mixed & (~r if keep == "merged" else r)
+    order = np.lexsort((np.arange(len(idx)), demote, g))
+    first = np.ones(len(idx), dtype=bool)
+    first[order[1:]] = g[order[1:]] != g[order[:-1]]
+    return idx[~first], idx[~first & mixed]
+
+
+def _merger_warning(n: int, keep: str) -> str:
+    if keep == "merged":
+        return (f"{n} 个合并前后地区的数值冲突：按所选保留被并入地区的数值，两个数值都列在“重复”表中。 / "
+                f"{n} figure(s) of a merged unit collide with its successor's own: the merged unit's are kept,"
+                f" as chosen; both values are listed under duplicates")
+    return (f"{n} 个合并前后地区的数值冲突：默认保留继任地区自报的数值，两个数值都列在“重复”表中，可在下方改选。 / "
+            f"{n} figure(s) of a merged unit collide with its successor's own: the successor's own are kept"
+            f" by default; both values are listed under duplicates, and you can choose below")
 
 
 def _duplicates_table(cells, key, cand, dup_idx, rows, code_labels, cell_code, ind_labels) -> pd.DataFrame:

@@ -277,3 +277,49 @@ def test_the_source_typed_when_saving_is_shown_under_figures_and_in_the_briefing
     regions = load_regions("province")
     html = briefing_html(build_briefing(store, ViewState(indicator=iid, year=2022), regions))
     assert typed in html
+
+
+# ── 6: rows of a merged unit collide with its successor's own ────────────────
+
+def merged_city_rows(first: str) -> bytes:
+    """莱芜市 was merged into 济南市 in 2019: a 2017-2018 table lists both, in either order."""
+    laiwu, jinan = "莱芜市,10,11", "济南市,70,72"
+    rows = [laiwu, jinan] if first == "莱芜市" else [jinan, laiwu]
+    return "\n".join(["地区,2017年,2018年", *rows, "青岛市,90,95", "淄博市,40,41"]).encode()
+
+
+@pytest.mark.parametrize("first", ["莱芜市", "济南市"])
+def test_a_merger_collision_keeps_the_successors_own_figure_and_shows_both(first):
+    from dataclasses import replace
+
+    from store.ingest import detect_roles, import_table
+    raw = read_table(merged_city_rows(first), "x.csv")
+    result = import_table(raw, detect_roles(raw), level="city")
+    jinan = result.observations[result.observations["code"] == "370100"].set_index("year")["value"]
+    assert jinan.to_dict() == {2017: 70.0, 2018: 72.0}          # never first-wins
+    conflicts = result.report.duplicates
+    assert conflicts["merger"].all() and len(conflicts) == 2
+    assert sorted(zip(conflicts["raw"], conflicts["first_raw"])) == [("10", "70"), ("11", "72")]  # both values
+    assert any("继任" in w and "2" in w for w in result.report.warnings), result.report.warnings
+    merged = import_table(raw, replace(detect_roles(raw), merger_keep="merged"), level="city")
+    jinan = merged.observations[merged.observations["code"] == "370100"].set_index("year")["value"]
+    assert jinan.to_dict() == {2017: 10.0, 2018: 11.0}
+
+
+def test_plain_duplicates_still_keep_the_first_figure():
+    from store.ingest import detect_roles, import_table
+    raw = read_table("地区,2018年\n济南市,70\n济南市,71\n青岛市,95\n淄博市,41".encode(), "x.csv")
+    result = import_table(raw, detect_roles(raw), level="city")
+    assert result.observations.set_index("code").loc["370100", "value"] == 70.0
+    assert not result.report.duplicates["merger"].any()
+
+
+def test_the_data_page_lets_the_user_choose_which_figure_of_a_merger_to_keep(user_data):
+    at = upload(open_page("views/data.py"), "x.csv", merged_city_rows("莱芜市"))
+    choice = next(r for r in at.radio if "合并" in r.label)
+    assert choice.value == "own"
+    obs = at.session_state["import_result"].observations
+    assert obs.set_index(["code", "year"]).loc[("370100", 2018), "value"] == 72.0
+    choice.set_value("merged").run()
+    obs = at.session_state["import_result"].observations
+    assert obs.set_index(["code", "year"]).loc[("370100", 2018), "value"] == 11.0

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from components import controls, data
-from components.importer import edit_meta, edit_roles, file_uploader, sheet_picker, show_report, table_text
+from components.importer import (edit_meta, edit_roles, file_uploader, merger_choice, sheet_picker, show_report,
+                                 table_text)
 from i18n import t
 from store import ingest, saved
 
@@ -75,6 +76,7 @@ if st.session_state.get("import_key") != key:
     st.session_state.import_key = key
 result = st.session_state.import_result
 show_report(result, lang)
+merger_choice(result, raw, lang)
 
 st.markdown(f"**5 · {t('data.step_save', lang)}**")
 with st.form("save"):
