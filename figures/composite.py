@@ -20,7 +20,7 @@ from figures.map_view import map_layer
 from figures.style import AVERAGE_COLOR, FONT_FAMILY, GROUP_COLORS
 from i18n import t
 from metrics._data import UndefinedMeasure
-from metrics.composite import composite_index, rank_sensitivity, topsis
+from metrics.composite import composite_index, entropy_weights, normalise, rank_sensitivity, topsis
 from state import ViewState
 
 METHODS = ("minmax", "zscore")
@@ -311,6 +311,29 @@ def choice_lines(result: IndexResult, catalog: pd.DataFrame, lang: str) -> list[
                    weighting=t(f"composite.weighting.{c.weighting}", lang),
                    aggregation=t(f"composite.aggregation.{c.aggregation}", lang)))
     return lines
+
+
+def implicit_notes(store, result: IndexResult, level: str, regions: pd.DataFrame, lang: str) -> list[str]:
+    """What the method does without saying: min–max bounds set by regions left out of the ranking
+    (and how far that moves entropy weights), and TOPSIS's two normalisations with entropy weights."""
+    c = result.choice
+    notes = []
+    if c.aggregation == "topsis" and c.weighting == "entropy":
+        notes.append(t("fixes.topsis_entropy", lang))
+    minmax = c.method == "minmax" or (c.aggregation == "topsis" and c.weighting == "entropy")
+    if result.incomplete and minmax:
+        line = t("fixes.minmax_incomplete", lang, n=len(result.incomplete))
+        if c.weighting == "entropy":
+            X = indicator_matrix(store, c.indicators, level, c.year, regions).to_numpy(float)
+            d = store.catalog.loc[list(c.indicators), "direction"].to_numpy(int)
+            complete = ~np.isnan(X).any(axis=1)
+            try:
+                shift = np.abs(entropy_weights(normalise(X, d)) - entropy_weights(normalise(X[complete], d))).max()
+                line += t("fixes.entropy_shift", lang, shift=f"{shift:.2f}")
+            except UndefinedMeasure:
+                pass
+        notes.append(line)
+    return notes
 
 
 def default_choice(store, level: str, year: int | None = None) -> IndexChoice | None:
