@@ -235,3 +235,4 @@ with tabs[5]:
 
 # ── caption ──────────────────────────────────────────────────────────────────
 panels.source_note(store, meta, target, table, lang)
+controls.keep_playing(store, meta.name)
