@@ -33,12 +33,14 @@ from components import controls
 from components.chart import chart, compact_js
 from components.importer import file_uploader
 from i18n import t
+from figures.china_map import fit_national
 from reports.briefing import source_line  # noqa: F401  (re-exported for pages)
 from reports.charts import with_caption, wrap
 from store import stories
 
 SLIDE_KEY = "presenter-slide"
 SLIDE_HEIGHT = 760           # px: a 1080p screen's browser viewport minus the footer
+SLIDE_WIDTH = 1840           # px: a 1920-wide screen's slide, less the page's side padding
 EXPORT_SIZE = (1600, 900)    # px at scale 1; PNG is saved at scale 2 (3200 × 1800)
 PNG_SCALE = 2
 
@@ -178,6 +180,8 @@ def figure_view(fig, headline: str | None, source: str, *, key: str, name: str |
         shown = with_caption(fig, _plain(headline), source, title_size=30, width_px=1500, font_size=18)
         shown.update_layout(height=SLIDE_HEIGHT, hoverlabel={"font": {"size": 18}},
                             legend={"font": {"size": 16}})
+        margin = shown.layout.margin
+        fit_national(shown, SLIDE_WIDTH, SLIDE_HEIGHT - (margin.t or 0) - (margin.b or 0))
         with st.container(key=SLIDE_KEY):
             chart(shown, key=key, lang=view.lang, on_click=on_click)
             _footer(view)
