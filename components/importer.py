@@ -45,15 +45,16 @@ def _css_text(text: str) -> str:
 def table_text(value) -> str:
     """User text shown in markdown: escaped, so a cell is data and never markup.
 
-    Nor a link: markdown autolinks http://, www. and e-mail addresses, and took the escaped
-    quotes into the link (&quot; artefacts); a backslash before ':' '.' '@' keeps them text.
+    Nor a link: markdown autolinks http://, www. and e-mail addresses (and took escaped quotes into
+    the link as &quot;). An invisible word joiner (U+2060) before '://', '.' of 'www.' and '@' keeps
+    them text; backslash escapes do not, the autolinker reads the text after they are resolved.
     """
     from html import escape
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
     text = escape(text, quote=False).replace("\\", "\\\\")
     for mark in "*_[`":
         text = text.replace(mark, "\\" + mark)
-    return text.replace("://", "\\://").replace("www.", "www\\.").replace("@", "\\@")
+    return text.replace("://", "\u2060://").replace("www.", "www\u2060.").replace("@", "\u2060@")
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
