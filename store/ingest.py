@@ -836,10 +836,10 @@ def _drop_duplicates(key, cand, remapped, keep="own") -> tuple[np.ndarray, np.nd
 
 def _merger_warning(n: int, keep: str) -> str:
     if keep == "merged":
-        return (f"{n} 个合并前后地区的数值冲突：按所选保留被并入地区的数值，两个数值都列在“重复”表中。 / "
+        return (f"{n} 个合并前后地区的数值冲突：按所选保留被并入地区的数值，两个数值都列在“重复记录”表中。 / "
                 f"{n} figure(s) of a merged unit collide with its successor's own: the merged unit's are kept,"
                 f" as chosen; both values are listed under duplicates")
-    return (f"{n} 个合并前后地区的数值冲突：默认保留继任地区自报的数值，两个数值都列在“重复”表中，可在下方改选。 / "
+    return (f"{n} 个合并前后地区的数值冲突：默认保留继任地区自报的数值，两个数值都列在“重复记录”表中，可在下方改选。 / "
             f"{n} figure(s) of a merged unit collide with its successor's own: the successor's own are kept"
             f" by default; both values are listed under duplicates, and you can choose below")
 
