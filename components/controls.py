@@ -8,6 +8,7 @@ their on_change callbacks, which run before the next run of the page script.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import streamlit as st
@@ -168,3 +169,11 @@ def step_year(store, indicator: str, step: int, wrap: bool = False) -> None:
     if wrap:
         i %= len(years)
     update_view(year=years[max(0, min(i, len(years) - 1))])
+
+
+def keep_playing(store, indicator: str | None, delay: float = 1.2) -> None:
+    """The play loop of every page with year_select's play button: call it last, once the page is drawn."""
+    if st.session_state.get("playing") and indicator:
+        time.sleep(delay)
+        step_year(store, indicator, +1, wrap=True)
+        st.rerun()

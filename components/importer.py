@@ -1,6 +1,7 @@
 """The import wizard's steps: correct column roles, describe the indicator, read the report."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
 import pandas as pd
@@ -11,6 +12,8 @@ from figures.style import ERROR_COLOR
 from i18n import t
 from store.messages import in_lang
 from store.ingest import IndicatorMeta, RawTable, Roles
+from store.ingest_clean import guess_domain
+from store.ingest_read import default_sheet, sheet_summaries
 
 _NONE = "—"
 SHAPES = ("long", "wide_year", "wide_indicator")
@@ -42,10 +45,45 @@ def _css_text(text: str) -> str:
 
 
 def table_text(value) -> str:
-    """User text shown in markdown: escaped, so a cell is data and never markup."""
+    """User text shown in markdown: escaped, so a cell is data and never markup.
+
+    Nor a link: markdown autolinks http://, www. and e-mail addresses (and took escaped quotes into
+    the link as &quot;). An invisible word joiner (U+2060) before '://', '.' of 'www.' and '@' keeps
+    them text; backslash escapes do not, the autolinker reads the text after they are resolved.
+    """
     from html import escape
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-    return escape(text).replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("`", "\\`")
+    text = escape(text, quote=False).replace("\\", "\\\\")
+    for mark in "*_[`":
+        text = text.replace(mark, "\\" + mark)
+    return text.replace("://", "\u2060://").replace("www.", "www\u2060.").replace("@", "\u2060@")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _sheet_summaries(content: bytes) -> list:
+    """Cached: every rerun of the wizard asks again, and a 70-sheet workbook takes a second or two."""
+    return sheet_summaries(content)
+
+
+def sheet_picker(content: bytes, lang: str) -> str | None:
+    """The workbook sheet to import: opens on the table of regions, each sheet listed with a one-line
+    summary; a sheet without a table says so and names one that has one (then the page stops)."""
+    summaries = {s.name: s for s in _sheet_summaries(content)}
+    first = default_sheet(list(summaries.values()))
+
+    def line(name: str) -> str:
+        s = summaries[name]
+        if s.has_table:
+            return t("fixes.sheet_line", lang, name=name, rows=s.rows, columns=s.columns, places=s.places)
+        return t("fixes.sheet_line_empty", lang, name=name, title=s.title or _NONE)
+    sheet = st.selectbox(t("data.sheet", lang), list(summaries), index=list(summaries).index(first),
+                         format_func=line, key=f"sheet-{hashlib.sha1(content).hexdigest()}")
+    if not summaries[sheet].has_table:
+        other = next((s.name for s in summaries.values() if s.has_table), None)
+        st.warning(table_text(t("fixes.sheet_no_table", lang, sheet=sheet, other=other) if other
+                              else t("fixes.workbook_no_table", lang)))
+        st.stop()
+    return sheet
 
 
 def edit_roles(raw: RawTable, detected: Roles, lang: str) -> Roles:
@@ -65,7 +103,8 @@ def edit_roles(raw: RawTable, detected: Roles, lang: str) -> Roles:
     region = pick(cols[1], "region", detected.region)
     parent = pick(cols[2], "parent", detected.parent)
     unit = pick(cols[3], "unit", detected.unit)
-    roles = replace(detected, shape=shape, region=region, parent=parent, unit=unit)
+    roles = replace(detected, shape=shape, region=region, parent=parent, unit=unit,
+                    merger_keep=st.session_state.get(f"merger-{raw.digest}", "own"))  # see merger_choice
     if shape == "long":
         cols = st.columns(3)
         roles = replace(roles, year=pick(cols[0], "year", detected.year),
@@ -93,11 +132,19 @@ def edit_meta(raw: RawTable, store, lang: str) -> tuple[IndicatorMeta, str | Non
     cols = st.columns(3)
     domains = store.domains.sort_values("order")
     names = dict(zip(domains["id"], domains[f"name_{lang}"]))
-    domain = cols[0].selectbox(t("ctl.domain", lang), list(names), format_func=names.get, key=f"dom-{raw.digest}")
-    direction = cols[1].selectbox(t("imp.direction", lang), [1, -1, 0], key=f"dir-{raw.digest}",
+    # No default without evidence: population filed under 幼有所育 with a 越高越好 legend misleads.
+    guess, word = guess_domain(name_zh)
+    domain = cols[0].selectbox(t("ctl.domain", lang), list(names), format_func=names.get, key=f"dom-{raw.digest}",
+                               index=list(names).index(guess) if guess in names else None,
+                               placeholder=t("fixes.domain_choose", lang))
+    direction = cols[1].selectbox(t("imp.direction", lang), [1, -1, 0], index=2, key=f"dir-{raw.digest}",
                                   format_func=lambda d: t(f"imp.direction.{d}", lang))
     level = cols[2].selectbox(t("ctl.level", lang), [None, "province", "city", "county"], key=f"lvl-{raw.digest}",
                               format_func=lambda v: t("imp.level_auto", lang) if v is None else t(f"level.{v}", lang))
+    if domain is None:
+        st.info(t("fixes.domain_ask", lang))
+    elif domain == guess:
+        st.caption(table_text(t("fixes.domain_guessed", lang, word=word, domain=names[guess])))
     cols = st.columns(3)
     context = direction == 0
     target = cols[0].number_input(t("imp.target", lang), value=None, format="%g", key=f"tgt-{raw.digest}",
@@ -106,8 +153,8 @@ def edit_meta(raw: RawTable, store, lang: str) -> tuple[IndicatorMeta, str | Non
     target_year = cols[1].number_input(t("imp.target_year", lang), value=None, min_value=1949, max_value=2100, step=1,
                                        key=f"tgy-{raw.digest}", disabled=context)
     document = cols[2].text_input(t("imp.target_document", lang), key=f"tgd-{raw.digest}", disabled=context)
-    meta = IndicatorMeta(name_zh=name_zh, name_en=name_en or name_zh, unit_zh=unit, unit_en=unit, domain=domain,
-                         direction=direction, source=hints.get("source", ""),
+    meta = IndicatorMeta(name_zh=name_zh, name_en=name_en or name_zh, unit_zh=unit, unit_en=unit,
+                         domain=domain or "", direction=direction, source=hints.get("source", ""),
                          caveats_zh="；".join(raw.notes), target=target,
                          target_year=None if target_year is None else int(target_year), target_document=document)
     return meta, level
@@ -151,6 +198,15 @@ def _cells_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Object cells (lists of candidates, raw values) as text for the export; numbers stay numbers, blanks blank."""
     return frame.apply(lambda col: col.map(lambda v: v if v is None or isinstance(v, (str, float, int)) else str(v))
                        if col.dtype == object else col)
+
+
+def merger_choice(result, raw: RawTable, lang: str) -> None:
+    """Which figure to keep where a merged unit's rows collide with its successor's own (shown only then);
+    edit_roles reads the choice into the roles of the next import."""
+    duplicates = result.report.duplicates
+    if "merger" in duplicates.columns and duplicates["merger"].any():
+        st.radio(t("fixes.merger_keep", lang), ["own", "merged"], key=f"merger-{raw.digest}", horizontal=True,
+                 format_func=lambda k: t(f"fixes.merger_keep.{k}", lang), help=t("fixes.merger_help", lang))
 
 
 def _with_reason_text(rows: pd.DataFrame, lang: str) -> pd.DataFrame:

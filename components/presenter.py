@@ -36,10 +36,12 @@ from components.figure_export import EXPORT_SIZE, export_buttons, plain
 from figures.export import safe_filename
 from components.stories_panel import active_story, step_story, story_tools
 from figures.caption import with_caption
+from figures.china_map import fit_national
 from i18n import t
 
 SLIDE_KEY = "presenter-slide"
 SLIDE_HEIGHT = 760           # px: a 1080p screen's browser viewport minus the footer
+SLIDE_WIDTH = 1840           # px: a 1920-wide screen's slide, less the page's side padding
 
 # Presenter mode: no sidebar or header, the slide alone, large type.
 _PRESENTER_CSS = f"""
@@ -91,6 +93,8 @@ def figure_view(fig, headline: str | None, source: str, *, key: str, name: str |
         shown = with_caption(fig, plain(headline), source, title_size=30, width_px=1500, font_size=18)
         shown.update_layout(height=SLIDE_HEIGHT, hoverlabel={"font": {"size": 18}},
                             legend={"font": {"size": 16}})
+        margin = shown.layout.margin
+        fit_national(shown, SLIDE_WIDTH, SLIDE_HEIGHT - (margin.t or 0) - (margin.b or 0))
         with st.container(key=SLIDE_KEY):
             chart(shown, key=key, lang=view.lang, on_click=on_click)
             _footer(view)

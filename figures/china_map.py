@@ -25,6 +25,10 @@ NATIONAL_ZOOM = 1.0
 INSET_LON = (106.5, 123.0)
 INSET_LAT = (2.8, 24.5)
 _PROJECTION = {"type": "conic equal area", "parallels": [25, 47], "rotation": {"lon": 105}}
+# Width / height of the national and inset lon/lat boxes once projected (Plotly fits these boxes).
+NATIONAL_ASPECT = 1.53
+INSET_ASPECT = 0.84
+INSET_HEIGHT = 0.32  # of the main map's height
 # The selected region's outline, drawn over the map: visible even for a city district at national scale.
 SELECTED_LINE = {"color": TEXT_COLOR, "width": 2.5}
 
@@ -152,6 +156,27 @@ def china_map(layer: MapLayer, geojson_url: str, *, national: bool, inset_codes:
         "legend": {"x": 0.99, "y": 0.99, "xanchor": "right", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.7)"},
         "dragmode": False, "uirevision": "map",
     })
+
+
+def fit_national(fig: go.Figure, width_px: float, height_px: float) -> go.Figure:
+    """Lay a national map out for a plot area of `width_px` × `height_px` (a slide's): the main map as
+    large as the area allows, centred, and the South China Sea inset in its lower right corner, where
+    the sea east of Taiwan leaves room, as on official maps. (Domains of the whole area put the inset at
+    the area's edge, far from a map that a wide slide leaves narrower.) A figure without the inset is
+    returned as it is."""
+    if "geo2" not in fig.layout or fig.layout.geo2.domain is None:
+        return fig
+    if width_px / height_px > NATIONAL_ASPECT:
+        w = NATIONAL_ASPECT * height_px / width_px
+        x, y = [(1 - w) / 2, (1 + w) / 2], [0.0, 1.0]
+    else:
+        h = width_px / NATIONAL_ASPECT / height_px
+        x, y = [0.0, 1.0], [(1 - h) / 2, (1 + h) / 2]
+    inset_h = INSET_HEIGHT * (y[1] - y[0])
+    inset_w = inset_h * height_px * INSET_ASPECT / width_px
+    fig.update_layout(geo={"domain": {"x": x, "y": y}},
+                      geo2={"domain": {"x": [x[1] - inset_w, x[1]], "y": [y[0], y[0] + inset_h]}})
+    return fig
 
 
 def _value_trace(layer: MapLayer, url: str, idkey: str, locations, values, hovering: dict, geo: str,

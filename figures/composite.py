@@ -17,8 +17,8 @@ from i18n import t
 # The index's tables live in viewmodel.composite (no plotting); re-exported for callers that reach them here.
 from viewmodel.composite import (NOT_BASIC, IndexChoice, IndexResult, build_index, candidates,  # noqa: F401
                                  chosen_indicators, coherent, common_years, default_choice, default_selection,
-                                 index_frame, indicator_matrix, normalised_frame, sensitivity, stable_count,
-                                 weight_vector)
+                                 implicit_notes, index_frame, indicator_matrix, normalised_frame, sensitivity,
+                                 stable_count, weight_vector)
 # The index's choices and their URL grammar live with the view state (state.py); re-exported here.
 from state import AGGREGATIONS, CUSTOM_WEIGHTS, METHODS, WEIGHTINGS, ViewState  # noqa: F401
 from state import custom_weights, format_spec, parse_spec  # noqa: F401

@@ -104,7 +104,7 @@ def trend_figure(trend: pd.DataFrame, measure: str, name: str, lang: str, breaks
         x=trend["year"], y=trend[measure], mode="lines+markers", name=label, line={"color": "#0072B2", "width": 3},
         customdata=trend["n_regions"],
         hovertemplate="%{x}: %{y:.4f}<br>" + t("gaps.n_regions", lang) + " %{customdata}<extra></extra>"))
-    since = _since_break(trend["year"], breaks)
+    since = since_break(trend["year"], breaks)
     comparable = trend[trend["year"] >= since] if since is not None else trend
     title = f"{escape(name)} · {change_sentence(comparable[measure], comparable['year'], label, lang)}"
     if since is not None:
@@ -161,7 +161,7 @@ def theil_by_year(panel: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "part", "value", "total", "group_theil"])
 
 
-def _since_break(years, breaks) -> int | None:
+def since_break(years, breaks) -> int | None:
     """The last series-break year inside the span of `years`, if any."""
     years = list(years)
     inside = [b for b in breaks if years and min(years) < b <= max(years)]
@@ -191,7 +191,7 @@ def theil_figure(theil: pd.DataFrame, group_names: dict, lang: str, breaks: list
                                  line={"width": 0.5, "color": color},
                                  hovertemplate=label + " %{x}: %{y:.4f}<extra></extra>"))
     between = theil[theil["part"] == "between"]
-    since = _since_break(between["year"], breaks)
+    since = since_break(between["year"], breaks)
     _mark_breaks(fig, between["year"], breaks, lang)
     if since is not None:
         between = between[between["year"] >= since]
@@ -302,7 +302,7 @@ def beta_frame(panel: pd.DataFrame, labels: pd.Series, direction: int = 1, break
     well than the line predicts.
     """
     panel = panel.dropna(axis=1, how="all")
-    since = _since_break(panel.columns, breaks)
+    since = since_break(panel.columns, breaks)
     if since is not None:
         panel = panel[[y for y in panel.columns if y >= since]]
     result = beta_convergence(panel.to_numpy(float), panel.columns.to_numpy(float))
@@ -323,8 +323,9 @@ def beta_frame(panel: pd.DataFrame, labels: pd.Series, direction: int = 1, break
 
 
 def beta_title(result: BetaConvergence, first: int, last: int, lang: str) -> str:
-    stats = t("gaps.beta_stats", lang, b=f"{result.slope:.4f}", p=f"{result.p_value:.3f}",
-              r2=f"{result.r_squared:.2f}", n=result.n_regions)
+    stats = t("gaps.beta_stats", lang, b=f"{result.slope:.4f}",
+              p="—" if result.p_value is None else f"{result.p_value:.3f}",
+              r2="—" if result.r_squared is None else f"{result.r_squared:.2f}", n=result.n_regions)
     if result.converging and result.speed is not None and result.half_life is not None:
         head = t("gaps.beta_yes", lang, y0=first, y1=last, speed=f"{result.speed:.1%}",
                  half=f"{result.half_life:.0f}")
@@ -332,7 +333,7 @@ def beta_title(result: BetaConvergence, first: int, last: int, lang: str) -> str
         head = t("gaps.beta_overshoot", lang, y0=first, y1=last)
     else:
         head = t("gaps.beta_no", lang, y0=first, y1=last)
-    if result.p_value > 0.1:
+    if result.p_value is not None and result.p_value > 0.1:
         head += t("gaps.beta_weak", lang)
     return f"{head}<br><sub>{stats}</sub>"
 

@@ -93,6 +93,12 @@ def require_non_negative(y: np.ndarray, measure: str) -> None:
         raise UndefinedMeasure(f"{measure} is undefined when all values are zero")
 
 
+def require_weighted_mean_positive(y: np.ndarray, w: np.ndarray, measure: str) -> None:
+    """Weighted measures divide by the weighted mean: zero when only zero-valued regions carry weight."""
+    if np.dot(w, y) <= 0:
+        raise UndefinedMeasure(f"{measure} is undefined when the population-weighted mean is zero")
+
+
 def by_column(func, values, weights=None, **kw):
     """Apply a one-year measure to each column of a (n_regions, n_years) array.
 

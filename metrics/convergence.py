@@ -8,7 +8,7 @@ or per region (beta, trend), with counts reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
@@ -83,14 +83,15 @@ def sigma_convergence(values, years, weights=None) -> SigmaConvergence:
 class BetaConvergence:
     slope: float  # b in  g_i = a + b ln y_i0
     intercept: float
-    slope_se: float
-    r_squared: float
-    p_value: float  # two-sided, H0: b = 0
+    slope_se: float | None  # None (reason in ``undefined``) when every region grows at the same rate
+    r_squared: float | None
+    p_value: float | None  # two-sided, H0: b = 0
     span_years: float  # T
     speed: float | None  # lambda = -ln(1 + bT) / T; None if 1 + bT <= 0
     half_life: float | None  # ln 2 / lambda; None if not converging (lambda <= 0)
     n_regions: int
     n_dropped: int
+    undefined: dict = field(default_factory=dict)  # name -> reason, for the fields that are None
 
     @property
     def converging(self) -> bool:
@@ -107,6 +108,8 @@ def beta_convergence(values, years) -> BetaConvergence:
     end are dropped (``n_dropped``); zero/negative values raise
     ``UndefinedMeasure`` (log undefined); fewer than 3 regions raise.
     ``speed`` is None when 1 + bT <= 0 (overshooting), ``half_life`` None when lambda <= 0.
+    Every region growing at exactly the same rate gives b = 0 with ``slope_se``, ``r_squared``
+    and ``p_value`` None, their reason in ``undefined``.
 
     >>> import numpy as np
     >>> y = np.array([[100, 180], [200, 300], [400, 520], [800, 950]])
@@ -132,12 +135,20 @@ def beta_convergence(values, years) -> BetaConvergence:
         raise UndefinedMeasure("all regions start at the same level: slope undefined")
     fit = stats.linregress(x, g)
     slope, intercept, r2, p, se = fit.slope, fit.intercept, fit.rvalue**2, fit.pvalue, fit.stderr
+    undefined = {}
+    if np.ptp(g) == 0:  # a perfect flat fit: r, its p-value and the slope's standard error are 0 / 0
+        reason = "every region grows at the same rate: no scatter around the line to test"
+        undefined = {"slope_se": reason, "r_squared": reason, "p_value": reason}
+        r2 = p = se = None
     base = 1.0 + slope * span
     speed = float(-np.log(base) / span) if base > 0 else None
     half = float(np.log(2) / speed) if speed is not None and speed > 0 else None
+    def num(v):
+        return None if v is None else float(v)
+
     return BetaConvergence(
-        float(slope), float(intercept), float(se), float(r2), float(p), span, speed, half,
-        int(y0.size), int((~keep).sum()),
+        float(slope), float(intercept), num(se), num(r2), num(p), span, speed, half,
+        int(y0.size), int((~keep).sum()), undefined,
     )
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metrics._data import by_column, clean, require_non_negative
+from metrics._data import by_column, clean, require_non_negative, require_weighted_mean_positive
 
 __all__ = ["dagum_gini", "DagumDecomposition"]
 
@@ -67,6 +67,7 @@ def _dagum_one(values, weights, groups):
     if c.groups is None:
         raise ValueError("dagum_gini needs a group label per region")
     require_non_negative(c.values, "Dagum Gini")
+    require_weighted_mean_positive(c.values, c.weights, "Dagum Gini")
     y, w = c.values, c.weights
     labels, code = np.unique(c.groups, return_inverse=True)
     k = labels.size

@@ -30,6 +30,7 @@ from metrics._data import (
     clean,
     require_non_negative,
     require_positive,
+    require_weighted_mean_positive,
 )
 
 __all__ = [
@@ -103,9 +104,12 @@ def max_min_ratio(values, weights=None):
 
 
 def _wquantile(y, w, q):
-    """Weighted quantile; with equal weights equals numpy's default (linear) rule."""
-    if np.all(w == w[0]):
-        return float(np.quantile(y, q))
+    """Population quantile by the midpoint rule, for every set of weights.
+
+    Each region stands at the middle of its weight on the cumulative scale;
+    regions with weight 0 take no place at all (they would still bend the line).
+    """
+    y, w = y[w > 0], w[w > 0]
     o = np.argsort(y)
     y, w = y[o], w[o]
     cw = np.cumsum(w) - 0.5 * w
@@ -116,17 +120,20 @@ def _wquantile(y, w, q):
 def p90_p10(values, weights=None):
     """90th / 10th percentile ratio (numpy linear interpolation).
 
-    With weights the percentiles are population percentiles (midpoint rule).
-    Undefined if P10 <= 0.
+    With weights the percentiles are population percentiles by the midpoint
+    rule, one definition for all weights (equal weights included, so a few
+    regions give a wider ratio than the unweighted one); zero weights are
+    ignored. Undefined if P10 <= 0.
 
     >>> p90_p10(list(range(1, 12)))  # P90 = 10, P10 = 2
     5.0
     """
     c = clean(values, weights)
-    p10 = _wquantile(c.values, c.weights, 0.10)
+    p10, p90 = (_wquantile(c.values, c.weights, q) if c.weighted else float(np.quantile(c.values, q))
+                for q in (0.10, 0.90))
     if p10 <= 0:
         raise UndefinedMeasure("P90/P10 is undefined when P10 <= 0")
-    return _wquantile(c.values, c.weights, 0.90) / p10
+    return p90 / p10
 
 
 @_scalar
@@ -156,6 +163,7 @@ def gini(values, weights=None):
     require_non_negative(c.values, "Gini")
     if not c.weighted:
         return max(float(_PysalGini(c.values).g), 0.0)  # no -1e-16 from rounding
+    require_weighted_mean_positive(c.values, c.weights, "Gini")
     o = np.argsort(c.values, kind="stable")
     y, w = c.values[o], c.weights[o]
     cum = np.cumsum(w)
@@ -180,15 +188,17 @@ def atkinson(values, weights=None, epsilon=0.5):
     """
     c = clean(values, weights)
     require_positive(c.values, "Atkinson")
+    if np.ptp(c.values) == 0:  # equal values: exactly 0, not the -2e-16 / 1e-16 that rounding leaves
+        return 0.0
     if not c.weighted:
-        return float(_pysal_atkinson(c.values, epsilon))
+        return max(float(_pysal_atkinson(c.values, epsilon)), 0.0)
     y, p = c.values, c.weights / c.weights.sum()
     mu = float(np.dot(p, y))
     if epsilon == 1:
         ede = float(np.exp(np.dot(p, np.log(y))))
     else:
         ede = float(np.dot(p, y ** (1 - epsilon)) ** (1 / (1 - epsilon)))
-    return 1.0 - ede / mu
+    return max(1.0 - ede / mu, 0.0)
 
 
 @_scalar
@@ -205,6 +215,7 @@ def theil_t(values, weights=None):
     require_non_negative(c.values, "Theil T")
     if not c.weighted:
         return max(float(_PysalTheil(c.values).T), 0.0)
+    require_weighted_mean_positive(c.values, c.weights, "Theil T")
     return _theil_t(c.values, c.weights)
 
 
@@ -278,8 +289,11 @@ def _decompose(values, weights, groups, index):
     labels, code = np.unique(c.groups, return_inverse=True)
     k = labels.size
     pg = np.bincount(code, weights=w, minlength=k)
+    if index == "L" and np.any(pg <= 0):  # its mean, hence ln(mu / mu_g), is 0 / 0
+        empty = ", ".join(str(g) for g in labels[pg <= 0])
+        raise UndefinedMeasure(f"Theil L between/within is undefined: group {empty} has zero population weight")
     yg = np.bincount(code, weights=w * y, minlength=k)
-    mu, mug = yg.sum() / pg.sum(), yg / pg
+    mu, mug = yg.sum() / pg.sum(), np.divide(yg, pg, out=np.zeros(k), where=pg > 0)  # T: a 0-weight group adds 0
     pi, s = pg / pg.sum(), yg / yg.sum()
     own = np.array([(_theil_t if index == "T" else _theil_l)(y[code == g], w[code == g]) for g in range(k)])
     if index == "T":

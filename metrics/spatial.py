@@ -8,7 +8,8 @@ Regions are dropped from W, with the reason recorded, when
   * their value is missing (NaN), or
   * they have no neighbour with data: islands (海南, 台湾, 舟山 ...) or
     regions whose every neighbour is missing.
-Neighbour codes not among ``codes`` are ignored. Neighbour lists are
+Neighbour codes not among ``codes`` are ignored. All kept values equal (no
+variation) raises ``UndefinedMeasure``: I is 0 / 0 and there are no clusters. Neighbour lists are
 symmetrised (if a lists b, b gets a), since contiguity is symmetric.
 """
 
@@ -22,7 +23,8 @@ import numpy as np
 
 from metrics._data import UndefinedMeasure
 
-__all__ = ["SpatialWeights", "weights_from_neighbors", "MoranResult", "moran_global", "LocalMoranResult", "local_moran"]
+__all__ = ["SpatialWeights", "weights_from_neighbors", "MoranResult", "moran_global", "LocalMoranResult", "local_moran",
+           "fdr_threshold"]
 
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}  # esda's q codes
 
@@ -75,6 +77,9 @@ def weights_from_neighbors(neighbors: dict, codes, values=None) -> SpatialWeight
     islands = tuple(c for c, ok, k in zip(codes, has_data, kept) if ok and not k)
     if len(kept_codes) < 2:
         raise UndefinedMeasure("spatial autocorrelation needs at least two connected regions with data")
+    if values is not None and np.ptp(np.asarray(values, dtype=float)[kept]) == 0:
+        # I = 0 / 0: esda would return I = nan with p = 0.001 and call every region a significant "LL"
+        raise UndefinedMeasure("undefined: no variation (every region with data has the same value)")
     order = {c: i for i, c in enumerate(kept_codes)}
     w = libpysal.weights.W(
         {c: sorted(nb[c], key=order.__getitem__) for c in kept_codes}, id_order=kept_codes, silence_warnings=True
@@ -124,9 +129,19 @@ class LocalMoranResult:
     #                      "no_data" / "no_neighbours" for dropped regions
     significance: float
     weights: SpatialWeights
+    correction: str = "none"  # "none", or "fdr": Benjamini-Hochberg over the regions tested
+    threshold: float = 0.0  # the p-value at or below which a region is a cluster
 
 
-def local_moran(values, codes, neighbors, permutations=999, significance=0.05, seed=12345) -> LocalMoranResult:
+def fdr_threshold(p: np.ndarray, alpha: float) -> float:
+    """Benjamini-Hochberg: the largest p_(k) with p_(k) <= k alpha / m (0 if none), over the finite p-values."""
+    p = np.sort(p[np.isfinite(p)])
+    passing = np.flatnonzero(p <= alpha * np.arange(1, p.size + 1) / max(p.size, 1))
+    return float(p[passing[-1]]) if passing.size else 0.0
+
+
+def local_moran(values, codes, neighbors, permutations=999, significance=0.05, seed=12345,
+                fdr=False) -> LocalMoranResult:
     """LISA (Anselin 1995): I_i = (n - 1) z_i sum_j w_ij z_j / sum_j z_j^2, z = y - mean (esda's scaling).
 
     p-values by conditional permutation (``permutations`` draws, seeded);
@@ -134,7 +149,10 @@ def local_moran(values, codes, neighbors, permutations=999, significance=0.05, s
     exactly at the mean).
 
     HH: high value among high neighbours, LL: low among low, HL / LH: spatial
-    outliers. A region is a cluster when its pseudo p-value <= ``significance``.
+    outliers. A region is a cluster when its pseudo p-value <= ``significance``: with
+    one test per region about ``significance`` x n regions are flagged by chance alone.
+    ``fdr=True`` controls the false discovery rate at ``significance`` instead
+    (Benjamini-Hochberg over the regions tested).
     """
     y = np.asarray(values, dtype=float)
     codes = tuple(str(c) for c in codes)
@@ -153,11 +171,13 @@ def local_moran(values, codes, neighbors, permutations=999, significance=0.05, s
         p[sw.kept] = lm.p_sim
         z[sw.kept] = lm.z_sim
     quad[sw.kept] = [QUADRANTS[int(q)] for q in lm.q]
-    cluster = np.where(p <= significance, quad, "ns" if permutations else "untested").astype(object)
+    threshold = fdr_threshold(p, significance) if fdr else float(significance)
+    cluster = np.where(p <= threshold, quad, "ns" if permutations else "untested").astype(object)
     missing, islands = set(sw.dropped_missing), set(sw.dropped_islands)
     for i, c in enumerate(codes):
         if c in missing:
             cluster[i] = "no_data"
         elif c in islands:
             cluster[i] = "no_neighbours"
-    return LocalMoranResult(codes, Ii, quad.astype(str), p, z, cluster.astype(str), float(significance), sw)
+    return LocalMoranResult(codes, Ii, quad.astype(str), p, z, cluster.astype(str), float(significance), sw,
+                            "fdr" if fdr else "none", threshold)

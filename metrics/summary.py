@@ -151,12 +151,14 @@ def summarise_series(values, years, weights=None, groups=None) -> SeriesSummary:
             d = theil_decomposition(y[:, j], groups, wj, "T")
             out.series["theil_t_between"][j], out.series["theil_t_within"][j] = d.between, d.within
         except UndefinedMeasure as e:
-            out.undefined.setdefault("theil_t_between", {})[t[j].item()] = str(e)
+            for name in ("theil_t_between", "theil_t_within"):
+                out.undefined.setdefault(name, {})[t[j].item()] = str(e)
         try:
             g = dagum_gini(y[:, j], groups, wj)
             out.series["dagum_within"][j] = g.within
             out.series["dagum_net_between"][j] = g.net_between
             out.series["dagum_transvariation"][j] = g.transvariation
         except UndefinedMeasure as e:
-            out.undefined.setdefault("dagum", {})[t[j].item()] = str(e)
+            for name in ("dagum_within", "dagum_net_between", "dagum_transvariation"):
+                out.undefined.setdefault(name, {})[t[j].item()] = str(e)
     return out

@@ -123,6 +123,8 @@ class Roles:
     year_columns: dict[str, int] = field(default_factory=dict)
     indicator_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # where a merged unit's rows collide with its successor's own: keep "own" (the successor's) or "merged"
+    merger_keep: str = "own"
 
 
 def _column_stats(col: pd.Series) -> dict:
@@ -373,9 +375,20 @@ def indicator_id(name: str, unit: str, level: str | None, salt: str = "", slug_f
     return f"user_{_slug(slug_from or name)}_{h}"
 
 
+_PERIOD = re.compile(r"^\d{4}\s*(年|年度)?(\s*[-–—~至到]\s*\d{4}\s*(年|年度)?)?$")
+
+
 def _split_unit(label: str) -> tuple[str, str]:
+    """``名称（单位）`` -> (名称, 单位); a title's period, ``(2000-2022年)``, is no unit."""
     m = re.match(r"^(.*?)\s*[（(]\s*([^()（）]{1,20})\s*[)）]\s*$", nfkc(label or "").strip())
-    return (m.group(1).strip(), m.group(2).strip()) if m and m.group(1).strip() else ((label or "").strip(), "")
+    if not m or not m.group(1).strip() or _PERIOD.match(m.group(2).strip()):
+        return (label or "").strip(), ""
+    return m.group(1).strip(), m.group(2).strip()
+
+
+def _percent_only(ind_codes: np.ndarray, kept: np.ndarray, is_pct: np.ndarray) -> set:
+    """Indicators whose every kept figure was written with %: one 45% cell among plain numbers is no unit."""
+    return set(np.unique(ind_codes[kept & is_pct]).tolist()) - set(np.unique(ind_codes[kept & ~is_pct]).tolist())
 
 
 def _hint_year(raw: RawTable) -> int | None:
@@ -548,6 +561,7 @@ class _Regions:
     code_labels: np.ndarray      # region codes ("" = none)
     code_id: np.ndarray          # per row: index into code_labels
     warnings: list[str]
+    remapped: np.ndarray         # per pair: re-mapped by the crosswalk (a merged unit now read as its successor)
 
 
 @dataclass
@@ -567,7 +581,9 @@ class _Figures:
     reason: np.ndarray           # per cell: index into REASONS
     keep: np.ndarray             # kept as an observation
     key: np.ndarray              # region-year-indicator key
-    dup_idx: np.ndarray          # cells rejected as duplicates of an earlier figure
+    dup_idx: np.ndarray          # cells rejected as duplicates of a kept figure (see _drop_duplicates)
+    merger_idx: np.ndarray       # those of them that are a merged unit's figure against its successor's own
+    merger_keep: str             # which of such a pair is kept: "own" (the successor's) or "merged"
 
 
 def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, matcher_for) -> ImportResult:
@@ -585,7 +601,7 @@ def _import_table(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, match
     cells, problem = _cells_long(raw, roles, meta, meta.year or _hint_year(raw))
     if problem:
         return _error_result(raw, problem, regions.level)
-    figures = _parse_figures(cells, rows, regions)
+    figures = _parse_figures(cells, rows, regions, roles.merger_keep)
     row_outcomes, outcome, duplicates = _row_outcomes(raw, roles, rows, regions, figures)
     source = meta.source or raw.hints.get("source", "")
     catalog, id_by_code = _catalog(raw, roles, meta, regions.level, figures, source)
@@ -676,12 +692,13 @@ def _match_regions(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, matc
     rows.reason[open_rows] = pair_reason[pair_id[open_rows]]
     rows.detail[open_rows] = pair_detail[pair_id[open_rows]]
     code_labels, code_of_pair = np.unique(np.where(pd.isna(code_u), "", code_u).astype(str), return_inverse=True)
-    return _Regions(level, pairs, pair_id, need, matched, note_u, code_labels, code_of_pair[pair_id], warnings)
+    return _Regions(level, pairs, pair_id, need, matched, note_u, code_labels, code_of_pair[pair_id], warnings,
+                    status_u == "remapped")
 
 
-def _parse_figures(cells: pd.DataFrame, rows: _Rows, regions: _Regions) -> _Figures:
-    """Parse every figure; refuse unreadable values, years and indicators; keep the first of duplicate
-    region-year-indicator keys (later ones are rejected)."""
+def _parse_figures(cells: pd.DataFrame, rows: _Rows, regions: _Regions, merger_keep: str = "own") -> _Figures:
+    """Parse every figure; refuse unreadable values, years and indicators; keep one figure of duplicate
+    region-year-indicator keys (see _drop_duplicates), the others are rejected."""
     parsed = parse_numbers(cells["raw"])
     outcome = parsed["outcome"].cat.codes.to_numpy()
     pos = cells["pos"].to_numpy()
@@ -698,12 +715,12 @@ def _parse_figures(cells: pd.DataFrame, rows: _Rows, regions: _Regions) -> _Figu
     cell_code = regions.code_id[pos].astype(np.int64)
     yi = np.where(np.isnan(year), 0, year).astype(np.int64)
     key = (cell_code * 1000 + (yi - 1800)) * max(len(ind_labels), 1) + ind_codes
-    dup_idx = np.flatnonzero(keep)[pd.Index(key[keep]).duplicated(keep="first")]
+    dup_idx, merger_idx = _drop_duplicates(key, keep, regions.remapped[regions.pair_id[pos]], merger_keep)
     reason[dup_idx] = _R["duplicate_key"]
     keep[dup_idx] = False
     return _Figures(cells, parsed, parsed["value"].to_numpy(), outcome, parsed["how"].cat.codes.to_numpy(),
                     np.asarray(parsed["how"].cat.categories, dtype=object), year, ind_codes, ind_labels, cell_code,
-                    row_ok, reason, keep, key, dup_idx)
+                    row_ok, reason, keep, key, dup_idx, merger_idx, merger_keep)
 
 
 def _row_outcomes(raw: RawTable, roles: Roles, rows: _Rows, regions: _Regions, figures: _Figures):
@@ -728,11 +745,12 @@ def _row_outcomes(raw: RawTable, roles: Roles, rows: _Rows, regions: _Regions, f
     dup_rows = np.flatnonzero(bad_rows & (rows.reason == _R["duplicate_key"]))
     duplicates = _duplicates_table(figures.cells, figures.key, figures.keep, figures.dup_idx, row_numbers,
                                    regions.code_labels, figures.cell_code, figures.ind_labels)
+    duplicates["merger"] = np.isin(figures.dup_idx, figures.merger_idx)  # a merged unit's figure vs its successor's
     if len(dup_rows):
         first_of = duplicates.drop_duplicates("row").set_index("row")["first_row"]
         for r in dup_rows:
             why = regions.note[regions.pair_id[r]]  # e.g. 莱芜市 merged into 济南市 in 2019: both rows now mean one
-            text = f"duplicate of row {first_of.get(row_numbers[r], '?')} (first one kept)"
+            text = f"duplicate of row {first_of.get(row_numbers[r], '?')} (that one kept)"
             rows.describe(r, text + (f"; {why}" if why else ""))
     skipped = np.isin(rows.reason, [_R[r] for r in SKIP_REASONS])
     outcome = np.where(used, 0, np.where(skipped, 1, 2))
@@ -766,7 +784,7 @@ def _catalog(raw: RawTable, roles: Roles, meta: IndicatorMeta, level: str, figur
     ncol = len(col_labels) + 1
     ind_col = np.unique(kept_ind.astype(np.int64) * ncol + col_codes[keep])
     pct_how = [k for k, h in enumerate(figures.how_labels) if "percent" in h]
-    pct = set(np.unique(figures.ind_codes[keep & np.isin(figures.how, pct_how)]).tolist()) if pct_how else set()
+    pct = _percent_only(figures.ind_codes, keep, np.isin(figures.how, pct_how)) if pct_how else set()
     id_by_code = np.full(max(len(figures.ind_labels), 1), "", dtype=object)
     catalog_rows = []
     for i in present:
@@ -854,8 +872,11 @@ def _report(raw: RawTable, rows: _Rows, regions: _Regions, figures: _Figures, ro
         report.counts[f"regions_{status}"] = int(k)
     if not len(observations):
         report.errors.append(Message("store.ingest.nothing"))
-    if len(figures.dup_idx):
-        report.warnings.append(Message("store.ingest.duplicates", n=len(figures.dup_idx)))
+    n_plain = len(figures.dup_idx) - len(figures.merger_idx)
+    if n_plain:
+        report.warnings.append(Message("store.ingest.duplicates", n=n_plain))
+    if len(figures.merger_idx):
+        report.warnings.append(Message(f"store.ingest.merger_{figures.merger_keep}", n=len(figures.merger_idx)))
     return report
 
 
@@ -894,6 +915,28 @@ def _regions_table(matched: pd.DataFrame, rows_per_pair: np.ndarray) -> pd.DataF
     t = matched.rename(columns={"region": "input"}).reset_index(drop=True).copy()
     t["rows"] = rows_per_pair.astype(int)
     return t[cols]
+
+
+def _drop_duplicates(key, cand, remapped, keep="own") -> tuple[np.ndarray, np.ndarray]:
+    """Cells to reject so each region-year-indicator keeps one figure, and which of them are merger conflicts.
+
+    Plain duplicates keep the first figure. Where a unit merged into another (remapped by the
+    crosswalk, e.g. 莱芜市 into 济南市) collides with the successor's own row, the successor's own
+    figure is kept (``keep="own"``), or the merged unit's (``"merged"``), whatever the rows' order.
+    """
+    idx = np.flatnonzero(cand)
+    k = key[idx]
+    if not pd.Index(k).has_duplicates:
+        return np.array([], dtype=np.intp), np.array([], dtype=np.intp)
+    r = remapped[idx].astype(bool)
+    g = pd.factorize(k)[0]
+    n_remapped, n = np.bincount(g, weights=r), np.bincount(g)
+    mixed = ((n_remapped > 0) & (n_remapped < n))[g]
+    demote = mixed & (~r if keep == "merged" else r)
+    order = np.lexsort((np.arange(len(idx)), demote, g))
+    first = np.ones(len(idx), dtype=bool)
+    first[order[1:]] = g[order[1:]] != g[order[:-1]]
+    return idx[~first], idx[~first & mixed]
 
 
 def _duplicates_table(cells, key, cand, dup_idx, rows, code_labels, cell_code, ind_labels) -> pd.DataFrame:

@@ -171,6 +171,40 @@ def parse_years(cells: pd.Series) -> pd.Series:
     return pd.Series(pd.array(years, dtype="Int64"), index=cells.index).where(years >= 0, pd.NA)
 
 
+# Words in an indicator's name that are evidence of its domain (ids of data/bundled/domains.csv).
+DOMAIN_WORDS = {
+    "childcare": ("托育", "托位", "托儿", "幼儿园", "学前", "婴幼儿", "入园"),
+    "education": ("学校", "小学", "初中", "高中", "中学", "高校", "教师", "学生", "生师比", "教育", "入学"),
+    "employment": ("就业", "失业", "收入", "工资", "可支配", "劳动"),
+    "health": ("医疗", "卫生", "医院", "医生", "医师", "护士", "诊所", "健康", "预期寿命"),
+    "elderly": ("养老", "老年", "老人", "退休"),
+    "housing": ("住房", "保障房", "廉租", "公租", "棚户", "住宅"),
+    "vulnerable": ("低保", "残疾", "救助", "特困", "孤儿", "福利"),
+    "culture_sports": ("图书馆", "博物馆", "文化", "体育", "健身", "藏书"),
+    "infrastructure": ("用水", "供水", "燃气", "道路", "公交", "公共交通", "宽带", "互联网", "污水", "公路", "普及率",
+                       "厕所", "公园", "绿地"),
+    "fiscal": ("财政", "预算", "支出", "转移支付"),
+    "context": ("人口", "面积", "生产总值", "GDP", "城镇化"),
+}
+
+
+def guess_domain(name: str) -> tuple[str | None, str]:
+    """The domain an indicator's name gives evidence for, and the word that is the evidence.
+
+    Spending (财政, 支出) wins over what is spent on; background words (人口) count only when
+    nothing else does ("每千人口床位" is not a context indicator). No word, or words of two
+    domains: (None, "") -- ask the user rather than file population under childcare.
+    """
+    text = nfkc(str(name or ""))
+    hits = {d: next(w for w in words if w in text) for d, words in DOMAIN_WORDS.items()
+            if any(w in text for w in words)}
+    if "fiscal" in hits:
+        return "fiscal", hits["fiscal"]
+    if len(hits) > 1:
+        hits.pop("context", None)
+    return next(iter(hits.items())) if len(hits) == 1 else (None, "")
+
+
 def clean_label(text) -> str:
     """A region or indicator label as written, minus footnote marks and stray blanks.
 

@@ -44,8 +44,8 @@ class IngestError(ValueError):
     """A file we refuse or cannot read; ``str()`` is a message for the user.
 
     ``code`` is stable (for translation in the UI): too_large, too_many_cells,
-    zip_bomb, not_a_workbook, unknown_sheet, encoding, empty, html_table,
-    unknown_level, unreadable.
+    zip_bomb, not_a_workbook, unknown_sheet, encoding, empty, header_only,
+    html_table, unknown_level, unreadable.
     """
 
     def __init__(self, code: str, message: str):
@@ -60,7 +60,7 @@ class RawTable:
     ``body`` holds the data rows as strings ("" for empty), columns named by
     ``columns`` (header rows joined with " / "), index = 1-based row number in
     the file or sheet so reports can point at the source. ``header_parts``
-    keeps each column's header cells top-down; ``units`` maps a column to the
+    keeps each column's header cells top-down; ``digest`` is the file's and sheet's hash; ``units`` maps a column to the
     unit written in a units row. ``hints`` carries what the file says about
     itself (indicator name, unit, time, source from an NBS export header).
     """
@@ -299,6 +299,86 @@ def list_sheets(data: bytes, limits: Limits = Limits()) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class SheetSummary:
+    """What a sheet holds, from its first rows: enough to tell a table of regions from a cover page."""
+    name: str
+    rows: int       # non-empty rows
+    columns: int    # widest row, in filled cells
+    numbers: int    # cells that read as figures
+    places: int     # cells that look like region names or codes
+    title: str      # the first text cell, for the one-line summary
+
+    @property
+    def has_table(self) -> bool:
+        return self.rows >= 2 and self.columns >= 2 and self.numbers >= 2
+
+
+_PROVINCE_SHORT = frozenset("北京 天津 河北 山西 内蒙古 辽宁 吉林 黑龙江 上海 江苏 浙江 安徽 福建 江西 "
+                            "山东 河南 湖北 湖南 广东 广西 海南 重庆 四川 贵州 云南 西藏 "
+                            "陕西 甘肃 青海 宁夏 新疆 台湾 香港 澳门".split())
+_PLACE = re.compile(r"^(\d{6}|\d{12}|.{1,12}(省|市|区|县|州|盟|旗|地区|特别行政区))$")
+_PLACE_HEADERS = frozenset({"地区", "省份", "城市", "地级市", "区县", "县区", "市县", "行政区", "所在地区"})
+SUMMARY_ROWS = 60  # rows read per sheet for its summary: enough to tell a table from a cover page
+
+
+def _summarise_rows(name: str, rows) -> SheetSummary:
+    n_rows = width = numbers = places = 0
+    title = ""
+    for row in rows:
+        cells = [re.sub(r"\s+", "", _cell_text(v)) for v in row]
+        filled = [c for c in cells if c]
+        if not filled:
+            continue
+        n_rows += 1
+        width = max(width, len(filled))
+        for c in filled:
+            if _is_number(c):
+                numbers += 1
+            elif (_PLACE.match(c) or c in _PROVINCE_SHORT) and c not in _PLACE_HEADERS:
+                places += 1
+            elif not title:
+                title = c
+    return SheetSummary(name, n_rows, width, numbers, places, title[:40])
+
+
+def sheet_summaries(data: bytes, limits: Limits = Limits()) -> list[SheetSummary]:
+    """One :class:`SheetSummary` per sheet of an XLSX/XLS file, in workbook order ([] for text files)."""
+    _refuse_size(data, limits)
+    if _is_xlsx(data):
+        wb = _open_xlsx(data, limits)
+        try:
+            out = []
+            for name in wb.sheetnames:
+                ws = wb[name]
+                ws.reset_dimensions()
+                out.append(_summarise_rows(name, ws.iter_rows(max_row=SUMMARY_ROWS, values_only=True)))
+            return out
+        finally:
+            wb.close()
+    if _is_xls(data):
+        import xlrd
+        try:
+            book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        except Exception as exc:
+            raise IngestError("not_a_workbook", f"无法打开工作簿：{exc} / Cannot open workbook: {exc}")
+        return [_summarise_rows(name, (ws.row_values(i) for i in range(min(ws.nrows, SUMMARY_ROWS))))
+                for name, ws in ((n, book.sheet_by_name(n)) for n in book.sheet_names())]
+    return []
+
+
+def default_sheet(summaries: list[SheetSummary]) -> str | None:
+    """The sheet to open first: the table with most region names, else the first table, else the first sheet.
+
+    Yearbooks and bureau returns often start with a cover page that holds no table.
+    """
+    tables = [s for s in summaries if s.has_table]
+    if not tables:
+        return summaries[0].name if summaries else None
+    best = max(tables, key=lambda s: s.places)
+    return best.name if best.places else tables[0].name
+
+
 def _cell_text(v) -> str:
     if v is None:
         return ""
@@ -374,6 +454,16 @@ _META_KEY = re.compile(r"^\s*(数据库|指标|时间|地区|单位|频度|表|D
 _NOTE = re.compile(r"^\s*(注|备注|说明|数据来源|资料来源|来源|Note|Notes|Source)"
                    r"\s*[0-9一二三四五六七八九十①-⑩]*\s*[:：.、)]?", re.I)
 _SOURCE = re.compile(r"^\s*(数据来源|资料来源|来源|Source)\s*[:：]\s*", re.I)
+# Traditional characters of the words above (單位, 資料來源, 註 ...) and of common units (萬人), for
+# recognising a line only: the text kept is the file's own. One character to one, so offsets hold.
+_TRADITIONAL = str.maketrans("單資數據來庫標時間區註備說頻萬億個張輛噸戶項臺",
+                             "单资数据来库标时间区注备说频万亿个张辆吨户项台")
+
+
+def _key(text: str) -> str:
+    return text.translate(_TRADITIONAL)
+
+
 _PAREN_UNIT = re.compile(r"^(.*?)[（(]\s*([^()（）]{1,20})\s*[)）]\s*$")
 UNIT_WORDS = frozenset({
     "%", "‰", "人", "万人", "亿人", "元", "万元", "亿元", "元/人", "个", "万个", "张", "万张", "所", "座",
@@ -389,7 +479,7 @@ def _is_number(text: str) -> bool:
 
 
 def _looks_like_unit(text: str) -> bool:
-    t = nfkc(text).strip()
+    t = _key(nfkc(text).strip())
     if not t:
         return True
     if t.startswith("单位"):
@@ -401,7 +491,7 @@ def _looks_like_unit(text: str) -> bool:
 
 def _unit_of(text: str) -> str:
     t = nfkc(text).strip()
-    t = re.sub(r"^单位\s*[:：]?\s*", "", t)
+    t = re.sub(r"^[单單]位\s*[:：]?\s*", "", t)
     m = re.fullmatch(r"[（(]\s*(.+?)\s*[)）]", t)
     return (m.group(1) if m else t).strip()
 
@@ -453,7 +543,7 @@ def _split_grid(grid: pd.DataFrame) -> dict:
             return []
         if width > 1 and filled(p) <= 2:
             texts = [c for c in cells_at(p) if c]
-            if len(texts) == 1 or _META_KEY.match(texts[1]) or _META_KEY.match(texts[0]):
+            if len(texts) == 1 or _META_KEY.match(_key(texts[1])) or _META_KEY.match(_key(texts[0])):
                 return texts
         return None
     # metadata / title lines above the table
@@ -471,7 +561,7 @@ def _split_grid(grid: pd.DataFrame) -> dict:
             end -= 1
             continue
         cells = [c for c in cells_at(end - 1) if c]
-        if len(cells) == 1 and (_NOTE.match(cells[0]) or len(cells[0]) > 20) and not _is_number(cells[0]):
+        if len(cells) == 1 and (_NOTE.match(_key(cells[0])) or len(cells[0]) > 20) and not _is_number(cells[0]):
             notes.insert(0, cells[0])
             end -= 1
             continue
@@ -544,9 +634,9 @@ def _hints(meta: list[str], notes: list[str]) -> tuple[dict, list[str]]:
     caveats = []
     for line in meta:
         t = nfkc(line).strip()
-        key = re.match(r"^\s*(数据库|指标|时间|单位|地区)\s*[:：]\s*(.*)$", t)
+        key = re.match(r"^\s*(数据库|指标|时间|单位|地区)\s*[:：]\s*(.*)$", _key(t))
         if key:
-            k, v = key.group(1), key.group(2).strip()
+            k, v = key.group(1), t[key.start(2):].strip()  # the file's own characters
             if k == "指标":
                 m = _PAREN_UNIT.match(v)
                 hints["name"], unit = (m.group(1).strip(), m.group(2).strip()) if m else (v, "")
@@ -563,7 +653,7 @@ def _hints(meta: list[str], notes: list[str]) -> tuple[dict, list[str]]:
         elif t and "title" not in hints:
             hints["title"] = t
     for n in notes:
-        m = _SOURCE.match(n)
+        m = _SOURCE.match(_key(n))
         if m:
             hints["source"] = n[m.end():].strip()
         else:
@@ -619,11 +709,23 @@ def _read_table(data: bytes, filename: str, sheet: str | None, limits: Limits) -
     parts = _split_grid(grid)
     columns, header_parts, units = _header_labels(grid, parts["header"])
     body = grid.iloc[parts["body"][0]:parts["body"][1]]
+    if body.empty or not (body != "").to_numpy().any():
+        raise IngestError("header_only", "表格只有表头，没有数据行。 / The table has a header but no data rows.")
     body.columns = columns
     hints, caveats = _hints(parts["meta"], parts["notes"])
     return RawTable(filename=filename, body=body, columns=columns, header_parts=header_parts, units=units,
                     meta_lines=parts["meta"], notes=caveats, hints=hints, sheet=sheet, encoding=encoding,
-                    digest=hashlib.sha1(data).hexdigest())
+                    digest=_digest(data, sheet))
 
 
-__all__ = ["Limits", "IngestError", "RawTable", "read_table", "list_sheets"]
+def _digest(data: bytes, sheet: str | None) -> str:
+    """Names the table, not just the file: two sheets of one workbook are two tables, so they get
+    their own widget state in the wizard and their own indicator ids."""
+    h = hashlib.sha1(data)
+    if sheet is not None:
+        h.update(b"\0sheet:" + sheet.encode("utf-8"))
+    return h.hexdigest()
+
+
+__all__ = ["Limits", "IngestError", "RawTable", "read_table", "list_sheets", "SheetSummary", "sheet_summaries",
+           "default_sheet"]

@@ -42,6 +42,15 @@ class SavedDataError(ValueError):
     """A save or delete we refuse (nothing to save, unknown id, indicator already saved)."""
 
 
+class DatasetNameTaken(SavedDataError):
+    """Another file is already saved under this name: replace it (``replace=True``) or choose another name."""
+
+    def __init__(self, name: str, uploaded_at: str):
+        super().__init__(f"已有同名数据集“{name}”（上传于 {uploaded_at}）。 / A dataset named “{name}” already exists"
+                         f" (uploaded {uploaded_at}).")
+        self.name, self.uploaded_at = name, uploaded_at
+
+
 def user_root(root: str | os.PathLike | None = None) -> Path:
     if root is not None:
         return Path(root)
@@ -139,9 +148,12 @@ def _clean_json(value):
 
 
 def save_dataset(result: ImportResult, name: str, description: str = "", source: str = "",
-                 root: str | os.PathLike | None = None) -> str:
-    """Keep an import for good; returns the dataset id. Refuses empty results and
-    indicator ids already saved (the same file imported twice)."""
+                 root: str | os.PathLike | None = None, replace: bool = False) -> str:
+    """Keep an import for good; returns the dataset id. Refuses empty results,
+    indicator ids already saved (the same file imported twice) and a name already
+    taken (:class:`DatasetNameTaken`) unless ``replace``: then the dataset of that
+    name goes in the same manifest write. (Keeping the old one as a version waits
+    for the database of issue #16.)"""
     obs = result.observations
     if obs is None or not len(obs):
         raise SavedDataError("没有可保存的数据。 / Nothing to save.")
@@ -149,13 +161,20 @@ def save_dataset(result: ImportResult, name: str, description: str = "", source:
         raise SavedDataError("请填写数据集名称。 / Please name the dataset.")
     obs = obs[OBSERVATION_COLUMNS].reset_index(drop=True)
     catalog = result.catalog.reindex(columns=CATALOG_COLUMNS)
+    if str(source or "").strip():  # what the user typed when saving is the figures' source, shown under each
+        source = str(source).strip()
+        obs, catalog = obs.assign(source=source), catalog.assign(source=source)
     root = user_root(root)
     with _locked(root):
         manifest = _read_manifest(root)
-        taken = {i for d in manifest["datasets"] for i in d["indicators"]}
-        clash = sorted(set(catalog["id"]) & taken)
-        if clash:
-            raise SavedDataError(f"这些指标已保存过：{clash} / Indicators already saved: {clash}")
+        same_name = [d for d in manifest["datasets"] if d["name"] == str(name).strip()]
+        if same_name and not replace:
+            raise DatasetNameTaken(same_name[0]["name"], same_name[0].get("uploaded_at", ""))
+        others = [d for d in manifest["datasets"] if d not in same_name]
+        holders = [d["name"] for d in others if set(catalog["id"]) & set(d["indicators"])]
+        if holders:  # named for people, not by internal ids
+            listed = "、".join(f"“{n}”" for n in holders)
+            raise SavedDataError(f"这个表格已保存为 {listed}。 / This table is already saved as {listed}.")
         stamp = datetime.now(timezone.utc)
         ds_id = "ds_" + stamp.strftime("%Y%m%d%H%M%S") + "_" + hashlib.sha1(
             ("|".join(catalog["id"]) + str(time.time_ns())).encode()).hexdigest()[:6]
@@ -173,9 +192,9 @@ def save_dataset(result: ImportResult, name: str, description: str = "", source:
             "targets": [{k: _clean_json(v) for k, v in row.items()}
                         for row in result.targets.reindex(columns=TARGET_COLUMNS).to_dict("records")],
         }
-        manifest = {"version": 1, "datasets": [*manifest["datasets"], entry]}
+        manifest = {"version": 1, "datasets": [*others, entry]}
         _write_manifest(root, manifest)
-        _sweep(root, manifest)
+        _sweep(root, manifest)  # the replaced dataset's file is no longer listed: swept
     return ds_id
 
 

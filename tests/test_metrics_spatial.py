@@ -94,3 +94,14 @@ def test_without_permutations_nothing_is_called_significant():
     assert lm.cluster.tolist() == ["untested"] * 3 and np.isnan(lm.p_sim).all()
     assert np.isfinite(lm.Ii).all()
     assert moran_global([1.0, 2.0, 4.0], ["a", "b", "c"], nb, permutations=0).p_sim is None
+
+
+def test_all_equal_values_are_undefined_not_an_all_ll_map():
+    """No variation: I = 0/0. esda returned I = nan with p = 0.001 and LISA called every region a significant LL."""
+    nb = {"a": ["b"], "b": ["a", "c"], "c": ["b", "d"], "d": ["c"]}
+    with pytest.raises(UndefinedMeasure, match="no variation"):
+        moran_global([5.0, 5.0, 5.0, 5.0], list("abcd"), nb)
+    with pytest.raises(UndefinedMeasure, match="no variation"):
+        local_moran([5.0, 5.0, np.nan, 5.0, 5.0], list("abcde"), {**nb, "e": ["d"]})
+    # one region different is enough variation
+    assert np.isfinite(moran_global([5.0, 5.0, 5.0, 6.0], list("abcd"), nb).I)

@@ -46,8 +46,10 @@ def test_round_trip_list_and_delete(tmp_path):
     loaded = load_all(root=tmp_path)
     obs, cat, targets = loaded[0]
     assert targets.empty                                        # no target was set
-    pd.testing.assert_frame_equal(obs, make_result("a").observations)
+    # the source typed when saving is the figures' source
+    pd.testing.assert_frame_equal(obs, make_result("a").observations.assign(source="市卫健委"))
     assert cat.loc[0, "id"] == "user_a_0123456789" and cat.loc[0, "name_zh"] == "指标a"
+    assert cat.loc[0, "source"] == "市卫健委"
     delete_dataset(a, root=tmp_path)
     assert list_datasets(root=tmp_path)["id"].tolist() == [b]
     assert sorted(p.name for p in tmp_path.glob("*.parquet")) == [f"{b}.parquet"]
@@ -166,7 +168,7 @@ CHILD = textwrap.dedent("""
         i = 0
         while True:
             saved.save_dataset(make_result(f"loop{{os.getpid()}}_{{i}}", n_codes=2875, years=range(2000, 2020)),
-                               "loop", root=store_root)
+                               f"loop {{os.getpid()}} {{i}}", root=store_root)  # one name per dataset
             if i == 0:
                 open(marker, "w").close()
             i += 1

@@ -13,7 +13,7 @@ import pandas as pd
 
 from i18n import t
 from metrics._data import UndefinedMeasure
-from metrics.composite import composite_index, rank_sensitivity, topsis
+from metrics.composite import composite_index, entropy_weights, normalise, rank_sensitivity, topsis
 
 # Left out of the default set: the catalog itself says higher education is not a basic
 # public service (shown for context only); a user may still tick it.
@@ -170,6 +170,29 @@ def stable_count(band: pd.DataFrame, places: int = 2) -> int:
     b = band.dropna(subset=["rank"])
     move = np.maximum((b["rank"] - b["rank_p05"]).abs(), (b["rank_p95"] - b["rank"]).abs())
     return int((move <= places).sum())
+
+
+def implicit_notes(store, result: IndexResult, level: str, regions: pd.DataFrame, lang: str) -> list[str]:
+    """What the method does without saying: min–max bounds set by regions left out of the ranking
+    (and how far that moves entropy weights), and TOPSIS's two normalisations with entropy weights."""
+    c = result.choice
+    notes = []
+    if c.aggregation == "topsis" and c.weighting == "entropy":
+        notes.append(t("fixes.topsis_entropy", lang))
+    minmax = c.method == "minmax" or (c.aggregation == "topsis" and c.weighting == "entropy")
+    if result.incomplete and minmax:
+        line = t("fixes.minmax_incomplete", lang, n=len(result.incomplete))
+        if c.weighting == "entropy":
+            X = indicator_matrix(store, c.indicators, level, c.year, regions).to_numpy(float)
+            d = store.catalog.loc[list(c.indicators), "direction"].to_numpy(int)
+            complete = ~np.isnan(X).any(axis=1)
+            try:
+                shift = np.abs(entropy_weights(normalise(X, d)) - entropy_weights(normalise(X[complete], d))).max()
+                line += t("fixes.entropy_shift", lang, shift=f"{shift:.2f}")
+            except UndefinedMeasure:
+                pass
+        notes.append(line)
+    return notes
 
 
 def default_choice(store, level: str, year: int | None = None) -> IndexChoice | None:

@@ -118,6 +118,8 @@ with left:
                           key="cmp-weights", slide=False)
 with right:
     st.markdown("  \n".join(cf.choice_lines(result, store.catalog, lang)))
+    for note in cf.implicit_notes(store, result, view.level, regions, lang):
+        st.caption("ℹ️ " + note)
     st.caption(sources)
 normalised = cm.normalised_frame(result, store.catalog, lang)
 if normalised is not None:

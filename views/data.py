@@ -3,7 +3,8 @@
 import streamlit as st
 
 from components import controls, data
-from components.importer import edit_meta, edit_roles, file_uploader, show_report, table_text
+from components.importer import (edit_meta, edit_roles, file_uploader, merger_choice, sheet_picker, show_report,
+                                 table_text)
 from i18n import t
 from store import ingest, saved
 from store.messages import in_lang
@@ -47,11 +48,10 @@ content = upload.getvalue()
 sheet = None
 if upload.name.lower().endswith((".xlsx", ".xls")):
     try:
-        sheets = ingest.list_sheets(content)
+        sheet = sheet_picker(content, lang)
     except ingest.IngestError as exc:
         st.error(in_lang(exc, lang))
         st.stop()
-    sheet = st.selectbox(t("data.sheet", lang), sheets)
 try:
     raw = ingest.read_table(content, upload.name, sheet=sheet)
 except ingest.IngestError as exc:
@@ -77,16 +77,20 @@ if st.session_state.get("import_key") != key:
     st.session_state.import_key = key
 result = st.session_state.import_result
 show_report(result, lang)
+merger_choice(result, raw, lang)
 
 st.markdown(f"**5 · {t('data.step_save', lang)}**")
 with st.form("save"):
     name = st.text_input(t("data.name", lang), value=meta.name_zh or upload.name)
     description = st.text_area(t("data.description", lang))
     source = st.text_input(t("data.source", lang), value=meta.source)
-    submitted = st.form_submit_button(t("data.save", lang), type="primary", disabled=not result.ok)
+    replace = st.checkbox(t("fixes.replace_same_name", lang))
+    submitted = st.form_submit_button(t("data.save", lang), type="primary", disabled=not result.ok or not meta.domain)
 if submitted:
     try:
-        saved.save_dataset(result, name, description, source)
+        saved.save_dataset(result, name, description, source, replace=replace)
+    except saved.DatasetNameTaken as exc:
+        st.warning(table_text(t("fixes.name_taken", lang, name=exc.name, uploaded_at=exc.uploaded_at)))
     except saved.SavedDataError as exc:
         st.error(in_lang(exc, lang))
     else:

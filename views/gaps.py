@@ -17,11 +17,12 @@ from resolve import groupings
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def clusters(level: str, codes: tuple, y: tuple):
+def clusters(level: str, codes: tuple, y: tuple, fdr: bool = False):
     """Moran's I and LISA (999 permutations) for one indicator-year; cached, the permutations take a while."""
     from geo import boundaries
     neighbors = boundaries.neighbors(level)
-    return moran_global(np.array(y), list(codes), neighbors), local_moran(np.array(y), list(codes), neighbors)
+    return moran_global(np.array(y), list(codes), neighbors), local_moran(np.array(y), list(codes), neighbors,
+                                                                           fdr=fdr)
 
 
 # ── filters ──────────────────────────────────────────────────────────────────
@@ -88,6 +89,8 @@ with tabs[0]:
             presenter.figure_view(fg.trend_figure(trend, measure, name, lang, breaks), None, source_line,
                                   key="gaps-trend", name=f"inequality_{meta.name}_{view.level}", data=trend,
                                   notes=notes())
+        if (since := fg.since_break(panel.columns, breaks)) is not None:
+            st.caption(t("fixes.sigma_spans_break", lang, year=since))
         presenter.figure_view(fg.distribution_figure(panel, labels, name, unit, lang, breaks), None, source_line,
                               key="gaps-dist", slide=False, name=f"panel_{meta.name}_{view.level}", notes=notes(),
                               data=panel.rename(columns=int).reset_index(names="code").assign(
@@ -139,9 +142,12 @@ with tabs[2]:
         else:
             presenter.figure_view(fg.beta_figure(result, points, unit, lang), None, source_line, key="gaps-beta",
                                   name=f"beta_{meta.name}_{view.level}", data=points,
-                                  notes=notes(slope=f"{result.slope:.6f}", p_value=f"{result.p_value:.4f}",
+                                  notes=notes(slope=f"{result.slope:.6f}",
+                                              p_value=result.undefined.get("p_value") or f"{result.p_value:.4f}",
                                               speed=str(result.speed), half_life=str(result.half_life)))
             laggards = points[points["laggard"]].sort_values("start", ascending=direction > 0)["label"]
+            if (since := fg.since_break(panel.columns, breaks)) is not None:
+                st.caption(t("fixes.beta_since_break", lang, year=since, last=points.attrs["last"]))
             st.caption(t("gaps.beta_caption", lang) + " " +
                        (t("gaps.beta_laggard_list", lang,
                           names=("、" if lang == "zh" else ", ").join(escape(str(s)) for s in laggards))
@@ -205,8 +211,9 @@ with tabs[5]:
         if np.isfinite(y).sum() < 4:
             st.info(t("gaps.lisa_few", lang))
         else:
+            fdr = st.toggle(t("fixes.lisa_fdr", lang), key="gaps-lisa-fdr", help=t("fixes.lisa_fdr_help", lang))
             try:
-                moran, lisa = clusters(view.level, tuple(regions["code"]), tuple(y))
+                moran, lisa = clusters(view.level, tuple(regions["code"]), tuple(y), fdr)
             except (ImportError, FileNotFoundError, AttributeError):
                 st.info(t("gaps.no_neighbours", lang))
             except (UndefinedMeasure, ValueError) as e:
@@ -222,6 +229,11 @@ with tabs[5]:
                                                          "cluster": lisa.cluster}))
                 note = fg.lisa_note(lisa, labels, lang)
                 st.caption(t("gaps.lisa_caption", lang) + (f" {note}" if note else ""))
+                tested = int(np.isfinite(lisa.p_sim).sum())
+                st.caption(t("fixes.lisa_uncorrected", lang, n=tested, k=f"{0.05 * tested:.1f}") if not fdr else
+                           t("fixes.lisa_fdr_on", lang, threshold=f"{lisa.threshold:.3f}") if lisa.threshold > 0 else
+                           t("fixes.lisa_fdr_none", lang))
 
 # ── caption ──────────────────────────────────────────────────────────────────
 panels.source_note(store, meta, target, table, lang)
+controls.keep_playing(store, meta.name)

@@ -1,6 +1,4 @@
 """Map explorer: pick an indicator, level and year; read the map; click to go deeper."""
-import time
-
 import streamlit as st
 
 from components import controls, data, panels, presenter
@@ -69,8 +67,4 @@ with right:
 
 # ── caption ──────────────────────────────────────────────────────────────────
 panels.source_note(store, meta, target, table, lang)
-
-if st.session_state.get("playing"):
-    time.sleep(1.2)
-    controls.step_year(store, meta.name, +1, wrap=True)
-    st.rerun()
+controls.keep_playing(store, meta.name)
