@@ -26,9 +26,12 @@ from state import ViewState
 METHODS = ("minmax", "zscore")
 WEIGHTINGS = ("equal", "domain_equal", "entropy", "custom")
 AGGREGATIONS = ("linear", "geometric", "topsis")
-# Left out of the default set: the catalog itself says higher education is not a basic
-# public service (shown for context only); a user may still tick it.
-NOT_BASIC = {"stu_teacher_college"}
+# Left out of the default set (a user may still tick them): higher education, which the catalog
+# says is not a basic public service; urban/rural ratios, which measure a gap, not a level;
+# outcomes (life expectancy, census years only; registered unemployment).
+NOT_BASIC = {"stu_teacher_college", "beds_ratio_urban_rural", "income_ratio_urban_rural",
+             "consumption_ratio_urban_rural", "dibao_ratio_urban_rural", "life_expectancy",
+             "unemployment_rate"}
 
 
 @dataclass(frozen=True)

@@ -83,8 +83,11 @@ def test_catalog_references_resolve(catalog):
     variants = catalog[catalog["variant_of"] != ""]
     assert set(variants["variant_of"]) <= set(catalog["id"])
     assert set(variants["variant"]) <= {"urban", "rural"}
-    assert (catalog.loc[catalog.id.str.startswith("stu_teacher"), "direction"] == "-1").all()
-    assert catalog.set_index("id").loc["population", "direction"] == "0"
+    basic = catalog.id.str.startswith("stu_teacher") & (catalog.id != "stu_teacher_college")
+    assert (catalog.loc[basic, "direction"] == "-1").all()
+    # outcomes and higher education are context: no better or worse
+    for ind in ("population", "stu_teacher_college", "disposable_income_pc", "consumption_pc_urban"):
+        assert catalog.set_index("id").loc[ind, "direction"] == "0", ind
 
 
 def test_observation_sources_are_listed(obs):
@@ -99,10 +102,22 @@ RANGES = {  # unit of the catalog; bounds any real province/city value must resp
     "beds_per_1000": (1.5, 10), "beds_per_1000_urban": (2, 20), "beds_per_1000_rural": (1, 8),
     "tap_water_coverage": (40, 100), "gas_coverage": (20, 100),
     "road_area_pc": (3, 30), "buses_per_10k": (3, 30), "toilets_per_10k": (0.5, 25),
-    "park_green_pc": (3, 25),
-    "pension_insured_per100": (2, 80), "medical_insured_per100": (5, 110),
+    "park_green_pc": (0.4, 25),  # 西藏 2004-05: 0.42-0.48 m² per person
+    "pension_insured_per100": (2, 80), "medical_insured_per100": (5, 112),  # double enrolment > 100
+    "doctors_per_1000": (0.5, 6), "nurses_per_1000": (0.3, 7), "health_workers_per_1000": (1.5, 15),
+    "doctors_per_1000_urban": (0.5, 8), "doctors_per_1000_rural": (0.5, 6),
+    "nurses_per_1000_urban": (0.5, 12), "nurses_per_1000_rural": (0.2, 6),
+    "beds_ratio_urban_rural": (0.5, 5), "edu_funds_per_student": (1500, 45000),
+    "library_books_pc": (0.1, 4), "unemployment_rate": (0.5, 7), "green_cover_built_up": (15, 50),
+    "refuse_treatment_rate": (5, 100.0001), "piped_gas_share": (1, 100),
+    "disposable_income_pc_urban": (15000, 80000), "disposable_income_pc_rural": (5000, 35000),
+    "consumption_pc": (6000, 60000), "consumption_pc_urban": (10000, 50000),
+    "consumption_pc_rural": (4000, 25000),
+    "income_ratio_urban_rural": (1.5, 4), "consumption_ratio_urban_rural": (1.2, 4),
+    "dibao_std_urban": (100, 600), "dibao_std_rural": (40, 400), "dibao_ratio_urban_rural": (1, 5),
+    "life_expectancy": (60, 85), "natural_increase_rate": (-5, 15),
     "gen_exp_pc": (1000, 80000), "edu_exp_pc": (30, 12000), "health_exp_pc": (5, 8000),
-    "disposable_income_pc": (8000, 70000),
+    "disposable_income_pc": (8000, 90000),
     "population": (0.2, 13000), "urban_share": (5, 100),  # 三沙 has about 2,300 people
 }
 
@@ -133,15 +148,43 @@ def test_known_defects_are_flagged_not_fixed(obs):
     assert len(obs[(obs.code == "520500") & (obs.indicator == "edu_exp_pc")]) == 13
 
 
-def test_percentages_do_not_exceed_100(obs):
-    for ind in ("tap_water_coverage", "gas_coverage", "urban_share"):
-        assert obs.loc[obs.indicator == ind, "value"].max() <= 100.0001
+def test_percentages_above_100_are_flagged(obs):
+    from store.build import PERCENT
+
+    over = obs[obs.indicator.isin(PERCENT) & (obs.value > 100.001)]
+    assert len(over) == 4  # 北京 and 天津 tap water, 北京 and 上海 gas, all 2006
+    assert set(over["year"]) == {2006} and over["flag"].str.contains("suspect_value").all()
 
 
 # ---------------------------------------------------------------- hand cross-checks
 def test_beijing_beds_2016_converted_to_per_1000(obs):
-    # raw per_bed.csv: 北京市 2016 = 53.86 per 10,000
-    assert value(obs, "beds_per_1000", "110000", 2016).value == pytest.approx(5.386)
+    # 每万人口医疗卫生机构床位数.csv 北京市 2016 = 53.861 per 10,000 (per_bed.csv of 2007-2016: 53.86)
+    assert value(obs, "beds_per_1000", "110000", 2016).value == pytest.approx(5.386, abs=5e-4)
+
+
+def test_spot_checks_of_the_data_readme(obs):
+    pop = value(obs, "population", "440000", 2019).value            # 12,489 万 (revised)
+    # 广东 2019 执业(助理)医师 29.11 万人 per 1,000 residents
+    assert value(obs, "doctors_per_1000", "440000", 2019).value == pytest.approx(29.1057 / pop * 1000)
+    assert round(value(obs, "doctors_per_1000", "440000", 2019).value * pop / 1000, 2) == 29.11
+    # 广东 2019 城镇居民人均可支配收入 48,118 元; 北京 2022 居民人均可支配收入 77,415 元 (portal export)
+    assert round(value(obs, "disposable_income_pc_urban", "440000", 2019).value) == 48118
+    r = value(obs, "disposable_income_pc", "110000", 2022)
+    assert (r.value, r.source) == (77415, "nbs_province_2016_2024")
+    # the urban/rural ratio is the quotient of the two variants
+    rural = value(obs, "disposable_income_pc_rural", "440000", 2019).value
+    assert value(obs, "income_ratio_urban_rural", "440000", 2019).value == pytest.approx(48117.553211229 / rural)
+
+
+def test_province_series_reach_2019_and_income_2024(obs):
+    last = obs[obs.level == "province"].groupby("indicator")["year"].max()
+    for ind in ("stu_teacher_primary", "beds_per_1000", "toilets_per_10k", "medical_insured_per100",
+                "doctors_per_1000", "unemployment_rate", "refuse_treatment_rate"):
+        assert last[ind] == 2019, ind
+    assert last["disposable_income_pc"] == last["consumption_pc"] == 2024
+    first = obs[obs.level == "province"].groupby("indicator")["year"].min()
+    assert first["doctors_per_1000"] == first["unemployment_rate"] == 2000
+    assert first["stu_teacher_primary"] == first["toilets_per_10k"] == 2004
 
 
 def test_general_expenditure_per_capita_by_hand(obs):
@@ -166,9 +209,9 @@ def test_city_education_per_capita_by_hand(obs):
 
 
 def test_insured_per_100_by_hand(obs):
-    # medicare.csv 河北省 2016 = 6672.1 万人; resident population 7375 万人
+    # 城镇基本医疗保险.csv 河北省 2016 = 6672.1288 万人 (medicare.csv: 6672.1); resident population 7375 万人
     r = value(obs, "medical_insured_per100", "130000", 2016)
-    assert r.value == pytest.approx(6672.1 / 7375 * 100)
+    assert r.value == pytest.approx(6672.1288 / 7375 * 100)
 
 
 def test_city_census_population(obs):
@@ -290,12 +333,42 @@ def test_national_targets_match_the_raw_file_and_have_no_baseline(targets):
     assert "baseline" not in " ".join(targets.columns)
 
 
+# ---------------------------------------------------------------- seams
+@needs_shared
+def test_seams_with_the_2007_2016_panel_and_the_portal_exports_agree():
+    from store import build
+
+    compared, bad = build.check_seams(SHARED / "data", pd.read_parquet(BUNDLED / "observations.parquet"))
+    assert compared > 4800
+    assert bad.empty, bad
+
+
+def test_flags_carried_into_urban_rural_ratios(obs):
+    ratio = obs[obs.indicator == "beds_ratio_urban_rural"].set_index(["code", "year"])["flag"]
+    for part in ("beds_per_1000_urban", "beds_per_1000_rural"):
+        flagged = obs[(obs.indicator == part) & (obs.flag != "")].set_index(["code", "year"])["flag"]
+        for key, f in flagged.items():
+            if key in ratio.index:
+                assert set(f.split(";")) <= set(ratio[key].split(";")), (part, key)
+    assert (ratio != "").sum() > 0
+
+
+def test_break_years_still_flag_outliers_against_the_median_change(obs):
+    # 2006 (urban facilities' new denominator) is a series_break; 北京's 123 % tap water that year
+    # is both a break and out of range
+    r = value(obs, "tap_water_coverage", "110000", 2006)
+    assert r.flag.split(";") == ["series_break", "suspect_value"]
+    # on the 2012 beds break not every province jumps: the median change is the yardstick
+    y2012 = obs[(obs.indicator == "beds_per_1000") & (obs.year == 2012)]
+    assert y2012["flag"].str.contains("suspect_jump").sum() < 10
+
+
 # ---------------------------------------------------------------- rebuild
 @needs_shared
 def test_build_reproduces_the_committed_observations(tmp_path):
     from store import build
 
-    for name in ("indicators.csv",):
+    for name in ("indicators.csv",):  # read by the build's catalog check
         (tmp_path / name).write_bytes((BUNDLED / name).read_bytes())
     build.main(["--shared", str(SHARED / "data"), "--out", str(tmp_path)])
     fresh = pd.read_parquet(tmp_path / "observations.parquet")
