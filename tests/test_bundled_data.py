@@ -376,3 +376,15 @@ def test_build_reproduces_the_committed_observations(tmp_path):
     for gid in ("nbs_four_regions", "guangdong_regions", "chongqing_zones"):
         assert (tmp_path / "groups" / f"{gid}.csv").read_text() == \
             (BUNDLED / "groups" / f"{gid}.csv").read_text()
+
+
+def test_targets_with_data_at_least_twelve():
+    from figures.targets import split_targets
+    from store.model import load_store
+
+    store = load_store()
+    with_data, without = split_targets(store.targets, store.catalog, store.coverage())
+    assert len(with_data) >= 12
+    # the national 14th FYP health-workforce targets are checkable against the provinces
+    assert {"cn08", "cn09", "cn07", "nd05", "xm11"} <= set(with_data["id"])
+    assert set(with_data.loc[with_data.id == "cn08", "levels"].iloc[0]) == {"province"}
