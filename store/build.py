@@ -40,7 +40,8 @@ JUMP = 1.5
 JUMP_SPENDING = 2.0
 SPENDING = ("gen_exp_pc", "edu_exp_pc", "health_exp_pc")
 MAX_GAP = 2
-# Shares in %: above 100 is flagged suspect_value.
+# Shares in % and persons per 100 residents: above 100 is flagged suspect_value.
+PER_100 = ("medical_insured_per100", "pension_insured_per100")
 PERCENT = ("tap_water_coverage", "piped_gas_share", "gas_coverage", "green_cover_built_up", "refuse_treatment_rate",
            "unemployment_rate", "urban_share")
 
@@ -479,8 +480,9 @@ def flag(obs: pd.DataFrame) -> pd.Series:
     odd = (obs["level"] == "province") & keys.isin(SUSPECT)
     if odd.sum() != len(SUSPECT):
         raise ValueError("a SUSPECT value is not in the data")
-    # A share above 100 % (北京 2006 tap water 123 %) cannot be right as published.
-    odd |= obs["indicator"].isin(PERCENT) & (obs["value"] > 100.001)
+    # A share above 100 % (北京 2006 tap water 123 %) cannot be right as published, nor can more
+    # than 100 insured per 100 residents be read as coverage (double enrolment, 重庆 2012-).
+    odd |= obs["indicator"].isin(PERCENT + PER_100) & (obs["value"] > 100.001)
     return combine_flags(("series_break", brk), ("suspect_jump", jump),
                          ("suspect_value", odd), ("estimate", est))
 
