@@ -29,8 +29,8 @@ FLAGS = {
     "suspect_jump": "more than a factor JUMP away from the previous available year; "
                     "kept as published, check before reading it as a trend",
     "suspect_value": "implausible against the other regions of the same year; kept as published",
-    "estimate": "the source imputes part of the figures (e.g. from province data) "
-                "without marking which",
+    "estimate": "the source derived this figure, unmarked, from the same city's neighbouring year "
+                "times its province's change that year",
 }
 
 # Year-on-year factor beyond which a value is flagged suspect_jump; spending may
@@ -298,6 +298,10 @@ def flag_jumps(obs: pd.DataFrame, breaks: pd.Series) -> pd.Series:
     ratio = ratio.where(~on_break, ratio / median)
     band = np.where(o["indicator"].isin(SPENDING), JUMP_SPENDING, JUMP)
     jump = near & ((ratio > band) | (ratio < 1 / band))
+    # A series' first value has no previous year: if the step into the second year jumps, either
+    # may be wrong (嘉峪关 2006 education spending is 1/8 of 2007), so both are flagged.
+    first = g.cumcount() == 0
+    jump |= first & jump.groupby([o["indicator"], o["level"], o["code"]]).shift(-1, fill_value=False)
     return jump.reindex(obs.index).fillna(False)
 
 
@@ -426,9 +430,13 @@ def city_tables(shared: Path) -> list[pd.DataFrame]:
                              parents=listing["prov_zh"].map(prov_codes).tolist(),
                              year=2018, allow_missing=True)
     pop = read_components_sheet(wb, "population-total")
+    provincial = pd.ExcelFile(shared / "fiscal" / "provincial_components_1985_2018.xlsx")
     for ind, sheet in (("edu_exp_pc", "pub. exps. on education-local"),
                        ("health_exp_pc", "pub. exps. on health-local")):
         x = read_components_sheet(wb, sheet)
+        province = read_components_sheet(provincial, sheet).rename(index=SPELLING)
+        province = province.reindex(listing["prov_en"].str.strip().replace(SPELLING))[x.columns]
+        imputed = imputed_cells(x.to_numpy(float), province.to_numpy(float))
         # Rows are in the listing's order; English names collide, so join by position
         # and only check that the English names line up.
         if list(x.index) != listing["en"].str.strip().tolist() or list(pop.index) != list(x.index):
@@ -441,10 +449,27 @@ def city_tables(shared: Path) -> list[pd.DataFrame]:
         per_cap = np.where(missing, np.nan, spend * 1e8 / (np.where(people > 0, people, 1) * 1e4))
         d = pd.DataFrame(per_cap, columns=x.columns)
         d["code"] = city_codes.to_numpy()
-        long = d.dropna(subset=["code"]).melt(id_vars="code", var_name="year",
-                                              value_name="value").dropna()
+        long = d.dropna(subset=["code"]).melt(id_vars="code", var_name="year", value_name="value")
+        est = pd.DataFrame(imputed, columns=x.columns).assign(code=city_codes.to_numpy())
+        est = est.dropna(subset=["code"]).melt(id_vars="code", var_name="year", value_name="estimate")
+        long = long.assign(estimate=est["estimate"].to_numpy()).dropna(subset=["value"])
+        print(f"{sheet}: {int(long['estimate'].sum())} cells imputed from a neighbouring year")
         frames.append(long.assign(indicator=ind, source="gpi_prefectural_components"))
     return frames
+
+
+def imputed_cells(city: np.ndarray, province: np.ndarray) -> np.ndarray:
+    """Cells (cities x years) the GPI workbook derived from the same city's neighbouring year times
+    its province's change that year: the city's year-on-year ratio equals the province's (to 1e-6).
+    The later year of such a pair is the derived one, except in the first year, which is derived
+    backward from the second (2006 health spending = 2007 x the province's 2006/2007)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        same = np.abs((city[:, 1:] / city[:, :-1]) / (province[:, 1:] / province[:, :-1]) - 1) < 1e-6
+    out = np.zeros(city.shape, dtype=bool)
+    out[:, 1:] = same
+    out[:, 1] &= ~same[:, 0] | ~np.isfinite(city[:, 0])  # a 2006-2007 pair: 2007 is the anchor
+    out[:, 0] = same[:, 0]
+    return out
 
 
 def merge_flags(*flags: pd.Series) -> pd.Series:
@@ -475,7 +500,7 @@ def flag(obs: pd.DataFrame) -> pd.Series:
         brk |= (obs["indicator"] == ind) & obs["year"].isin(years)
     # Population and a rate that crosses zero have no meaningful year-on-year ratio.
     jump = flag_jumps(obs, brk) & ~obs["indicator"].isin(["population", "natural_increase_rate"])
-    est = obs["source"] == "gpi_prefectural_components"
+    est = obs["estimate"].fillna(False).astype(bool)
     keys = pd.Series(list(zip(obs["indicator"], obs["code"], obs["year"])), index=obs.index)
     odd = (obs["level"] == "province") & keys.isin(SUSPECT)
     if odd.sum() != len(SUSPECT):
@@ -493,9 +518,11 @@ def build_observations(shared: Path) -> pd.DataFrame:
     ``level`` is stored because the registry gives some codes at two levels
     (重庆 500000 is both the province and its city-level proxy).
     """
-    cols = ["code", "year", "indicator", "value", "source"]
-    obs = pd.concat([f[cols].assign(level="province") for f in province_tables(shared)]
-                    + [f[cols].assign(level="city") for f in city_tables(shared)],
+    cols = ["code", "year", "indicator", "value", "source", "estimate"]
+    def rows(frames, level):
+        return [(f if "estimate" in f else f.assign(estimate=False))[cols].assign(level=level) for f in frames]
+
+    obs = pd.concat(rows(province_tables(shared), "province") + rows(city_tables(shared), "city"),
                     ignore_index=True)
     obs["year"] = obs["year"].astype("int64")
     obs["value"] = obs["value"].astype("float64")
@@ -508,7 +535,7 @@ def build_observations(shared: Path) -> pd.DataFrame:
     obs["flag"] = flag(obs)
     # Derived ratios carry their components' flags, plus their own jumps.
     ratios = urban_rural_ratios(obs)
-    obs = pd.concat([obs, ratios], ignore_index=True).sort_values(key).reset_index(drop=True)
+    obs = pd.concat([obs, ratios.assign(estimate=False)], ignore_index=True).sort_values(key).reset_index(drop=True)
     own = flag(obs.drop(columns="flag"))
     obs["flag"] = merge_flags(own, obs["flag"].where(obs["carried"].isna(), obs["carried"]))
     return obs[["code", "level", "year", "indicator", "value", "flag", "source"]]

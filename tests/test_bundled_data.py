@@ -205,7 +205,7 @@ def test_city_education_per_capita_by_hand(obs):
     # prefectural workbook: Shijiazhuang 2010 education 70.0086 亿元, population 1017.5231 万人
     r = value(obs, "edu_exp_pc", "130100", 2010)
     assert r.value == pytest.approx(70.0086e8 / 1017.5231e4, rel=1e-6)
-    assert "estimate" in r.flag.split(";")
+    assert r.flag == ""  # a yearbook figure, not one the workbook derived
 
 
 def test_insured_per_100_by_hand(obs):
@@ -254,12 +254,26 @@ def test_budget_reform_breaks_flagged(obs):
         assert r["flag"].str.contains("series_break").all(), ind
 
 
-def test_all_city_spending_is_estimate(obs):
+def test_estimate_sits_exactly_on_the_cells_the_workbook_derived(obs):
     city = obs[obs.level.eq("city") & obs.indicator.isin(["edu_exp_pc", "health_exp_pc"])]
-    assert len(city) > 287 * 12
-    assert city["flag"].str.contains("estimate").all()
-    assert not obs.loc[obs.source != "gpi_prefectural_components", "flag"].str.contains(
+    est = city[city.flag.str.contains("estimate")]
+    assert 400 < len(est) < 600 < len(city)          # a few hundred of 7,385, not all
+    # 2006 health spending is each city's 2007 value times its province's 2006/2007 factor
+    health06 = city[(city.indicator == "health_exp_pc") & (city.year == 2006)]
+    assert health06["flag"].str.contains("estimate").mean() > 0.95
+    assert not city[(city.indicator == "health_exp_pc") & (city.year == 2007)]["flag"].str.contains(
         "estimate").any()
+    # 阳泉 (140300) health spending: 2014-15 carried forward from 2013 at Shanxi's growth, 2016 a yearbook figure
+    flags = city[(city.code == "140300") & (city.indicator == "health_exp_pc")].set_index("year")["flag"]
+    assert [("estimate" in flags[y]) for y in (2013, 2014, 2015, 2016, 2017)] == [False, True, True, False, True]
+    assert not obs.loc[obs.source != "gpi_prefectural_components", "flag"].str.contains("estimate").any()
+
+
+def test_first_year_outlier_is_flagged_on_the_break_year_too(obs):
+    # 嘉峪关 education spending 2006: 64.79 yuan per person, 1/8 of 2007 (the 2007 reform break)
+    first, second = value(obs, "edu_exp_pc", "620200", 2006), value(obs, "edu_exp_pc", "620200", 2007)
+    assert first.value == pytest.approx(64.79, abs=0.01)
+    assert "suspect_jump" in first.flag and second.flag == "series_break;suspect_jump"
 
 
 # ---------------------------------------------------------------- targets
