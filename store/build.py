@@ -38,7 +38,7 @@ FLAGS = {
 # Only neighbours at most MAX_GAP years apart are compared.
 JUMP = 1.5
 JUMP_SPENDING = 2.0
-SPENDING = ("gen_exp_pc", "edu_exp_pc", "health_exp_pc")
+SPENDING = ("gen_exp_pc", "edu_exp_pc", "health_exp_pc", "edu_health_exp_pc")
 MAX_GAP = 2
 # Shares in % and persons per 100 residents: above 100 is flagged suspect_value.
 PER_100 = ("medical_insured_per100", "pension_insured_per100")
@@ -106,6 +106,9 @@ URBAN_RURAL_RATIOS = {
     "consumption_ratio_urban_rural": ("consumption_pc_urban", "consumption_pc_rural"),
     "dibao_ratio_urban_rural": ("dibao_std_urban", "dibao_std_rural"),
 }
+# Education + health spending per capita, the closest public proxy for 人均基本公共服务支出
+# (Guangdong's 30 % KPI): sum id -> its parts (same level, region and year, both present).
+SUMS = {"edu_health_exp_pc": ("edu_exp_pc", "health_exp_pc")}
 # Series of nbs_province_2016_2024 (NBS portal exports, 2016-2024) continuing a 2000-2019 series.
 PORTAL = {"disposable_income_pc": "分省年度数据可支配收入", "consumption_pc": "分省年度数据消费支出"}
 # The seam with the 2007-2016 panel: its file -> (indicator of the 2000-2019 table, scale of that
@@ -135,6 +138,7 @@ BREAKS = {
     "gen_exp_pc": [2007],          # 财政支出 (2005-06) -> 一般公共预算支出
     "edu_exp_pc": [2007],          # 2007 government budget classification reform
     "health_exp_pc": [2007],
+    "edu_health_exp_pc": [2007],
 }
 
 # Single values that look wrong, with the reason; flagged suspect_value, kept.
@@ -479,16 +483,20 @@ def merge_flags(*flags: pd.Series) -> pd.Series:
     return joined.map(lambda f: ";".join(sorted({x for x in f.split(";") if x}, key=order.index)))
 
 
-def urban_rural_ratios(obs: pd.DataFrame) -> pd.DataFrame:
-    """Urban ÷ rural rows of URBAN_RURAL_RATIOS (where the rural value is positive), each with
-    the flags its two components carry."""
+def derived_series(obs: pd.DataFrame) -> pd.DataFrame:
+    """Rows of URBAN_RURAL_RATIOS (urban ÷ rural, where rural is positive) and SUMS, each with the
+    flags both of its parts carry (in ``carried``)."""
     frames = []
     on = ["level", "code", "year"]
-    for rid, (urban, rural) in URBAN_RURAL_RATIOS.items():
-        u, r = obs[obs["indicator"] == urban], obs[obs["indicator"] == rural]
+    pairs = [(i, a, b, "ratio") for i, (a, b) in URBAN_RURAL_RATIOS.items()] + \
+            [(i, a, b, "sum") for i, (a, b) in SUMS.items()]
+    for rid, first, second, how in pairs:
+        u, r = obs[obs["indicator"] == first], obs[obs["indicator"] == second]
         m = u.merge(r[on + ["value", "flag"]], on=on, suffixes=("", "_r"))
-        m = m[m["value_r"] > 0]
-        frames.append(m.assign(indicator=rid, value=m["value"] / m["value_r"],
+        if how == "ratio":
+            m = m[m["value_r"] > 0]
+        value = m["value"] / m["value_r"] if how == "ratio" else m["value"] + m["value_r"]
+        frames.append(m.assign(indicator=rid, value=value,
                                carried=merge_flags(m["flag"], m["flag_r"]).to_numpy()))
     return pd.concat(frames, ignore_index=True)
 
@@ -533,8 +541,8 @@ def build_observations(shared: Path) -> pd.DataFrame:
         raise ValueError(f"duplicate observations:\n{obs[obs.duplicated(key, keep=False)].head(20)}")
     obs = obs.sort_values(key).reset_index(drop=True)
     obs["flag"] = flag(obs)
-    # Derived ratios carry their components' flags, plus their own jumps.
-    ratios = urban_rural_ratios(obs)
+    # Derived series carry their parts' flags, plus their own jumps.
+    ratios = derived_series(obs)
     obs = pd.concat([obs, ratios.assign(estimate=False)], ignore_index=True).sort_values(key).reset_index(drop=True)
     own = flag(obs.drop(columns="flag"))
     obs["flag"] = merge_flags(own, obs["flag"].where(obs["carried"].isna(), obs["carried"]))

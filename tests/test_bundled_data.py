@@ -117,6 +117,7 @@ RANGES = {  # unit of the catalog; bounds any real province/city value must resp
     "dibao_std_urban": (100, 600), "dibao_std_rural": (40, 400), "dibao_ratio_urban_rural": (1, 5),
     "life_expectancy": (60, 85), "natural_increase_rate": (-5, 15),
     "gen_exp_pc": (1000, 80000), "edu_exp_pc": (30, 12000), "health_exp_pc": (5, 8000),
+    "edu_health_exp_pc": (50, 20000),
     "disposable_income_pc": (8000, 90000),
     "population": (0.2, 13000), "urban_share": (5, 100),  # 三沙 has about 2,300 people
 }
@@ -267,6 +268,17 @@ def test_estimate_sits_exactly_on_the_cells_the_workbook_derived(obs):
     flags = city[(city.code == "140300") & (city.indicator == "health_exp_pc")].set_index("year")["flag"]
     assert [("estimate" in flags[y]) for y in (2013, 2014, 2015, 2016, 2017)] == [False, True, True, False, True]
     assert not obs.loc[obs.source != "gpi_prefectural_components", "flag"].str.contains("estimate").any()
+
+
+def test_education_plus_health_spending_carries_both_parts_flags(obs):
+    for code, level, year in (("440100", "city", 2010), ("440000", "province", 2016), ("140300", "city", 2014)):
+        parts = [obs[(obs.indicator == i) & (obs.code == code) & (obs.level == level) & (obs.year == year)].iloc[0]
+                 for i in ("edu_exp_pc", "health_exp_pc")]
+        both = obs[(obs.indicator == "edu_health_exp_pc") & (obs.code == code) & (obs.level == level)
+                   & (obs.year == year)].iloc[0]
+        assert both.value == pytest.approx(parts[0].value + parts[1].value)
+        assert {f for p in parts for f in p.flag.split(";") if f} <= set(both.flag.split(";"))
+    assert "estimate" in value(obs, "health_exp_pc", "140300", 2014).flag   # 阳泉, derived
 
 
 def test_first_year_outlier_is_flagged_on_the_break_year_too(obs):

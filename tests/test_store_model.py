@@ -36,7 +36,8 @@ def test_values_keep_levels_apart(store):
     assert len(prov) == 31
     assert len(city) >= 280
     assert not set(prov["code"]) & set(city["code"])
-    assert city["flag"].str.contains("estimate").all()
+    assert city["source"].eq("gpi_prefectural_components").all()
+    assert not city["flag"].str.contains("estimate").any()    # 2010: all yearbook figures
 
 
 def test_panel_and_years(store):
@@ -53,7 +54,7 @@ def test_panel_and_years(store):
 
 def test_indicators_filter_by_level_and_domain(store):
     city = store.indicators(level="city")
-    assert set(city["id"]) == {"edu_exp_pc", "health_exp_pc", "population", "urban_share"}
+    assert set(city["id"]) == {"edu_exp_pc", "health_exp_pc", "edu_health_exp_pc", "population", "urban_share"}
     edu = store.indicators(domain="education")
     assert set(edu["id"]) == {"stu_teacher_primary", "stu_teacher_junior", "stu_teacher_senior",
                               "stu_teacher_college", "edu_funds_per_student"}
