@@ -41,6 +41,7 @@ def test_coverage_counts_regions_and_people_without_data():
     assert table.attrs["population_share_with_data"] == (2195 + 1443 + 7375) / POP.sum()
     line = t("map.coverage", "zh", n=3, of=4, pop=f"{table.attrs['population_share_with_data']:.1%}")
     assert "3/4" in line and "75.8%" in line
+    assert "75.8% of the population" in t("map.coverage", "en", n=3, of=4, pop="75.8%")
 
 
 def test_coverage_report_counts_units_without_any_data():
