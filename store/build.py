@@ -141,6 +141,16 @@ BREAKS = {
     "edu_health_exp_pc": [2007],
 }
 
+# Boundary changes of prefecture-level cities: the first year in new borders is a series break
+# for every city series of that unit (per-capita values move with the population that moved).
+BOUNDARY_BREAKS = {
+    ("340100", 2011): "巢湖 split: 庐江 and 巢湖市 to 合肥", ("340200", 2011): "巢湖 split: 无为 to 芜湖",
+    ("340500", 2011): "巢湖 split: 和县 and 含山 to 马鞍山",
+    ("340700", 2016): "枞阳 from 安庆 to 铜陵", ("340800", 2016): "枞阳 from 安庆 to 铜陵",
+    ("510100", 2016): "简阳 from 资阳 to 成都", ("512000", 2016): "简阳 from 资阳 to 成都",
+    ("610400", 2017): "西咸新区 handed from 咸阳 to 西安", ("610100", 2017): "西咸新区 handed from 咸阳 to 西安",
+}
+
 # Single values that look wrong, with the reason; flagged suspect_value, kept.
 SUSPECT = {
     # In the 2000 column of the GPI provincial workbook 四川 and 重庆 look swapped
@@ -506,6 +516,8 @@ def flag(obs: pd.DataFrame) -> pd.Series:
     brk = pd.Series(False, index=obs.index)
     for ind, years in BREAKS.items():
         brk |= (obs["indicator"] == ind) & obs["year"].isin(years)
+    moved = pd.Series(list(zip(obs["code"], obs["year"])), index=obs.index).isin(BOUNDARY_BREAKS)
+    brk |= moved & (obs["level"] == "city") & (obs["indicator"] != "population")
     # Population and a rate that crosses zero have no meaningful year-on-year ratio.
     jump = flag_jumps(obs, brk) & ~obs["indicator"].isin(["population", "natural_increase_rate"])
     est = obs["estimate"].fillna(False).astype(bool)

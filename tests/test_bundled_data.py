@@ -414,3 +414,12 @@ def test_targets_with_data_at_least_twelve():
     # the national 14th FYP health-workforce targets are checkable against the provinces
     assert {"cn08", "cn09", "cn07", "nd05", "xm11"} <= set(with_data["id"])
     assert set(with_data.loc[with_data.id == "cn08", "levels"].iloc[0]) == {"province"}
+
+
+def test_boundary_changes_are_series_breaks_for_those_cities(obs):
+    # 简阳 moved from 资阳 to 成都 in 2016; 枞阳 from 安庆 to 铜陵 in 2016; 巢湖 split in 2011
+    for code, year in (("510100", 2016), ("512000", 2016), ("340700", 2016), ("340100", 2011)):
+        r = value(obs[obs.level == "city"], "edu_exp_pc", code, year)
+        assert "series_break" in r.flag, (code, year)
+        assert "series_break" not in value(obs[obs.level == "city"], "edu_exp_pc", code, year - 1).flag
+    assert "series_break" not in value(obs[obs.level == "city"], "edu_exp_pc", "440100", 2016).flag
