@@ -19,6 +19,7 @@ from figures.china_map import MapLayer
 from figures.map_view import map_layer
 from figures.style import AVERAGE_COLOR, FONT_FAMILY, GROUP_COLORS
 from i18n import t
+from store.model import FLAGS
 from metrics._data import UndefinedMeasure
 from metrics.composite import composite_index, rank_sensitivity, topsis
 from state import ViewState
@@ -87,6 +88,15 @@ def indicator_matrix(store, indicators, level: str, year: int, regions: pd.DataF
     return pd.DataFrame(cols, index=regions["code"].to_numpy(), columns=list(indicators))
 
 
+def indicator_flags(store, indicators, level: str, year: int, regions: pd.DataFrame) -> list[str]:
+    """Per region in view, every flag its chosen indicators' values carry that year: a score built
+    on a flagged value carries the flag."""
+    per = [regions["code"].map(store.values(ind, level, year).set_index("code")["flag"]).fillna("").astype(str)
+           for ind in indicators]
+    joined = pd.concat(per, axis=1).agg(";".join, axis=1) if per else pd.Series("", index=regions.index)
+    return [";".join(f for f in FLAGS if f in set(fs.split(";"))) for fs in joined]
+
+
 def coherent(choice: IndexChoice) -> tuple[IndexChoice, list[str]]:
     """Fix combinations the engine cannot compute (entropy or geometric on z-scores, which can be
     negative) by switching to min–max; returns the ids of the notes that say so."""
@@ -121,7 +131,8 @@ def build_index(store, choice: IndexChoice, level: str, regions: pd.DataFrame, l
     labels = regions["name" if lang == "zh" else "name_en"].to_numpy()
     X = indicator_matrix(store, choice.indicators, level, choice.year, regions)
     directions = cat.loc[list(choice.indicators), "direction"].to_numpy(int)
-    table = pd.DataFrame({"code": X.index, "label": labels})
+    table = pd.DataFrame({"code": X.index, "label": labels,
+                          "flag": indicator_flags(store, choice.indicators, level, choice.year, regions)})
     table["missing"] = [", ".join(cat.loc[c, f"name_{lang}"] for c in X.columns[row.isna()])
                         for _, row in X.iterrows()]
     empty = IndexResult(table.assign(score=np.nan, rank=np.nan), pd.Series(dtype=float), choice, len(table))
@@ -190,8 +201,9 @@ def headline(result: IndexResult, lang: str) -> str:
 
 def index_layer(result: IndexResult, band: pd.DataFrame | None, view: ViewState, lang: str) -> MapLayer:
     """Map layer coloured by score (classes from the view's scheme); hover gives rank and band."""
-    table = result.table.rename(columns={"score": "value"}).assign(flag="", gap_avg=np.nan, gap_avg_pct=np.nan,
-                                                                 gap_target=np.nan)
+    table = result.table.rename(columns={"score": "value"})
+    table = table.assign(flag=table["flag"] if "flag" in table else "", gap_avg=np.nan, gap_avg_pct=np.nan,
+                         gap_target=np.nan)
     layer = map_layer(table, replace(view, mode="value"), t("composite.score", lang), 1, lang)
     n = int(table["value"].notna().sum())
     bands = band.set_index("code") if band is not None else None
@@ -207,6 +219,8 @@ def index_layer(result: IndexResult, band: pd.DataFrame | None, view: ViewState,
             b = bands.loc[row.code]
             lines.append(t("composite.hover_band", lang, lo=f"{b.rank_p05:.0f}", hi=f"{b.rank_p95:.0f}",
                            med=f"{b.median_rank:.0f}"))
+        if row.flag:
+            lines.append("⚑ " + ", ".join(escape(t(f"flag.{f}", lang)) for f in row.flag.split(";")))
         hover.append("<br>".join(lines))
     return replace(layer, hover=hover, hovertemplate=MapLayer.hovertemplate, name_hover=None, notes=None)
 

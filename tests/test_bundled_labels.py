@@ -59,3 +59,19 @@ def test_coverage_report_counts_units_without_any_data():
     assert edu.units == 367 and edu.units_with_data == 286
     assert 0.2 < edu.missing_by_units < 0.25 and 0.1 < edu.missing_by_population < 0.15
     assert np.isclose(cov.loc[("doctors_per_1000", "province")].missing_by_units, 0)
+
+
+def test_composite_index_carries_its_indicators_flags():
+    from figures import composite as cf
+    from geo.regions import load_regions
+
+    store = load_store()
+    regions = load_regions()
+    regions = regions[(regions["level"] == "province") & regions["code"].str[:2].ne("71")
+                      & regions["code"].str[:2].ne("81") & regions["code"].str[:2].ne("82")].reset_index(drop=True)
+    choice = cf.IndexChoice(("beds_per_1000", "tap_water_coverage"), 2012)   # 2012: the beds series break
+    result = cf.build_index(store, choice, "province", regions, "en")
+    flags = result.table.set_index("code")["flag"]
+    assert (flags.str.contains("series_break")).all()
+    layer = cf.index_layer(result, None, ViewState(), "en")
+    assert all("⚑" in h and "series break" in h for h in layer.hover)
