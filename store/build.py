@@ -31,6 +31,7 @@ FLAGS = {
     "suspect_value": "implausible against the other regions of the same year; kept as published",
     "estimate": "the source derived this figure, unmarked, from the same city's neighbouring year "
                 "times its province's change that year",
+    "imputed": "our figure: city population between the 2010 and 2020 censuses at a constant growth rate",
 }
 
 # Year-on-year factor beyond which a value is flagged suspect_jump; spending may
@@ -432,6 +433,15 @@ def city_tables(shared: Path) -> list[pd.DataFrame]:
         frames.append(base.assign(indicator="population", value=pop / 1e4))
         frames.append(base.assign(indicator="urban_share",
                                   value=census[f"popu_urban_{year}"] / pop * 100))
+    # Between the censuses, population weights follow a constant growth rate instead of jumping
+    # from the 2010 to the 2020 count between 2015 and 2016 (flagged imputed: our figure).
+    p10, p20 = census["popu_2010"].astype(float), census["popu_2020"].astype(float)
+    both = (p10 > 0) & (p20 > 0)
+    for year in range(2011, 2020):
+        value = p10[both] * (p20[both] / p10[both]) ** ((year - 2010) / 10) / 1e4
+        frames.append(pd.DataFrame({"code": census.loc[both, "city_code"], "year": year, "value": value,
+                                    "indicator": "population", "source": "census_city_2010_2020",
+                                    "imputed": True}))
 
     wb = pd.ExcelFile(shared / "fiscal" / "prefectural_components_2006_2018.xlsx")
     listing = wb.parse("list of prefectures included", header=0).iloc[:, :4]
@@ -521,6 +531,7 @@ def flag(obs: pd.DataFrame) -> pd.Series:
     # Population and a rate that crosses zero have no meaningful year-on-year ratio.
     jump = flag_jumps(obs, brk) & ~obs["indicator"].isin(["population", "natural_increase_rate"])
     est = obs["estimate"].fillna(False).astype(bool)
+    ours = obs["imputed"].fillna(False).astype(bool)
     keys = pd.Series(list(zip(obs["indicator"], obs["code"], obs["year"])), index=obs.index)
     odd = (obs["level"] == "province") & keys.isin(SUSPECT)
     if odd.sum() != len(SUSPECT):
@@ -529,7 +540,7 @@ def flag(obs: pd.DataFrame) -> pd.Series:
     # than 100 insured per 100 residents be read as coverage (double enrolment, 重庆 2012-).
     odd |= obs["indicator"].isin(PERCENT + PER_100) & (obs["value"] > 100.001)
     return combine_flags(("series_break", brk), ("suspect_jump", jump),
-                         ("suspect_value", odd), ("estimate", est))
+                         ("suspect_value", odd), ("estimate", est), ("imputed", ours))
 
 
 def build_observations(shared: Path) -> pd.DataFrame:
@@ -538,9 +549,10 @@ def build_observations(shared: Path) -> pd.DataFrame:
     ``level`` is stored because the registry gives some codes at two levels
     (重庆 500000 is both the province and its city-level proxy).
     """
-    cols = ["code", "year", "indicator", "value", "source", "estimate"]
+    cols = ["code", "year", "indicator", "value", "source", "estimate", "imputed"]
     def rows(frames, level):
-        return [(f if "estimate" in f else f.assign(estimate=False))[cols].assign(level=level) for f in frames]
+        return [f.assign(**{c: f[c] if c in f else False for c in ("estimate", "imputed")})[cols].assign(level=level)
+                for f in frames]
 
     obs = pd.concat(rows(province_tables(shared), "province") + rows(city_tables(shared), "city"),
                     ignore_index=True)
@@ -555,7 +567,7 @@ def build_observations(shared: Path) -> pd.DataFrame:
     obs["flag"] = flag(obs)
     # Derived series carry their parts' flags, plus their own jumps.
     ratios = derived_series(obs)
-    obs = pd.concat([obs, ratios.assign(estimate=False)], ignore_index=True).sort_values(key).reset_index(drop=True)
+    obs = pd.concat([obs, ratios.assign(estimate=False, imputed=False)], ignore_index=True).sort_values(key).reset_index(drop=True)
     own = flag(obs.drop(columns="flag"))
     obs["flag"] = merge_flags(own, obs["flag"].where(obs["carried"].isna(), obs["carried"]))
     return obs[["code", "level", "year", "indicator", "value", "flag", "source"]]

@@ -423,3 +423,13 @@ def test_boundary_changes_are_series_breaks_for_those_cities(obs):
         assert "series_break" in r.flag, (code, year)
         assert "series_break" not in value(obs[obs.level == "city"], "edu_exp_pc", code, year - 1).flag
     assert "series_break" not in value(obs[obs.level == "city"], "edu_exp_pc", "440100", 2016).flag
+
+
+def test_city_population_between_censuses_is_interpolated_and_flagged(obs):
+    city = obs[(obs.level == "city") & (obs.indicator == "population")]
+    gz = city[city.code == "440100"].set_index("year")
+    assert gz.loc[2010, "flag"] == gz.loc[2020, "flag"] == ""
+    assert (gz.loc[2011:2019, "flag"] == "imputed").all()
+    growth = gz["value"].loc[2010:2020].pipe(lambda v: v / v.shift()).dropna()
+    assert growth.max() / growth.min() == pytest.approx(1)      # one growth rate, no 2015->2016 jump
+    assert not obs.loc[obs.indicator != "population", "flag"].str.contains("imputed").any()

@@ -49,7 +49,7 @@ def test_panel_and_years(store):
     assert p.loc["110000", 2011] == pytest.approx(7.396, abs=5e-4)
     f = store.flags("beds_per_1000", "province")
     assert (f[2012].str.contains("series_break")).all()
-    assert store.years("population", "city") == [2010, 2020]
+    assert store.years("population", "city") == list(range(2010, 2021))  # 2011-2019 interpolated
 
 
 def test_indicators_filter_by_level_and_domain(store):
@@ -82,9 +82,11 @@ def test_groupings(store):
 def test_population_nearest_year(store):
     p = store.population("province", 2016)
     assert len(p) == 31 and p["110000"] == pytest.approx(2195e4)
-    c = store.population("city", 2012)  # nearest census: 2010
+    c = store.population("city", 2008)  # nearest: the 2010 census
     assert c["440100"] == pytest.approx(12_700_800)
-    c = store.population("city", 2019)  # nearest census: 2020
+    c = store.population("city", 2012)  # between the censuses at a constant growth rate
+    assert c["440100"] == pytest.approx(12_700_800 * (18_676_605 / 12_700_800) ** 0.2, rel=1e-6)
+    c = store.population("city", 2020)
     assert c["440100"] == pytest.approx(18_676_605)
 
 
