@@ -142,6 +142,10 @@ def source_note(store, meta: pd.Series, target, table: pd.DataFrame, lang: str) 
     caveat = meta.get(f"caveats_{lang}")
     if isinstance(caveat, str) and caveat.strip():
         lines.append(f"**{t('map.caveats', lang)}**: {escape(caveat)}")
+    if "n_regions" in table.attrs:
+        share = table.attrs.get("population_share_with_data")
+        lines.append(t("map.coverage", lang, n=table.attrs["n_with_data"], of=table.attrs["n_regions"],
+                       pop="—" if share is None else f"{share:.1%}"))
     flags = table["flag"].astype(str)
     flagged = flags[flags != ""]
     if len(flagged):

@@ -43,8 +43,9 @@ def headline(result: IndexResult, lang: str) -> str:
 
 def index_layer(result: IndexResult, band: pd.DataFrame | None, view: ViewState, lang: str) -> MapLayer:
     """Map layer coloured by score (classes from the view's scheme); hover gives rank and band."""
-    table = result.table.rename(columns={"score": "value"}).assign(flag="", gap_avg=np.nan, gap_avg_pct=np.nan,
-                                                                 gap_target=np.nan)
+    table = result.table.rename(columns={"score": "value"})
+    table = table.assign(flag=table["flag"] if "flag" in table else "", gap_avg=np.nan, gap_avg_pct=np.nan,
+                         gap_target=np.nan)
     layer = map_layer(table, replace(view, mode="value"), t("composite.score", lang), 1, lang)
     n = int(table["value"].notna().sum())
     bands = band.set_index("code") if band is not None else None
@@ -60,6 +61,8 @@ def index_layer(result: IndexResult, band: pd.DataFrame | None, view: ViewState,
             b = bands.loc[row.code]
             lines.append(t("composite.hover_band", lang, lo=f"{b.rank_p05:.0f}", hi=f"{b.rank_p95:.0f}",
                            med=f"{b.median_rank:.0f}"))
+        if row.flag:
+            lines.append("⚑ " + ", ".join(escape(t(f"flag.{f}", lang)) for f in row.flag.split(";")))
         hover.append("<br>".join(lines))
     return replace(layer, hover=hover, hovertemplate=MapLayer.hovertemplate, name_hover=None, notes=None)
 

@@ -81,6 +81,11 @@ def region_table(values: pd.DataFrame, regions: pd.DataFrame, direction: int,
         table.attrs["target"] = float(target["value"])
     table.attrs["n_regions"] = int(len(table))
     table.attrs["n_with_data"] = int(has.sum())
+    if weights is not None:  # share of the population in view that lives in a region with data
+        people = table["code"].map(weights).to_numpy(float)
+        known = np.isfinite(people)
+        if known.any() and people[known].sum() > 0:
+            table.attrs["population_share_with_data"] = float(people[known & has].sum() / people[known].sum())
     return table
 
 
@@ -118,7 +123,7 @@ def map_layer(table: pd.DataFrame, view: ViewState, unit: str, direction: int, l
     mode = view.mode
     column = {"value": "value", "gap_avg": "gap_avg", "gap_target": "gap_target", "rank": "rank"}[mode]
     shown = table[column].to_numpy(float)
-    better = t("map.better_higher" if direction >= 0 else "map.better_lower", lang)
+    better = t({1: "map.better_higher", -1: "map.better_lower"}.get(direction, "map.context_direction"), lang)
     title = {
         "value": f"{unit}<br><sub>{better}</sub>",
         "gap_avg": t("map.legend_gap_avg", lang, unit=unit),

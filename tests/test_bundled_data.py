@@ -83,8 +83,11 @@ def test_catalog_references_resolve(catalog):
     variants = catalog[catalog["variant_of"] != ""]
     assert set(variants["variant_of"]) <= set(catalog["id"])
     assert set(variants["variant"]) <= {"urban", "rural"}
-    assert (catalog.loc[catalog.id.str.startswith("stu_teacher"), "direction"] == "-1").all()
-    assert catalog.set_index("id").loc["population", "direction"] == "0"
+    basic = catalog.id.str.startswith("stu_teacher") & (catalog.id != "stu_teacher_college")
+    assert (catalog.loc[basic, "direction"] == "-1").all()
+    # outcomes and higher education are context: no better or worse
+    for ind in ("population", "stu_teacher_college", "disposable_income_pc", "consumption_pc_urban"):
+        assert catalog.set_index("id").loc[ind, "direction"] == "0", ind
 
 
 def test_observation_sources_are_listed(obs):
@@ -99,10 +102,23 @@ RANGES = {  # unit of the catalog; bounds any real province/city value must resp
     "beds_per_1000": (1.5, 10), "beds_per_1000_urban": (2, 20), "beds_per_1000_rural": (1, 8),
     "tap_water_coverage": (40, 100), "gas_coverage": (20, 100),
     "road_area_pc": (3, 30), "buses_per_10k": (3, 30), "toilets_per_10k": (0.5, 25),
-    "park_green_pc": (3, 25),
-    "pension_insured_per100": (2, 80), "medical_insured_per100": (5, 110),
+    "park_green_pc": (0.4, 25),  # 西藏 2004-05: 0.42-0.48 m² per person
+    "pension_insured_per100": (2, 80), "medical_insured_per100": (5, 112),  # double enrolment > 100
+    "doctors_per_1000": (0.5, 6), "nurses_per_1000": (0.3, 7), "health_workers_per_1000": (1.5, 15),
+    "doctors_per_1000_urban": (0.5, 8), "doctors_per_1000_rural": (0.5, 6),
+    "nurses_per_1000_urban": (0.5, 12), "nurses_per_1000_rural": (0.2, 6),
+    "beds_ratio_urban_rural": (0.5, 5), "edu_funds_per_student": (1500, 45000),
+    "library_books_pc": (0.1, 4), "unemployment_rate": (0.5, 7), "green_cover_built_up": (15, 50),
+    "refuse_treatment_rate": (5, 100.0001), "piped_gas_share": (1, 100),
+    "disposable_income_pc_urban": (15000, 80000), "disposable_income_pc_rural": (5000, 35000),
+    "consumption_pc": (6000, 60000), "consumption_pc_urban": (10000, 50000),
+    "consumption_pc_rural": (4000, 25000),
+    "income_ratio_urban_rural": (1.5, 4), "consumption_ratio_urban_rural": (1.2, 4),
+    "dibao_std_urban": (100, 600), "dibao_std_rural": (40, 400), "dibao_ratio_urban_rural": (1, 5),
+    "life_expectancy": (60, 85), "natural_increase_rate": (-5, 15),
     "gen_exp_pc": (1000, 80000), "edu_exp_pc": (30, 12000), "health_exp_pc": (5, 8000),
-    "disposable_income_pc": (8000, 70000),
+    "edu_health_exp_pc": (50, 20000),
+    "disposable_income_pc": (8000, 90000),
     "population": (0.2, 13000), "urban_share": (5, 100),  # 三沙 has about 2,300 people
 }
 
@@ -133,15 +149,43 @@ def test_known_defects_are_flagged_not_fixed(obs):
     assert len(obs[(obs.code == "520500") & (obs.indicator == "edu_exp_pc")]) == 13
 
 
-def test_percentages_do_not_exceed_100(obs):
-    for ind in ("tap_water_coverage", "gas_coverage", "urban_share"):
-        assert obs.loc[obs.indicator == ind, "value"].max() <= 100.0001
+def test_percentages_above_100_are_flagged(obs):
+    from store.build import PERCENT
+
+    over = obs[obs.indicator.isin(PERCENT) & (obs.value > 100.001)]
+    assert len(over) == 4  # 北京 and 天津 tap water, 北京 and 上海 gas, all 2006
+    assert set(over["year"]) == {2006} and over["flag"].str.contains("suspect_value").all()
 
 
 # ---------------------------------------------------------------- hand cross-checks
 def test_beijing_beds_2016_converted_to_per_1000(obs):
-    # raw per_bed.csv: 北京市 2016 = 53.86 per 10,000
-    assert value(obs, "beds_per_1000", "110000", 2016).value == pytest.approx(5.386)
+    # 每万人口医疗卫生机构床位数.csv 北京市 2016 = 53.861 per 10,000 (per_bed.csv of 2007-2016: 53.86)
+    assert value(obs, "beds_per_1000", "110000", 2016).value == pytest.approx(5.386, abs=5e-4)
+
+
+def test_spot_checks_of_the_data_readme(obs):
+    pop = value(obs, "population", "440000", 2019).value            # 12,489 万 (revised)
+    # 广东 2019 执业(助理)医师 29.11 万人 per 1,000 residents
+    assert value(obs, "doctors_per_1000", "440000", 2019).value == pytest.approx(29.1057 / pop * 1000)
+    assert round(value(obs, "doctors_per_1000", "440000", 2019).value * pop / 1000, 2) == 29.11
+    # 广东 2019 城镇居民人均可支配收入 48,118 元; 北京 2022 居民人均可支配收入 77,415 元 (portal export)
+    assert round(value(obs, "disposable_income_pc_urban", "440000", 2019).value) == 48118
+    r = value(obs, "disposable_income_pc", "110000", 2022)
+    assert (r.value, r.source) == (77415, "nbs_province_2016_2024")
+    # the urban/rural ratio is the quotient of the two variants
+    rural = value(obs, "disposable_income_pc_rural", "440000", 2019).value
+    assert value(obs, "income_ratio_urban_rural", "440000", 2019).value == pytest.approx(48117.553211229 / rural)
+
+
+def test_province_series_reach_2019_and_income_2024(obs):
+    last = obs[obs.level == "province"].groupby("indicator")["year"].max()
+    for ind in ("stu_teacher_primary", "beds_per_1000", "toilets_per_10k", "medical_insured_per100",
+                "doctors_per_1000", "unemployment_rate", "refuse_treatment_rate"):
+        assert last[ind] == 2019, ind
+    assert last["disposable_income_pc"] == last["consumption_pc"] == 2024
+    first = obs[obs.level == "province"].groupby("indicator")["year"].min()
+    assert first["doctors_per_1000"] == first["unemployment_rate"] == 2000
+    assert first["stu_teacher_primary"] == first["toilets_per_10k"] == 2004
 
 
 def test_general_expenditure_per_capita_by_hand(obs):
@@ -162,13 +206,13 @@ def test_city_education_per_capita_by_hand(obs):
     # prefectural workbook: Shijiazhuang 2010 education 70.0086 亿元, population 1017.5231 万人
     r = value(obs, "edu_exp_pc", "130100", 2010)
     assert r.value == pytest.approx(70.0086e8 / 1017.5231e4, rel=1e-6)
-    assert "estimate" in r.flag.split(";")
+    assert r.flag == ""  # a yearbook figure, not one the workbook derived
 
 
 def test_insured_per_100_by_hand(obs):
-    # medicare.csv 河北省 2016 = 6672.1 万人; resident population 7375 万人
+    # 城镇基本医疗保险.csv 河北省 2016 = 6672.1288 万人 (medicare.csv: 6672.1); resident population 7375 万人
     r = value(obs, "medical_insured_per100", "130000", 2016)
-    assert r.value == pytest.approx(6672.1 / 7375 * 100)
+    assert r.value == pytest.approx(6672.1288 / 7375 * 100)
 
 
 def test_city_census_population(obs):
@@ -211,12 +255,37 @@ def test_budget_reform_breaks_flagged(obs):
         assert r["flag"].str.contains("series_break").all(), ind
 
 
-def test_all_city_spending_is_estimate(obs):
+def test_estimate_sits_exactly_on_the_cells_the_workbook_derived(obs):
     city = obs[obs.level.eq("city") & obs.indicator.isin(["edu_exp_pc", "health_exp_pc"])]
-    assert len(city) > 287 * 12
-    assert city["flag"].str.contains("estimate").all()
-    assert not obs.loc[obs.source != "gpi_prefectural_components", "flag"].str.contains(
+    est = city[city.flag.str.contains("estimate")]
+    assert 400 < len(est) < 600 < len(city)          # a few hundred of 7,385, not all
+    # 2006 health spending is each city's 2007 value times its province's 2006/2007 factor
+    health06 = city[(city.indicator == "health_exp_pc") & (city.year == 2006)]
+    assert health06["flag"].str.contains("estimate").mean() > 0.95
+    assert not city[(city.indicator == "health_exp_pc") & (city.year == 2007)]["flag"].str.contains(
         "estimate").any()
+    # 阳泉 (140300) health spending: 2014-15 carried forward from 2013 at Shanxi's growth, 2016 a yearbook figure
+    flags = city[(city.code == "140300") & (city.indicator == "health_exp_pc")].set_index("year")["flag"]
+    assert [("estimate" in flags[y]) for y in (2013, 2014, 2015, 2016, 2017)] == [False, True, True, False, True]
+    assert not obs.loc[obs.source != "gpi_prefectural_components", "flag"].str.contains("estimate").any()
+
+
+def test_education_plus_health_spending_carries_both_parts_flags(obs):
+    for code, level, year in (("440100", "city", 2010), ("440000", "province", 2016), ("140300", "city", 2014)):
+        parts = [obs[(obs.indicator == i) & (obs.code == code) & (obs.level == level) & (obs.year == year)].iloc[0]
+                 for i in ("edu_exp_pc", "health_exp_pc")]
+        both = obs[(obs.indicator == "edu_health_exp_pc") & (obs.code == code) & (obs.level == level)
+                   & (obs.year == year)].iloc[0]
+        assert both.value == pytest.approx(parts[0].value + parts[1].value)
+        assert {f for p in parts for f in p.flag.split(";") if f} <= set(both.flag.split(";"))
+    assert "estimate" in value(obs, "health_exp_pc", "140300", 2014).flag   # 阳泉, derived
+
+
+def test_first_year_outlier_is_flagged_on_the_break_year_too(obs):
+    # 嘉峪关 education spending 2006: 64.79 yuan per person, 1/8 of 2007 (the 2007 reform break)
+    first, second = value(obs, "edu_exp_pc", "620200", 2006), value(obs, "edu_exp_pc", "620200", 2007)
+    assert first.value == pytest.approx(64.79, abs=0.01)
+    assert "suspect_jump" in first.flag and second.flag == "series_break;suspect_jump"
 
 
 # ---------------------------------------------------------------- targets
@@ -290,12 +359,42 @@ def test_national_targets_match_the_raw_file_and_have_no_baseline(targets):
     assert "baseline" not in " ".join(targets.columns)
 
 
+# ---------------------------------------------------------------- seams
+@needs_shared
+def test_seams_with_the_2007_2016_panel_and_the_portal_exports_agree():
+    from store import build
+
+    compared, bad = build.check_seams(SHARED / "data", pd.read_parquet(BUNDLED / "observations.parquet"))
+    assert compared > 4800
+    assert bad.empty, bad
+
+
+def test_flags_carried_into_urban_rural_ratios(obs):
+    ratio = obs[obs.indicator == "beds_ratio_urban_rural"].set_index(["code", "year"])["flag"]
+    for part in ("beds_per_1000_urban", "beds_per_1000_rural"):
+        flagged = obs[(obs.indicator == part) & (obs.flag != "")].set_index(["code", "year"])["flag"]
+        for key, f in flagged.items():
+            if key in ratio.index:
+                assert set(f.split(";")) <= set(ratio[key].split(";")), (part, key)
+    assert (ratio != "").sum() > 0
+
+
+def test_break_years_still_flag_outliers_against_the_median_change(obs):
+    # 2006 (urban facilities' new denominator) is a series_break; 北京's 123 % tap water that year
+    # is both a break and out of range
+    r = value(obs, "tap_water_coverage", "110000", 2006)
+    assert r.flag.split(";") == ["series_break", "suspect_value"]
+    # on the 2012 beds break not every province jumps: the median change is the yardstick
+    y2012 = obs[(obs.indicator == "beds_per_1000") & (obs.year == 2012)]
+    assert y2012["flag"].str.contains("suspect_jump").sum() < 10
+
+
 # ---------------------------------------------------------------- rebuild
 @needs_shared
 def test_build_reproduces_the_committed_observations(tmp_path):
     from store import build
 
-    for name in ("indicators.csv",):
+    for name in ("indicators.csv",):  # read by the build's catalog check
         (tmp_path / name).write_bytes((BUNDLED / name).read_bytes())
     build.main(["--shared", str(SHARED / "data"), "--out", str(tmp_path)])
     fresh = pd.read_parquet(tmp_path / "observations.parquet")
@@ -303,3 +402,34 @@ def test_build_reproduces_the_committed_observations(tmp_path):
     for gid in ("nbs_four_regions", "guangdong_regions", "chongqing_zones"):
         assert (tmp_path / "groups" / f"{gid}.csv").read_text() == \
             (BUNDLED / "groups" / f"{gid}.csv").read_text()
+
+
+def test_targets_with_data_at_least_twelve():
+    from figures.targets import split_targets
+    from store.model import load_store
+
+    store = load_store()
+    with_data, without = split_targets(store.targets, store.catalog, store.coverage())
+    assert len(with_data) >= 12
+    # the national 14th FYP health-workforce targets are checkable against the provinces
+    assert {"cn08", "cn09", "cn07", "nd05", "xm11"} <= set(with_data["id"])
+    assert set(with_data.loc[with_data.id == "cn08", "levels"].iloc[0]) == {"province"}
+
+
+def test_boundary_changes_are_series_breaks_for_those_cities(obs):
+    # 简阳 moved from 资阳 to 成都 in 2016; 枞阳 from 安庆 to 铜陵 in 2016; 巢湖 split in 2011
+    for code, year in (("510100", 2016), ("512000", 2016), ("340700", 2016), ("340100", 2011)):
+        r = value(obs[obs.level == "city"], "edu_exp_pc", code, year)
+        assert "series_break" in r.flag, (code, year)
+        assert "series_break" not in value(obs[obs.level == "city"], "edu_exp_pc", code, year - 1).flag
+    assert "series_break" not in value(obs[obs.level == "city"], "edu_exp_pc", "440100", 2016).flag
+
+
+def test_city_population_between_censuses_is_interpolated_and_flagged(obs):
+    city = obs[(obs.level == "city") & (obs.indicator == "population")]
+    gz = city[city.code == "440100"].set_index("year")
+    assert gz.loc[2010, "flag"] == gz.loc[2020, "flag"] == ""
+    assert (gz.loc[2011:2019, "flag"] == "imputed").all()
+    growth = gz["value"].loc[2010:2020].pipe(lambda v: v / v.shift()).dropna()
+    assert growth.max() / growth.min() == pytest.approx(1)      # one growth rate, no 2015->2016 jump
+    assert not obs.loc[obs.indicator != "population", "flag"].str.contains("imputed").any()

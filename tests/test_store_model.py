@@ -26,7 +26,7 @@ def test_values_one_year_one_level(store):
     v = store.values("beds_per_1000", "province", 2016)
     assert list(v.columns) == ["code", "value", "flag", "source"]
     assert len(v) == 31 and v["code"].str.endswith("0000").all()
-    assert v.set_index("code").loc["110000", "value"] == pytest.approx(5.386)
+    assert v.set_index("code").loc["110000", "value"] == pytest.approx(5.386, abs=5e-4)  # 53.861 per 10,000
     assert store.values("beds_per_1000", "city", 2016).empty
 
 
@@ -36,27 +36,28 @@ def test_values_keep_levels_apart(store):
     assert len(prov) == 31
     assert len(city) >= 280
     assert not set(prov["code"]) & set(city["code"])
-    assert city["flag"].str.contains("estimate").all()
+    assert city["source"].eq("gpi_prefectural_components").all()
+    assert not city["flag"].str.contains("estimate").any()    # 2010: all yearbook figures
 
 
 def test_panel_and_years(store):
     p = store.panel("beds_per_1000", "province")
-    assert p.shape == (31, 8)
+    assert p.shape == (31, 11)
     assert list(p.columns) == store.years("beds_per_1000", "province")
-    assert store.years("beds_per_1000", "province") == [2008, *range(2010, 2017)]
+    assert store.years("beds_per_1000", "province") == [2008, *range(2010, 2020)]
     assert 2009 not in p.columns  # blank in the source for every province
-    assert p.loc["110000", 2011] == pytest.approx(7.396)
+    assert p.loc["110000", 2011] == pytest.approx(7.396, abs=5e-4)
     f = store.flags("beds_per_1000", "province")
     assert (f[2012].str.contains("series_break")).all()
-    assert store.years("population", "city") == [2010, 2020]
+    assert store.years("population", "city") == list(range(2010, 2021))  # 2011-2019 interpolated
 
 
 def test_indicators_filter_by_level_and_domain(store):
     city = store.indicators(level="city")
-    assert set(city["id"]) == {"edu_exp_pc", "health_exp_pc", "population", "urban_share"}
+    assert set(city["id"]) == {"edu_exp_pc", "health_exp_pc", "edu_health_exp_pc", "population", "urban_share"}
     edu = store.indicators(domain="education")
     assert set(edu["id"]) == {"stu_teacher_primary", "stu_teacher_junior", "stu_teacher_senior",
-                              "stu_teacher_college"}
+                              "stu_teacher_college", "edu_funds_per_student"}
     assert store.catalog.loc["stu_teacher_primary", "direction"] == -1
     # domain order: education (2) before fiscal (10)
     ids = list(store.indicators()["id"])
@@ -81,16 +82,18 @@ def test_groupings(store):
 def test_population_nearest_year(store):
     p = store.population("province", 2016)
     assert len(p) == 31 and p["110000"] == pytest.approx(2195e4)
-    c = store.population("city", 2012)  # nearest census: 2010
+    c = store.population("city", 2008)  # nearest: the 2010 census
     assert c["440100"] == pytest.approx(12_700_800)
-    c = store.population("city", 2019)  # nearest census: 2020
+    c = store.population("city", 2012)  # between the censuses at a constant growth rate
+    assert c["440100"] == pytest.approx(12_700_800 * (18_676_605 / 12_700_800) ** 0.2, rel=1e-6)
+    c = store.population("city", 2020)
     assert c["440100"] == pytest.approx(18_676_605)
 
 
 def test_coverage_table(store):
     cov = store.coverage().set_index(["indicator", "level"])
     beds = cov.loc[("beds_per_1000", "province")]
-    assert (beds.regions, beds.first_year, beds.last_year, beds.years) == (31, 2008, 2016, 8)
+    assert (beds.regions, beds.first_year, beds.last_year, beds.years) == (31, 2008, 2019, 11)
     assert beds.share_missing == pytest.approx(0)
     assert beds.flagged >= 31
     assert 0 < cov.loc[("beds_per_1000_rural", "province")].share_missing < 0.1

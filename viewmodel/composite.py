@@ -12,12 +12,16 @@ import numpy as np
 import pandas as pd
 
 from i18n import t
+from store.model import FLAGS
 from metrics._data import UndefinedMeasure
 from metrics.composite import composite_index, entropy_weights, normalise, rank_sensitivity, topsis
 
-# Left out of the default set: the catalog itself says higher education is not a basic
-# public service (shown for context only); a user may still tick it.
-NOT_BASIC = {"stu_teacher_college"}
+# Left out of the default set (a user may still tick them): higher education, which the catalog
+# says is not a basic public service; urban/rural ratios, which measure a gap, not a level;
+# outcomes (life expectancy, census years only; registered unemployment).
+NOT_BASIC = {"stu_teacher_college", "beds_ratio_urban_rural", "income_ratio_urban_rural",
+             "consumption_ratio_urban_rural", "dibao_ratio_urban_rural", "life_expectancy",
+             "unemployment_rate"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,15 @@ def indicator_matrix(store, indicators, level: str, year: int, regions: pd.DataF
     return pd.DataFrame(cols, index=regions["code"].to_numpy(), columns=list(indicators))
 
 
+def indicator_flags(store, indicators, level: str, year: int, regions: pd.DataFrame) -> list[str]:
+    """Per region in view, every flag its chosen indicators' values carry that year: a score built
+    on a flagged value carries the flag."""
+    per = [regions["code"].map(store.values(ind, level, year).set_index("code")["flag"]).fillna("").astype(str)
+           for ind in indicators]
+    joined = pd.concat(per, axis=1).agg(";".join, axis=1) if per else pd.Series("", index=regions.index)
+    return [";".join(f for f in FLAGS if f in set(fs.split(";"))) for fs in joined]
+
+
 def coherent(choice: IndexChoice) -> tuple[IndexChoice, list[str]]:
     """Fix combinations the engine cannot compute (entropy or geometric on z-scores, which can be
     negative) by switching to min–max; returns the ids of the notes that say so."""
@@ -107,7 +120,8 @@ def build_index(store, choice: IndexChoice, level: str, regions: pd.DataFrame, l
     labels = regions["name" if lang == "zh" else "name_en"].to_numpy()
     X = indicator_matrix(store, choice.indicators, level, choice.year, regions)
     directions = cat.loc[list(choice.indicators), "direction"].to_numpy(int)
-    table = pd.DataFrame({"code": X.index, "label": labels})
+    table = pd.DataFrame({"code": X.index, "label": labels,
+                          "flag": indicator_flags(store, choice.indicators, level, choice.year, regions)})
     table["missing"] = [", ".join(cat.loc[c, f"name_{lang}"] for c in X.columns[row.isna()])
                         for _, row in X.iterrows()]
     empty = IndexResult(table.assign(score=np.nan, rank=np.nan), pd.Series(dtype=float), choice, len(table))
