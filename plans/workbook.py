@@ -503,7 +503,10 @@ def read_cells(plan: Plan, fr: FileRead, units: pd.DataFrame, years: list[int] |
         key = pd.Series(list(zip(ucode, np.nan_to_num(year))))
         dup = ok & key.duplicated(keep="first").to_numpy()
         if dup.any():
-            first_row = {k: r for k, r, o in zip(key, rows, ok) if o}
+            first_row = {}
+            for k, r, o in zip(key, rows, ok):
+                if o:
+                    first_row.setdefault(k, r)
             reason[dup] = "duplicate_in_file"
             detail[dup] = [f"与第{first_row[key[i]]}行重复（保留第一行） / duplicate of row {first_row[key[i]]}"
                            for i in np.flatnonzero(dup)]
