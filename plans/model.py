@@ -190,6 +190,11 @@ def unit_codes(scope_code: str, level: str) -> list[str]:
 
 def units_table(scope_code: str, level: str) -> pd.DataFrame:
     """code, name (full Chinese name), name_en of the reporting units, in code order."""
+    return _units_table(str(scope_code).strip(), level).copy()
+
+
+@lru_cache(maxsize=32)
+def _units_table(scope_code: str, level: str) -> pd.DataFrame:
     codes = unit_codes(scope_code, level)
     regions = load_regions(level).drop_duplicates("code").set_index("code")
     return pd.DataFrame({"code": codes, "name": regions.loc[codes, "name"].to_numpy(),

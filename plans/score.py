@@ -53,18 +53,38 @@ def plan_values(plan: Plan, level: str, codes: list[str], years: list[int], stor
     return v.sort_values("round").drop_duplicates(["code", "year", "indicator"], keep="last").reset_index(drop=True)
 
 
-def _on_pace(series: pd.DataFrame, year: int, target_year: int, t) -> dict:
-    """code -> on pace (True/False/None) from each unit's values up to ``year``."""
-    out = {}
-    for code, s in series[series["year"] <= year].groupby("code"):
-        s = s.sort_values("year").tail(3)
-        last_y, last_v = int(s["year"].iloc[-1]), float(s["value"].iloc[-1])
-        met = bool(passes(last_v, t.value, t.comparator, t.unit))
-        if target_year <= year or len(s) < 2:
-            out[code] = met if (met or target_year <= year) else None
-            continue
-        slope = np.polyfit(s["year"].to_numpy(float), s["value"].to_numpy(float), 1)[0]
-        out[code] = bool(passes(last_v + slope * (target_year - last_y), t.value, t.comparator, t.unit))
+def _on_pace(u: np.ndarray, years: np.ndarray, vals: np.ndarray, n_units: int, year: int, target_year: int,
+             t) -> np.ndarray:
+    """Per unit (position): on pace True/False/None from its last three values up to ``year`` (least squares for
+    every unit at once, on integer positions)."""
+    out = np.full(n_units, None, dtype=object)
+    keep = years <= year
+    u, x, y = u[keep], years[keep].astype(float), vals[keep]
+    if not len(u):
+        return out
+    order = np.lexsort((x, u))
+    u, x, y = u[order], x[order], y[order]
+    rank_from_end = np.zeros(len(u), dtype=int)   # 0 = the unit's latest year
+    counts = np.bincount(u, minlength=n_units)
+    ends = np.cumsum(counts)[u]
+    rank_from_end = ends - 1 - np.arange(len(u))
+    last3 = rank_from_end < 3
+    u, x, y = u[last3], x[last3], y[last3]
+    n = np.bincount(u, minlength=n_units).astype(float)
+    sx, sy = np.bincount(u, x, n_units), np.bincount(u, y, n_units)
+    sxx, sxy = np.bincount(u, x * x, n_units), np.bincount(u, x * y, n_units)
+    latest = rank_from_end[last3] == 0
+    lx, ly = np.full(n_units, np.nan), np.full(n_units, np.nan)
+    lx[u[latest]], ly[u[latest]] = x[latest], y[latest]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = (n * sxy - sx * sy) / (n * sxx - sx ** 2)
+    met = passes(ly, t.value, t.comparator, t.unit)
+    ahead = passes(ly + slope * (target_year - lx), t.value, t.comparator, t.unit)
+    has = n > 0
+    trend = has & (n >= 2) & (target_year > year)
+    settled = has & ~trend & (met | (target_year <= year))
+    out[trend] = ahead[trend]
+    out[settled] = met[settled]
     return out
 
 
@@ -88,9 +108,18 @@ def scorecard(plan: Plan, year: int, values: pd.DataFrame, scope_code: str | Non
     scope_code, level = scope_code or plan.scope_code, level or plan.level
     units = units_table(scope_code, level)
     codes = units["code"].to_numpy()
-    names = dict(zip(units["code"], units["name"]))
     pop = population.reindex(codes).to_numpy(dtype=float) if population is not None else np.full(len(codes), np.nan)
-    by_ind = {ind: g for ind, g in values.groupby("indicator")}
+    # one pass over the values: each unit becomes its position, each indicator a set of numpy arrays
+    position = pd.Series(np.arange(len(codes)), index=pd.Index(codes))
+    vals = values[values["indicator"].isin(plan.indicators())]
+    u = position.reindex(vals["code"].to_numpy()).to_numpy()
+    inside = ~np.isnan(u)
+    arrays = {"u": u[inside].astype(int), "year": vals["year"].to_numpy()[inside].astype(int),
+              "value": vals["value"].to_numpy(dtype=float)[inside],
+              "source": vals["source"].astype(object).to_numpy()[inside],
+              "round": pd.to_numeric(vals["round"]).to_numpy(dtype=float)[inside]}
+    ind_of = vals["indicator"].astype(object).to_numpy()[inside]
+    by_ind = {ind: {k: a[ind_of == ind] for k, a in arrays.items()} for ind in plan.indicators()}
     cell_parts, target_rows = [], []
     for t in plan.targets:
         row = {"target": t.id, "kind": t.kind, "text": t.text, "indicator": t.indicator,
@@ -103,24 +132,26 @@ def scorecard(plan: Plan, year: int, values: pd.DataFrame, scope_code: str | Non
         if not t.quantified:
             target_rows.append(row)
             continue
-        g = by_ind.get(t.indicator, values.iloc[:0])
-        now = g[g["year"] == year].set_index("code").reindex(codes)
-        v = now["value"].to_numpy(dtype=float)
+        g = by_ind[t.indicator]
+        now = g["year"] == year
+        v = np.full(len(codes), np.nan)
+        v[g["u"][now]] = g["value"][now]
+        source = np.full(len(codes), "", dtype=object)
+        source[g["u"][now]] = g["source"][now]
+        rnd = np.full(len(codes), np.nan)
+        rnd[g["u"][now]] = g["round"][now]
         has = ~np.isnan(v)
         row["units_with_data"] = int(has.sum())
         unit_goal = (1.0, ">=") if t.kind == "share_of_units" else (t.value, t.comparator)
         ok = passes(v, unit_goal[0], unit_goal[1], t.unit) & has
         target_year = int(t.target_year or plan.period_end or year)
-        pace = _on_pace(g[g["code"].isin(codes)], year, target_year, t) if t.kind == "per_unit" else {}
+        pace = _on_pace(g["u"], g["year"], g["value"], len(codes), year, target_year, t) if t.kind == "per_unit" \
+            else np.full(len(codes), None, dtype=object)
         status = np.where(~has, "no_data", np.where(ok, "met", "not_met"))
         if t.kind in ("plan_total", "spread"):
             status = np.where(has, "contributes", "no_data")
         gap = v - unit_goal[0] if t.kind in ("per_unit", "share_of_units") else np.full(len(v), np.nan)
-        cell_parts.append(pd.DataFrame({
-            "code": codes, "name": [names[c] for c in codes], "target": t.id, "kind": t.kind,
-            "indicator": t.indicator, "value": v, "goal": target_text(t) if t.kind != "share_of_units" else "=1（是）",
-            "gap": gap, "status": status, "on_pace": [pace.get(c) for c in codes],
-            "source": now["source"].fillna("").to_numpy(), "round": now["round"].to_numpy(dtype=float)}))
+        cell_parts.append((t, v, gap, status, pace, source, rnd))
         if has.any():
             s = summarise(v[has])
             row["cv"], row["max_min"] = s.measures.get("cv"), s.measures.get("max_min_ratio")
@@ -146,15 +177,32 @@ def scorecard(plan: Plan, year: int, values: pd.DataFrame, scope_code: str | Non
             row["status"] = ("no_data" if not complete or np.isnan(row["plan_value"]) else
                              "met" if passes(row["plan_value"], t.value, t.comparator, "%") else "not_met")
         target_rows.append(row)
-    cells = pd.concat(cell_parts, ignore_index=True) if cell_parts else pd.DataFrame(
-        columns=["code", "name", "target", "kind", "indicator", "value", "goal", "gap", "status", "on_pace",
-                 "source", "round"])
+    k = len(cell_parts)
+    goal = [target_text(p[0]) if p[0].kind != "share_of_units" else "=1（是）" for p in cell_parts]
+    n = len(codes)
+
+    def each_unit(labels):      # per cell: the unit's code or name (categorical: no string per cell)
+        cats, idx = np.unique(np.asarray(labels, dtype=object).astype(str), return_inverse=True)
+        return pd.Categorical.from_codes(np.tile(idx, k), categories=pd.Index(cats, dtype=object))
+
+    def each_target(labels):    # per cell: its target's id, kind, … (labels may repeat: categories are distinct)
+        cats, idx = np.unique(np.asarray(labels, dtype=object).astype(str), return_inverse=True)
+        return pd.Categorical.from_codes(np.repeat(idx, n), categories=pd.Index(cats, dtype=object))
+
+    def joined(i, dtype=float):
+        return np.concatenate([p[i] for p in cell_parts]) if k else np.array([], dtype=dtype)
+    cells = pd.DataFrame({
+        "code": each_unit(codes), "name": each_unit(units["name"].to_numpy()),
+        "target": each_target([p[0].id for p in cell_parts]), "kind": each_target([p[0].kind for p in cell_parts]),
+        "indicator": each_target([p[0].indicator for p in cell_parts]), "value": joined(1),
+        "goal": each_target(goal), "gap": joined(2), "status": pd.Categorical(joined(3, object), categories=STATUS),
+        "on_pace": joined(4, object), "source": pd.Categorical(joined(5, object)), "round": joined(6)})
     scored = cells[cells["kind"].isin(["per_unit", "share_of_units"])]
-    per = scored.groupby("code").agg(scored=("status", lambda s: int((s != "no_data").sum())),
-                                     met=("status", lambda s: int((s == "met").sum())),
-                                     no_data=("status", lambda s: int((s == "no_data").sum())))
+    flags = pd.DataFrame({"code": scored["code"], "scored": scored["status"] != "no_data",
+                          "met": scored["status"] == "met", "no_data": scored["status"] == "no_data"})
+    per = flags.groupby("code")[["scored", "met", "no_data"]].sum()
     per = per.reindex(codes).fillna(0).astype(int)
-    per.insert(0, "name", [names[c] for c in codes])
+    per.insert(0, "name", units["name"].to_numpy())
     per["share_met"] = np.where(per["scored"] > 0, per["met"] / per["scored"].where(per["scored"] > 0, 1), np.nan)
     per["rank"] = per["share_met"].rank(ascending=False, method="min").astype("Int64")
     per = per.rename_axis("code").reset_index().sort_values(["rank", "code"], na_position="last")
