@@ -262,3 +262,17 @@ def test_cli_list_template_score(tmp_path):
     cells = pd.read_excel(sc, sheet_name="明细", dtype={"地区代码": str})
     row = cells[(cells["地区代码"] == "610302") & (cells["目标编号"] == "bj06")].iloc[0]
     assert row["数值"] == 2.6 and row["结果"] == "达标"
+
+
+def test_reordered_columns_extra_title_rows_and_names_instead_of_codes():
+    csv = ("宝鸡市各县区2020年监测数据（测试数据）\n"
+           "年份,每万人口全科医生数（名/万人）,县区,农村卫生厕所普及率（%）\n"
+           "2020,2.7,太白县,86\n2020,\"1,2\",眉县,84.5%\n").encode("utf-8")
+    rnd = read_returns(BJ, [("yearbook.csv", csv)], years=[2020])
+    assert rnd.errors == [] and rnd.pending() == []
+    obs = rnd.observations.set_index(["code", "indicator"])["value"]
+    assert obs[("610331", "gp_per_10k")] == 2.7 and obs[("610331", "rural_sanitary_toilet_rate")] == 86
+    assert obs[("610326", "rural_sanitary_toilet_rate")] == 84.5
+    bad = rnd.cells[rnd.cells["outcome"] == "rejected"]
+    assert bad[["row", "column"]].values.tolist() == [[4, "每万人口全科医生数（名/万人）"]]  # '1,2' is no figure
+    assert rnd.progress.set_index("code").loc["610326", "status"] == "partial"

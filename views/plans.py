@@ -165,7 +165,9 @@ if rnd is not None and len(rnd.cells):
     odd = rnd.cells[rnd.cells["outcome"] != "used"]
     if len(odd):
         with st.expander(f"{t('plans.report.problems', lang)} ({len(odd)})"):
-            st.dataframe(odd.rename(columns={"file": t("plans.col.file", lang), "column": t("plans.col.column", lang),
+            odd = odd.assign(outcome=odd["outcome"].map(lambda o: t(f"plans.outcome.{o}", lang)),
+                             reason=odd["reason"].map(lambda r: t(f"plans.reason.{r}", lang)))
+            st.dataframe(odd.rename(columns={"outcome": t("plans.col.status", lang),"file": t("plans.col.file", lang), "column": t("plans.col.column", lang),
                                              "row": t("plans.col.row", lang), "raw": t("plans.col.raw", lang),
                                              "reason": t("plans.col.reason", lang),
                                              "detail": t("plans.col.detail", lang)}), hide_index=True, width="stretch")
