@@ -219,7 +219,7 @@ st.dataframe(tg.assign(status=tg["status"].map(status), kind=tg["kind"].map(lamb
      "share_population_met", "cv", "max_min", "plan_gap", "lead", "partners", "quote"]].rename(columns={
         "target": t("plans.col.id", lang), "kind": t("plans.col.kind", lang), "text": t("plans.col.text", lang),
         "goal": t("plans.col.goal", lang), "status": t("plans.col.result", lang),
-        "plan_value": t("plans.col.plan_value", lang), "units_with_data": t("plans.col.scored", lang),
+        "plan_value": t("plans.col.plan_value", lang), "units_with_data": t("plans.col.units_with_data", lang),
         "share_units_met": t("plans.col.share_units", lang), "share_population_met": t("plans.col.share_population",
                                                                                       lang),
         "cv": t("plans.col.cv", lang), "max_min": t("plans.col.max_min", lang), "plan_gap": t("plans.col.gap", lang),
