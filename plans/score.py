@@ -112,14 +112,23 @@ def scorecard(plan: Plan, year: int, values: pd.DataFrame, scope_code: str | Non
     # one pass over the values: each unit becomes its position, each indicator a set of numpy arrays
     position = pd.Series(np.arange(len(codes)), index=pd.Index(codes))
     vals = values[values["indicator"].isin(plan.indicators())]
-    u = position.reindex(vals["code"].to_numpy()).to_numpy()
+    code_i, code_u = pd.factorize(vals["code"])          # strings looked up once per distinct value
+    u = position.reindex(np.asarray(code_u, dtype=object)).to_numpy()[code_i] if len(code_i) else np.array([])
     inside = ~np.isnan(u)
+    src_i, src_u = pd.factorize(vals["source"].fillna("").astype(str))
+    sources = list(np.asarray(src_u, dtype=object))
+    no_source = sources.index("") if "" in sources else len(sources)   # a cell without a value has no source
+    sources += [""] if no_source == len(sources) else []
     arrays = {"u": u[inside].astype(int), "year": vals["year"].to_numpy()[inside].astype(int),
-              "value": vals["value"].to_numpy(dtype=float)[inside],
-              "source": vals["source"].astype(object).to_numpy()[inside],
+              "value": vals["value"].to_numpy(dtype=float)[inside], "source": src_i[inside],
               "round": pd.to_numeric(vals["round"]).to_numpy(dtype=float)[inside]}
-    ind_of = vals["indicator"].astype(object).to_numpy()[inside]
-    by_ind = {ind: {k: a[ind_of == ind] for k, a in arrays.items()} for ind in plan.indicators()}
+    ind_code, ind_labels = pd.factorize(vals["indicator"])
+    ind_code = ind_code[inside]
+    order = np.argsort(ind_code, kind="stable")
+    edges = np.searchsorted(ind_code[order], np.arange(len(ind_labels) + 1))
+    by_ind = {ind: {k: a[order[edges[i]:edges[i + 1]]] for k, a in arrays.items()} for i, ind in enumerate(ind_labels)}
+    empty = {k: a[:0] for k, a in arrays.items()}
+    by_ind = {ind: by_ind.get(ind, empty) for ind in plan.indicators()}
     cell_parts, target_rows = [], []
     for t in plan.targets:
         row = {"target": t.id, "kind": t.kind, "text": t.text, "indicator": t.indicator,
@@ -136,7 +145,7 @@ def scorecard(plan: Plan, year: int, values: pd.DataFrame, scope_code: str | Non
         now = g["year"] == year
         v = np.full(len(codes), np.nan)
         v[g["u"][now]] = g["value"][now]
-        source = np.full(len(codes), "", dtype=object)
+        source = np.full(len(codes), no_source, dtype=np.int64)
         source[g["u"][now]] = g["source"][now]
         rnd = np.full(len(codes), np.nan)
         rnd[g["u"][now]] = g["round"][now]
@@ -147,9 +156,9 @@ def scorecard(plan: Plan, year: int, values: pd.DataFrame, scope_code: str | Non
         target_year = int(t.target_year or plan.period_end or year)
         pace = _on_pace(g["u"], g["year"], g["value"], len(codes), year, target_year, t) if t.kind == "per_unit" \
             else np.full(len(codes), None, dtype=object)
-        status = np.where(~has, "no_data", np.where(ok, "met", "not_met"))
+        status = np.where(~has, 2, np.where(ok, 0, 1)).astype(np.int8)     # index into STATUS
         if t.kind in ("plan_total", "spread"):
-            status = np.where(has, "contributes", "no_data")
+            status = np.where(has, 4, 2).astype(np.int8)
         gap = v - unit_goal[0] if t.kind in ("per_unit", "share_of_units") else np.full(len(v), np.nan)
         cell_parts.append((t, v, gap, status, pace, source, rnd))
         if has.any():
@@ -195,8 +204,9 @@ def scorecard(plan: Plan, year: int, values: pd.DataFrame, scope_code: str | Non
         "code": each_unit(codes), "name": each_unit(units["name"].to_numpy()),
         "target": each_target([p[0].id for p in cell_parts]), "kind": each_target([p[0].kind for p in cell_parts]),
         "indicator": each_target([p[0].indicator for p in cell_parts]), "value": joined(1),
-        "goal": each_target(goal), "gap": joined(2), "status": pd.Categorical(joined(3, object), categories=STATUS),
-        "on_pace": joined(4, object), "source": pd.Categorical(joined(5, object)), "round": joined(6)})
+        "goal": each_target(goal), "gap": joined(2), "status": pd.Categorical.from_codes(joined(3, np.int8), categories=STATUS),
+        "on_pace": joined(4, object), "round": joined(6),
+        "source": pd.Categorical.from_codes(joined(5, np.int64), categories=pd.Index(sources, dtype=object))})
     scored = cells[cells["kind"].isin(["per_unit", "share_of_units"])]
     flags = pd.DataFrame({"code": scored["code"], "scored": scored["status"] != "no_data",
                           "met": scored["status"] == "met", "no_data": scored["status"] == "no_data"})
