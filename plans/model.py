@@ -80,7 +80,7 @@ class Plan:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Plan":
+    def from_dict(cls, d: dict) -> Plan:
         d = dict(d)
         d["targets"] = [Target(**{k: v for k, v in t.items() if k in Target.__dataclass_fields__})
                         for t in d.get("targets", [])]
@@ -112,7 +112,8 @@ def _bundled() -> tuple[Plan, ...]:
         targets = [Target(id=r["id"], indicator=r["indicator"], kind=r["kind"], text=r["indicator_text"],
                           comparator=r["comparator"], value=_float(r["value"]), unit=r["unit"],
                           target_year=_int(r["target_year"]), quote=r["quote"], lead=r["lead"],
-                          partners=r["partners"], note=r["note"]) for r in rows[rows["plan"] == p["id"]].to_dict("records")]
+                          partners=r["partners"], note=r["note"])
+                   for r in rows[rows["plan"] == p["id"]].to_dict("records")]
         out.append(Plan(id=p["id"], title=p["title"], issuer=p["issuer"], year=_int(p["year"]),
                         scope_code=p["scope_code"], level=p["level"], period_start=_int(p["period_start"]),
                         period_end=_int(p["period_end"]), document=p["document"], note=p["note"],

@@ -41,13 +41,13 @@ def passes(value, target: float, comparator: str, unit: str = "") -> np.ndarray:
 
 def plan_values(plan: Plan, level: str, codes: list[str], years: list[int], store=None,
                 round_values: pd.DataFrame | None = None) -> pd.DataFrame:
-    """code, year, indicator, value, source, round: the latest round first, the atlas's figures where no round has one."""
+    """code, year, indicator, value, source, round: the latest round first, else the atlas's figures."""
     inds = plan.indicators()
     atlas = known_values(store, inds, level, codes, years).assign(round=0)
     parts = [atlas]
     if round_values is not None and len(round_values):
         r = round_values[round_values["indicator"].isin(inds) & round_values["code"].isin(codes)]
-        parts.append(r.assign(source=r["source"] if "source" in r else "").reindex(columns=atlas.columns))
+        parts.append(r.assign(source=r.get("source", "")).reindex(columns=atlas.columns))
     v = pd.concat(parts, ignore_index=True).astype({"year": "int64", "value": "float64"})
     v["round"] = pd.to_numeric(v["round"]).fillna(0).astype(int)
     return v.sort_values("round").drop_duplicates(["code", "year", "indicator"], keep="last").reset_index(drop=True)
@@ -204,7 +204,8 @@ def scorecard(plan: Plan, year: int, values: pd.DataFrame, scope_code: str | Non
         "code": each_unit(codes), "name": each_unit(units["name"].to_numpy()),
         "target": each_target([p[0].id for p in cell_parts]), "kind": each_target([p[0].kind for p in cell_parts]),
         "indicator": each_target([p[0].indicator for p in cell_parts]), "value": joined(1),
-        "goal": each_target(goal), "gap": joined(2), "status": pd.Categorical.from_codes(joined(3, np.int8), categories=STATUS),
+        "goal": each_target(goal), "gap": joined(2),
+        "status": pd.Categorical.from_codes(joined(3, np.int8), categories=STATUS),
         "on_pace": joined(4, object), "round": joined(6),
         "source": pd.Categorical.from_codes(joined(5, np.int64), categories=pd.Index(sources, dtype=object))})
     scored = cells[cells["kind"].isin(["per_unit", "share_of_units"])]

@@ -89,10 +89,10 @@ def rounds(plan_id: str, root: str | os.PathLike | None = None) -> pd.DataFrame:
         if ids:
             o = obs[obs["indicator"].isin(ids)]
             parts.append(pd.DataFrame({"code": o["code"].astype(str).to_numpy(), "year": o["year"].astype(int),
-                                       "indicator": o["indicator"].map(lambda i: ids[i][0]).to_numpy(),
+                                       "indicator": o["indicator"].map(lambda i, ids=ids: ids[i][0]).to_numpy(),
                                        "value": o["value"].astype(float).to_numpy(),
                                        "source": o["source"].astype(str).to_numpy(),
-                                       "round": o["indicator"].map(lambda i: ids[i][1]).to_numpy()}))
+                                       "round": o["indicator"].map(lambda i, ids=ids: ids[i][1]).to_numpy()}))
     cols = ["code", "year", "indicator", "value", "source", "round"]
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
 

@@ -24,7 +24,13 @@ import pandas as pd
 
 from plans.model import Plan, catalog, scope_label, units_table
 from store.ingest import detect_roles, is_summary_label
-from store.ingest_clean import clean_label, neutralise_formula, nfkc, parse_numbers, parse_years
+from store.ingest_clean import (
+    clean_label,
+    neutralise_formula,
+    nfkc,
+    parse_numbers,
+    parse_years,
+)
 from store.ingest_read import IngestError, RawTable, list_sheets, read_table
 
 FORM_SHEET, GUIDE_SHEET = "填报", "填报说明"
@@ -74,8 +80,8 @@ def template(plan: Plan, scope_code: str, level: str, years: list[int], store=No
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
-    from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     specs = column_specs(plan, cat)
     units = units_table(scope_code, level)
@@ -100,7 +106,8 @@ def template(plan: Plan, scope_code: str, level: str, years: list[int], store=No
     row("方案编号", plan.id)
     row("方案名称", plan.title)
     row("发文单位", plan.issuer)
-    row("填报范围", f"{scope_label(scope_code)}（{scope_code}）所辖{ {'province': '省级', 'city': '地市级', 'county': '县级'}[level]}单位，共{len(units)}个")
+    level_zh = {"province": "省级", "city": "地市级", "county": "县级"}[level]
+    row("填报范围", f"{scope_label(scope_code)}（{scope_code}）所辖{level_zh}单位，共{len(units)}个")
     row("层级", level)
     row("填报年份", f"{years[0]}-{years[-1]}")
     row("报送截止日期", deadline or "（由方案牵头单位填写）")
@@ -397,15 +404,13 @@ def read_file(plan: Plan, filename: str, data: bytes, cat: pd.DataFrame | None =
         for sheet in candidates:
             try:
                 raw = read_table(data, filename, sheet=sheet)
-            except IngestError as exc:
+            except IngestError:
                 if best is None and sheet == candidates[-1]:
-                    raise exc
+                    raise
                 continue
-            cols = [c for c in raw.columns]
             score = sum(1 for m in match_columns(plan, raw, set(), cat) if m.status == "exact")
             if best is None or score > best[0] or (sheet == FORM_SHEET and score == best[0]):
                 best = (score, raw, sheet or "")
-                del cols
         if best is None:
             fr.errors.append(f"“{filename}”中没有找到表格。 / No table found in {filename}.")
             return fr

@@ -29,10 +29,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from metrics.summary import summarise  # noqa: E402
-from plans.model import Plan, bundled_plans, units_table  # noqa: E402
-from plans.score import plan_values, scorecard  # noqa: E402
-from plans.workbook import column_specs, template  # noqa: E402
+from metrics.summary import summarise
+from plans.model import Plan, bundled_plans, units_table
+from plans.score import plan_values, scorecard
+from plans.workbook import column_specs, template
 
 YEARS = [2018, 2019, 2020]
 N_IND = 20
@@ -129,7 +129,8 @@ def main() -> None:
         today = child("ingest", path)
     per_ours = ours["seconds"] / cells * 1e6
     per_today = today["seconds"] / cells * 1e6
-    print(f"import        {ours['seconds']:6.2f} s = {per_ours:5.2f} µs/cell vs today's import {today['seconds']:6.2f} s "
+    print(f"import        {ours['seconds']:6.2f} s = {per_ours:5.2f} µs/cell vs today's import "
+          f"{today['seconds']:6.2f} s "
           f"= {per_today:5.2f} µs/cell  = {per_ours / per_today:4.2f} ×  (budget ≤ 1.5 ×); "
           f"peak {ours['peak_mb']:.0f} MB (today's {today['peak_mb']:.0f} MB; budget ≤ 1024 MB); "
           f"{ours['observations']:,} / {today['observations']:,} values read")

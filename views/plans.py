@@ -8,9 +8,25 @@ from components.importer import table_text
 from i18n import t
 from plans import storage
 from plans.map import share_met_layer
-from plans.model import LEVELS, PlanError, Target, catalog, copy_plan, scope_label, unit_codes
+from plans.model import (
+    LEVELS,
+    PlanError,
+    Target,
+    catalog,
+    copy_plan,
+    scope_label,
+    unit_codes,
+)
 from plans.score import export_xlsx, plan_values, scorecard
-from plans.workbook import column_specs, diff, known_values, read_returns, target_text, template, template_csv
+from plans.workbook import (
+    column_specs,
+    diff,
+    known_values,
+    read_returns,
+    target_text,
+    template,
+    template_csv,
+)
 
 view = controls.current_view()
 lang = view.lang
@@ -137,7 +153,7 @@ if uploads:
         options = [*m.candidates, ""]
         names = {i: f"{cat.loc[i, f'name_{lang}']}（{cat.loc[i, f'unit_{lang}']}）" for i in m.candidates}
         choice = st.selectbox(table_text(t("plans.confirm", lang, column=m.column, file=m.file, note=m.note)),
-                              options, format_func=lambda i: names.get(i) or t("plans.confirm.ignore", lang),
+                              options, format_func=lambda i, names=names: names.get(i) or t("plans.confirm.ignore", lang),
                               key=f"plans-pick-{m.file}-{m.column}")
         if st.button(t("plans.confirm.choose", lang) + " ✓", key=f"plans-ok-{m.file}-{m.column}"):
             confirmed[(m.file, m.column)] = choice
@@ -150,7 +166,8 @@ if rnd is not None and len(rnd.cells):
     for c, s in zip(cols, ("reported", "partial", "missing", "conflicting")):
         c.metric(t(f"plans.progress.{s}", lang), int((prog["status"] == s).sum()))
     st.dataframe(prog.assign(status=prog["status"].map(lambda s: t(f"plans.progress.{s}", lang))).rename(columns={
-        "code": t("plans.col.code", lang), "name": t("plans.col.unit_name", lang), "status": t("plans.col.status", lang),
+        "code": t("plans.col.code", lang), "name": t("plans.col.unit_name", lang),
+        "status": t("plans.col.status", lang),
         "filled": t("plans.col.filled", lang), "expected": t("plans.col.expected", lang),
         "files": t("plans.col.file", lang)}), hide_index=True, width="stretch", height=240)
     if len(rnd.conflicts):
@@ -167,7 +184,8 @@ if rnd is not None and len(rnd.cells):
         with st.expander(f"{t('plans.report.problems', lang)} ({len(odd)})"):
             odd = odd.assign(outcome=odd["outcome"].map(lambda o: t(f"plans.outcome.{o}", lang)),
                              reason=odd["reason"].map(lambda r: t(f"plans.reason.{r}", lang)))
-            st.dataframe(odd.rename(columns={"outcome": t("plans.col.status", lang),"file": t("plans.col.file", lang), "column": t("plans.col.column", lang),
+            st.dataframe(odd.rename(columns={"outcome": t("plans.col.status", lang), "file": t("plans.col.file", lang),
+                                             "column": t("plans.col.column", lang),
                                              "row": t("plans.col.row", lang), "raw": t("plans.col.raw", lang),
                                              "reason": t("plans.col.reason", lang),
                                              "detail": t("plans.col.detail", lang)}), hide_index=True, width="stretch")
