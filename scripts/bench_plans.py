@@ -137,10 +137,10 @@ def main() -> None:
 
     # --- scorecard vs one summarise per indicator
     values = plan_values(plan, "county", codes, YEARS, store)
-    t_card = best_of(lambda: scorecard(plan, 2020, values, "100000", "county"), 3)
+    t_card = best_of(lambda: scorecard(plan, 2020, values, "100000", "county"), 7)
     by_ind = {i: g[g["year"] == 2020].set_index("code")["value"].reindex(codes).to_numpy()
               for i, g in values.groupby("indicator")}
-    t_sum = best_of(lambda: [summarise(v) for v in by_ind.values()], 3)
+    t_sum = best_of(lambda: [summarise(v) for v in by_ind.values()], 7)
     print(f"scorecard     {t_card:6.2f} s  vs {len(by_ind)} × summarise {t_sum:6.2f} s  = {t_card / t_sum:4.2f} ×  "
           f"(budget ≤ 5 ×)")
 
