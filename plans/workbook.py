@@ -370,7 +370,7 @@ def _guide_plan_id(data: bytes) -> str:
     except IngestError:
         return ""
     guide = next((s for s in names if "说明" in s), None)
-    if guide is None:
+    if guide is None or not data.startswith(b"PK"):  # legacy .xls: no plan id to check (the rows still are)
         return ""
     from openpyxl import load_workbook
     wb = load_workbook(io.BytesIO(data), read_only=True)
