@@ -22,6 +22,7 @@ pages = [
     st.Page("views/targets.py", title=t("nav.targets", lang), icon=":material/flag:", url_path="targets"),
     st.Page("views/profile.py", title=t("nav.profile", lang), icon=":material/location_city:", url_path="profile"),
     st.Page("views/composite.py", title=t("nav.composite", lang), icon=":material/balance:", url_path="composite"),
+    st.Page("views/plans.py", title=t("nav.plans", lang), icon=":material/assignment:", url_path="plans"),
     st.Page("views/data.py", title=t("nav.data", lang), icon=":material/upload_file:", url_path="data"),
 ]
 navigation = st.navigation(pages, position="sidebar")
