@@ -7,7 +7,7 @@ source and round. Rules (stated on the page and in the export):
   and a 100 % target must be reached.
 * share_of_units: a unit passes when its figure is 1 (是); the plan's target is the share of units passing.
 * plan_total: the units' figures summed (only when every unit reported); spread: the plan's own gap measure,
-  (max − min) ÷ mean across the units (Guangdong's 30 %), from ``metrics.summary``.
+  (max − min) ÷ mean across the units (Guangdong's 30 %), from ``metrics.gaps``.
 * on pace: the unit's recent trend (a straight line through its last three years up to the scored year) carried to
   the target year meets the target; no trend from one year unless already met.
 """
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from metrics.summary import summarise
+from metrics import gaps, inequality
+from metrics._data import UndefinedMeasure
 from plans.model import Plan, catalog, units_table
 from plans.workbook import known_values, target_text
 from store.ingest_clean import neutralise_frame
@@ -86,6 +87,14 @@ def _on_pace(u: np.ndarray, years: np.ndarray, vals: np.ndarray, n_units: int, y
     out[trend] = ahead[trend]
     out[settled] = met[settled]
     return out
+
+
+def _measure(fn, values) -> float:
+    """One spread measure of metrics/ (the ones metrics.summary.summarise gives), NaN where it is undefined."""
+    try:
+        return float(fn(values))
+    except UndefinedMeasure:
+        return np.nan
 
 
 @dataclass
@@ -162,9 +171,9 @@ def scorecard(plan: Plan, year: int, values: pd.DataFrame, scope_code: str | Non
         gap = v - unit_goal[0] if t.kind in ("per_unit", "share_of_units") else np.full(len(v), np.nan)
         cell_parts.append((t, v, gap, status, pace, source, rnd))
         if has.any():
-            s = summarise(v[has])
-            row["cv"], row["max_min"] = s.measures.get("cv"), s.measures.get("max_min_ratio")
-            row["plan_gap"] = s.measures.get("spending_gap")
+            row["cv"] = _measure(inequality.coefficient_of_variation, v[has])
+            row["max_min"] = _measure(inequality.max_min_ratio, v[has])
+            row["plan_gap"] = _measure(lambda y: gaps.spending_gap(y).value, v[has])
             per_unit = t.kind in ("per_unit", "share_of_units")
             row["share_units_met"] = float(ok[has].mean()) if per_unit else np.nan
             w = pop[has]
