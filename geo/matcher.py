@@ -484,6 +484,8 @@ class RegionMatcher:
             for k in keys:
                 if k in index:
                     found = self._narrow(index[k], parents, "normalized", "")
+                    if found is None:       # no unit of this level has that name (e.g. MACAU at county level)
+                        continue
                     if found[0] == "normalized":
                         return self._also_former(found, [key], parents, self._cw_en)
                     return found
