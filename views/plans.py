@@ -7,6 +7,7 @@ from components import chart, controls, data
 from components.importer import table_text
 from i18n import t
 from plans import storage
+from geo.regions import province_of
 from plans.map import share_met_layer
 from plans.model import (
     LEVELS,
@@ -254,7 +255,7 @@ with right:
         width="stretch", height=420)
 with left:
     st.markdown(f"**{t('plans.map.title', lang, year=year)}**")
-    map_scope = "" if scope_code == "100000" else data.province_of(scope_code)
+    map_scope = "" if scope_code == "100000" else province_of(scope_code)
     unit_key = f"plans-unit-{plan.id}"
     if card.units["share_met"].isna().all():
         st.caption(t("plans.map.none", lang))
