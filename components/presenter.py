@@ -31,6 +31,7 @@ import streamlit as st
 
 from components import controls
 from components.chart import chart, compact_js
+from components.identity import current_user
 from components.importer import file_uploader
 from i18n import t
 from reports.briefing import source_line  # noqa: F401  (re-exported for pages)
@@ -269,7 +270,7 @@ def _active_story():
     if not sid:
         return None, 0
     try:
-        return stories.get_story(sid), int(st.session_state.get("story_pos", 0))
+        return stories.get_story(sid, user=current_user()), int(st.session_state.get("story_pos", 0))
     except stories.StoryError:
         st.session_state.pop("story_id", None)
         return None, 0
@@ -305,7 +306,7 @@ def step_story(step: int) -> bool:
     view). False if there is no story to move in."""
     story, pos = _active_story()
     if story is None:
-        saved = [s for s in stories.list_stories() if s.views]
+        saved = [s for s in stories.list_stories(user=current_user()) if s.views]
         if not saved:
             return False
         story = saved[-1]
@@ -348,7 +349,7 @@ def _pick_story() -> None:
 
 
 def _story_tools(store, lang: str) -> None:
-    saved = stories.list_stories()
+    saved = stories.list_stories(user=current_user())
     by_id = {s.id: s for s in saved}
     options = ["", *by_id]
     current = st.session_state.get("story_id", "")
@@ -366,7 +367,8 @@ def _story_tools(store, lang: str) -> None:
         story_title = st.text_input(t("pres.story_title", lang), key="story-title", max_chars=stories.MAX_TITLE)
         if st.button(t("pres.story_create", lang), key="story-create", icon=":material/add:"):
             try:
-                sid = stories.save_story(stories.make_story(story_title, [(view_title, params, _current_page())]))
+                sid = stories.save_story(stories.make_story(story_title, [(view_title, params, _current_page())]),
+                                         user=current_user())
             except stories.StoryError as err:
                 st.error(str(err))
             else:
@@ -382,7 +384,7 @@ def _story_tools(store, lang: str) -> None:
             try:
                 stories.save_story(stories.make_story(story.title, [*story.views, (view_title, params,
                                                                                    _current_page())],
-                                                      story.id, story.created_at))
+                                                      story.id, story.created_at), user=current_user())
             except stories.StoryError as err:
                 st.error(str(err))
             else:
@@ -397,15 +399,16 @@ def _story_tools(store, lang: str) -> None:
                                 file_name=f"{_file_name(story.title)}.story.json",
                                 mime="application/json", key="story-export", icon=":material/download:",
                                 on_click="ignore")
-        if cols[1].button(t("pres.story_delete", lang), key="story-delete", icon=":material/delete:"):
-            stories.delete_story(story.id)
+        if current_user().may_manage(story.extra.get("owner", "")) and \
+                cols[1].button(t("pres.story_delete", lang), key="story-delete", icon=":material/delete:"):
+            stories.delete_story(story.id, user=current_user())
             st.session_state.pop("story_id", None)
             st.rerun()
     upload = file_uploader(t("pres.story_import", lang), types=["json"], key="story-import", lang=lang)
     if upload is not None and st.session_state.get("_story_imported") != upload.file_id:
         st.session_state["_story_imported"] = upload.file_id
         try:
-            sid = stories.save_story(stories.import_story(upload.getvalue()))
+            sid = stories.save_story(stories.import_story(upload.getvalue()), user=current_user())
         except stories.StoryError as err:
             st.error(str(err))
         else:

@@ -114,3 +114,41 @@ def wait_for_app(page, timeout: float = 90_000) -> None:
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+# ── the saved-data store on both backends ───────────────────────────────────────────────────────────────
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A temporary PostgreSQL cluster (Debian's package, run as the postgres user), stopped after the session.
+    Missing PostgreSQL fails the test in CI (CI=true) and skips it elsewhere."""
+    from tests.pgcluster import Cluster
+    try:
+        cluster = Cluster()
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL could not be started: {exc}")
+        pytest.skip(f"PostgreSQL could not be started: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+_DB_COUNT = [0]
+
+
+def new_pg_url(cluster) -> str:
+    _DB_COUNT[0] += 1
+    return cluster.create_database(f"atlas_{os.getpid()}_{_DB_COUNT[0]}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_db(request, tmp_path):
+    """A fresh, migrated saved-data database: a SQLite file, or a new database on the test cluster."""
+    from store.db import Database
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'atlas.db'}"
+    else:
+        url = new_pg_url(request.getfixturevalue("pg_cluster"))
+    db = Database(url, legacy_root=tmp_path / "no-legacy-files")
+    yield db
+    db.engine.dispose()
