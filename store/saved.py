@@ -47,7 +47,8 @@ def _refusals(ds_id: str = ""):
     try:
         yield
     except KeyError:
-        raise SavedDataError(f"没有这个数据集，或您无权查看：{ds_id} / No dataset {ds_id} is available to you.") from None
+        raise SavedDataError(f"没有这个数据集，或您无权查看：{ds_id} / "
+                             f"No dataset {ds_id} is available to you.") from None
     except PermissionError:
         raise SavedDataError(f"只有所有者或管理员可以更改此数据集。 / Only its owner or an admin may change "
                              f"dataset {ds_id}.") from None
@@ -130,9 +131,10 @@ def list_datasets(root=None, user: UserArg = None, manage: bool = False) -> pd.D
     for r in _db(root).list(KIND, dbm.as_user(user), manage=manage):
         meta = json.loads(r.meta)
         rows.append({**{k: meta.get(k) for k in LIST_COLUMNS}, "id": r.id, "name": r.name,
-                     "indicators": len(meta.get("indicators") or []), "uploaded_at": r.updated_at[:19],
+                     "indicators": len(meta.get("indicators") or []),
+                     "uploaded_at": r.updated_at[:16].replace("T", " "),
                      "owner": r.owner, "visibility": r.visibility, "in_index": bool(r.in_index),
-                     "version": r.version, "created_at": r.created_at[:19]})
+                     "version": r.version, "created_at": r.created_at[:16].replace("T", " ")})
     return pd.DataFrame(rows, columns=LIST_COLUMNS)
 
 

@@ -158,7 +158,8 @@ def get_story(story_id: str, root=None, user=None) -> Story:
             raise KeyError(story_id)
         return _story(row, ver.meta)
     except (KeyError, ValueError):
-        raise StoryError(f"没有这个故事，或您无权查看：{story_id} / No story {story_id} is available to you.") from None
+        raise StoryError(f"没有这个故事，或您无权查看：{story_id} / "
+                         f"No story {story_id} is available to you.") from None
     except dbm.DatabaseError as exc:
         raise StoryError(str(exc)) from exc
 

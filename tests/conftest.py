@@ -26,10 +26,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(tmp_dir: Path) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on a free loopback port, user data in `tmp_dir`; returns (process, url)."""
+def start_app(tmp_dir: Path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free loopback port, user data in `tmp_dir` (and `env` set);
+    returns (process, url)."""
     port = _free_port()
-    env = {**os.environ, "ATLAS_USER_DATA": str(tmp_dir / "user-data")}
+    env = {**os.environ, "ATLAS_USER_DATA": str(tmp_dir / "user-data"), **(env or {})}
     log = (tmp_dir / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),

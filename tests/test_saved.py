@@ -180,8 +180,8 @@ def test_first_start_imports_the_file_store_nothing_lost(tmp_path):
         assert targets.to_dict("records") == pd.DataFrame(d["targets"], columns=TARGET_COLUMNS).to_dict("records")
     row = listed.iloc[0]
     d = manifest["datasets"][0]
-    assert (row["description"], row["source"], row["regions"], row["observations"], row["uploaded_at"][:19]) == \
-        (d["description"], d["source"], d["regions"], d["observations"], d["uploaded_at"][:19])
+    assert (row["description"], row["source"], row["regions"], row["observations"], row["uploaded_at"]) == \
+        (d["description"], d["source"], d["regions"], d["observations"], d["uploaded_at"][:16].replace("T", " "))
     assert [(s.id, s.title, s.views[0].page) for s in stories.list_stories(root=db)] == \
         [(s["id"], s["title"], s["views"][0]["page"])
          for s in json.loads((LEGACY / "stories.json").read_text(encoding="utf-8"))["stories"]]
