@@ -119,9 +119,13 @@ def database_url(root: str | os.PathLike | None = None) -> str:
 
 
 def _unavailable(exc: BaseException) -> DatabaseError:
-    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
-    return DatabaseError(f"数据库不可用，未保存任何更改：{detail} / The database is unavailable; nothing was changed: "
-                         f"{detail}")
+    """Down or unreachable (OperationalError), or refusing (read-only, …): said so, in both languages."""
+    detail = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:300]
+    if isinstance(exc, sa.exc.OperationalError):
+        return DatabaseError(f"数据库不可用，未保存任何更改：{detail} / The database is unavailable; nothing was "
+                             f"changed: {detail}")
+    return DatabaseError(f"数据库拒绝了此操作，未保存任何更改：{detail} / The database refused this; nothing was "
+                         f"changed: {detail}")
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,7 @@ class Database:
                         from store.legacy import import_files
                         import_files(self, conn, self.legacy_root)
                     conn.execute(counters.insert().values(name="legacy_import", value=1))
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DBAPIError as exc:
             raise _unavailable(exc) from exc
 
     @contextlib.contextmanager
@@ -189,7 +193,7 @@ class Database:
         try:
             with self.engine.connect() as conn:
                 yield conn
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DBAPIError as exc:
             raise _unavailable(exc) from exc
 
     @contextlib.contextmanager
@@ -201,7 +205,7 @@ class Database:
                              .values(value=counters.c.value + 1))
                 self.touch_user(conn, actor.name)
                 yield conn
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DBAPIError as exc:
             raise _unavailable(exc) from exc
 
     # ── primitives (inside a transaction) ────────────────────────────────────

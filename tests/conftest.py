@@ -26,15 +26,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(tmp_dir: Path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on a free loopback port, user data in `tmp_dir` (and `env` set);
+def start_app(tmp_dir: Path, env: dict | None = None, args: tuple = (), port: int | None = None
+              ) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free loopback port, user data in `tmp_dir` (and `env` set, `args` added);
     returns (process, url)."""
-    port = _free_port()
+    port = port or _free_port()
     env = {**os.environ, "ATLAS_USER_DATA": str(tmp_dir / "user-data"), **(env or {})}
     log = (tmp_dir / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+         "--server.address", "127.0.0.1", "--server.headless", "true", *args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

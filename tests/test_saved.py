@@ -420,3 +420,19 @@ def test_a_target_set_on_import_is_saved_and_held_against_the_figures(tmp_path):
     # no direction (context) or several indicators: nothing to hold the figures against, and the report says so
     context = import_table(raw, detect_roles(raw), replace(meta, direction=0), level="province")
     assert context.targets.empty and any("目标值未保存" in w for w in context.report.warnings)
+
+
+def test_a_read_only_database_refuses_a_save_with_a_clear_message_and_still_reads(tmp_path, pg_cluster):
+    import sqlalchemy as sa
+    from conftest import new_pg_url
+    url = new_pg_url(pg_cluster)
+    db = Database(url, legacy_root=tmp_path / "none")
+    ds = save_dataset(make_result("ro"), "只读前", root=db)
+    with db.engine.connect() as conn:
+        conn.execute(sa.text(f"ALTER DATABASE {url.rsplit('/', 1)[1]} SET default_transaction_read_only = on"))
+        conn.commit()
+    db.engine.dispose()                                    # new connections are read-only
+    with pytest.raises(SavedDataError, match="The database refused this; nothing was changed"):
+        save_dataset(make_result("ro2"), "只读后", root=db)
+    assert list_datasets(root=db)["id"].tolist() == [ds]
+    db.engine.dispose()
