@@ -20,7 +20,7 @@ from store.identity import User
 from store.model import Store, load_store
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=8, ttl=3600)   # each holds its visitors' uploads
 def _store(key: str, _user: User) -> Store:
     """Keyed by the visible dataset versions alone: visitors who may see the same data share one store."""
     if key == "bundled":

@@ -399,11 +399,15 @@ def _story_tools(store, lang: str) -> None:
                                 file_name=f"{_file_name(story.title)}.story.json",
                                 mime="application/json", key="story-export", icon=":material/download:",
                                 on_click="ignore")
-        if current_user().may_manage(story.extra.get("owner", "")) and \
-                cols[1].button(t("pres.story_delete", lang), key="story-delete", icon=":material/delete:"):
-            stories.delete_story(story.id, user=current_user())
-            st.session_state.pop("story_id", None)
-            st.rerun()
+        if current_user().may_manage(story.extra.get("owner", "")):
+            if cols[1].button(t("pres.story_delete", lang), key="story-delete", icon=":material/delete:"):
+                stories.delete_story(story.id, user=current_user())
+                st.session_state.pop("story_id", None)
+                st.rerun()
+            shared = story.extra.get("visibility") == "shared"
+            if st.toggle(t("db.share", lang), value=shared, key=f"story-share-{story.id}") != shared:
+                stories.share_story(story.id, not shared, user=current_user())
+                st.rerun()
     upload = file_uploader(t("pres.story_import", lang), types=["json"], key="story-import", lang=lang)
     if upload is not None and st.session_state.get("_story_imported") != upload.file_id:
         st.session_state["_story_imported"] = upload.file_id
