@@ -84,6 +84,7 @@ def main() -> None:
         bigs = [result(f"big{i}", BIG_CODES, BIG_YEARS) for i in range(3)]
         rows = {}
         for label, (kind, where) in stores.items():
+            print(f"{label}: saving {N_DATASETS} datasets, then timing …", file=sys.stderr, flush=True)
             for i, r in enumerate(datasets):
                 if kind == "files":
                     files.save_dataset(r, f"数据集{i}", root=where)
