@@ -8,6 +8,7 @@ import streamlit as st
 
 from components import chart, data
 from components.controls import current_view, language_switch
+from components.identity import current_user, signed_in_line
 from i18n import t
 
 st.set_page_config(page_title="基本公共服务均等化地图 · Public Service Equity Atlas", page_icon="static/favicon.png",
@@ -15,6 +16,7 @@ st.set_page_config(page_title="基本公共服务均等化地图 · Public Servi
 
 view = current_view()
 lang = view.lang
+current_user()   # nobody signed in (OIDC, or the proxy's header missing): the page stops here
 map_page = st.Page("views/map.py", title=t("nav.map", lang), icon=":material/map:", url_path="map", default=True)
 pages = [
     map_page,
@@ -30,4 +32,5 @@ navigation = st.navigation(pages, position="sidebar")
 chart.preload([data.map_geojson_url(view.level, view.scope)] if navigation is map_page else [])
 with st.sidebar:
     language_switch()
+    signed_in_line(lang)
 navigation.run()

@@ -1,28 +1,61 @@
 """Cached access to the read-only things every page shares: the store, the registry, boundaries.
 
-The store is keyed by the saved-datasets version so an upload or a deletion
-shows up everywhere without restarting the app.
+The store is per visitor: bundled data plus the saved datasets that visitor may see, cached under a key
+naming exactly those dataset versions (``Store.key``). The database's change counter is read on every run,
+so a save in any process shows up at the next rerun everywhere without restarting the app.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
+from components.identity import current_user
 from geo import boundaries
 from geo.regions import load_regions
+from i18n import t
+from store import db as dbm
 from store import saved
+from store.identity import User
 from store.model import Store, load_store
 
 
-@st.cache_resource(show_spinner=False)
-def _store(version: str) -> Store:
-    return load_store(extra=saved.load_all(), key=f"saved:{version}")
+@st.cache_resource(show_spinner=False, max_entries=8, ttl=3600)   # each holds its visitors' uploads
+def _store(key: str, _user: User) -> Store:
+    """Keyed by the visible dataset versions alone: visitors who may see the same data share one store."""
+    if key == "bundled":
+        return load_store()
+    extras, excluded = saved.load_visible(user=_user)
+    return dataclasses.replace(load_store(extra=extras, key=key), index_excluded=excluded)
+
+
+@st.cache_data(show_spinner=False, max_entries=1000)
+def _visible_key(url: str, user_name: str, is_admin: bool, changes: int) -> str:
+    """Recomputed when any process has written (the counter moved)."""
+    return saved.visible_key(user=User(user_name, is_admin))
 
 
 def get_store() -> Store:
-    """The store with every saved upload merged in; rebuilt when the saved-datasets manifest changes."""
-    manifest = saved.user_root() / saved.MANIFEST
-    version = str(manifest.stat().st_mtime_ns) if manifest.exists() else "none"
-    return _store(version)
+    """Bundled data plus the saved uploads this visitor may see; the bundled data alone, with a warning,
+    when the database is down."""
+    user = current_user()
+    try:
+        db = dbm.connect()
+        key = _visible_key(db.url, user.name, user.is_admin, db.changes())
+        store = _store(key, user)
+    except dbm.DatabaseError:
+        st.warning(t("db.down", _lang()), icon=":material/cloud_off:")
+        return _store("bundled", user)
+    from components.controls import current_view
+    wanted = current_view().indicator
+    if wanted.startswith("user_") and wanted not in store.catalog.index:   # a link to data not shared with you
+        st.info(t("db.not_available", _lang()))
+    return store
+
+
+def _lang() -> str:
+    from components.controls import current_view
+    return current_view().lang
 
 
 @st.cache_resource(show_spinner=False)

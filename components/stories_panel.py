@@ -8,6 +8,7 @@ from html import escape
 import streamlit as st
 
 from components import controls
+from components.identity import current_user
 from components.importer import file_uploader
 from figures.export import safe_filename
 from i18n import t
@@ -20,7 +21,7 @@ def active_story():
     if not sid:
         return None, 0
     try:
-        return stories.get_story(sid), int(st.session_state.get("story_pos", 0))
+        return stories.get_story(sid, user=current_user()), int(st.session_state.get("story_pos", 0))
     except stories.StoryError:
         st.session_state.pop("story_id", None)
         return None, 0
@@ -56,7 +57,7 @@ def step_story(step: int) -> bool:
     view). False if there is no story to move in."""
     story, pos = active_story()
     if story is None:
-        saved = [s for s in stories.list_stories() if s.views]
+        saved = [s for s in stories.list_stories(user=current_user()) if s.views]
         if not saved:
             return False
         story = saved[-1]
@@ -86,7 +87,7 @@ def _pick_story() -> None:
 
 def story_tools(store, lang: str) -> None:
     """Choose or start a story, add the current view, play it from its start, export, delete or import."""
-    saved = stories.list_stories()
+    saved = stories.list_stories(user=current_user())
     by_id = {s.id: s for s in saved}
     options = ["", *by_id]
     current = st.session_state.get("story_id", "")
@@ -104,7 +105,8 @@ def story_tools(store, lang: str) -> None:
         story_title = st.text_input(t("pres.story_title", lang), key="story-title", max_chars=stories.MAX_TITLE)
         if st.button(t("pres.story_create", lang), key="story-create", icon=":material/add:"):
             try:
-                sid = stories.save_story(stories.make_story(story_title, [(view_title, params, _current_page())]))
+                sid = stories.save_story(stories.make_story(story_title, [(view_title, params, _current_page())]),
+                                         user=current_user())
             except stories.StoryError as err:
                 st.error(str(err))
             else:
@@ -120,7 +122,7 @@ def story_tools(store, lang: str) -> None:
             try:
                 stories.save_story(stories.make_story(story.title, [*story.views, (view_title, params,
                                                                                    _current_page())],
-                                                      story.id, story.created_at))
+                                                      story.id, story.created_at), user=current_user())
             except stories.StoryError as err:
                 st.error(str(err))
             else:
@@ -135,15 +137,20 @@ def story_tools(store, lang: str) -> None:
                                 file_name=f"{safe_filename(story.title)}.story.json",
                                 mime="application/json", key="story-export", icon=":material/download:",
                                 on_click="ignore")
-        if cols[1].button(t("pres.story_delete", lang), key="story-delete", icon=":material/delete:"):
-            stories.delete_story(story.id)
-            st.session_state.pop("story_id", None)
-            st.rerun()
+        if current_user().may_manage(story.extra.get("owner", "")):
+            if cols[1].button(t("pres.story_delete", lang), key="story-delete", icon=":material/delete:"):
+                stories.delete_story(story.id, user=current_user())
+                st.session_state.pop("story_id", None)
+                st.rerun()
+            shared = story.extra.get("visibility") == "shared"
+            if st.toggle(t("db.share", lang), value=shared, key=f"story-share-{story.id}") != shared:
+                stories.share_story(story.id, not shared, user=current_user())
+                st.rerun()
     upload = file_uploader(t("pres.story_import", lang), types=["json"], key="story-import", lang=lang)
     if upload is not None and st.session_state.get("_story_imported") != upload.file_id:
         st.session_state["_story_imported"] = upload.file_id
         try:
-            sid = stories.save_story(stories.import_story(upload.getvalue()))
+            sid = stories.save_story(stories.import_story(upload.getvalue()), user=current_user())
         except stories.StoryError as err:
             st.error(str(err))
         else:

@@ -77,10 +77,10 @@ def delete_plan(plan_id: str, root: str | os.PathLike | None = None) -> None:
         saved._atomic_write(_path(root), lambda fh: fh.write(data))
 
 
-def rounds(plan_id: str, root: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Every saved round's values of a plan: code, year, indicator (plan indicator id), value, source, round."""
+def rounds(plan_id: str, root: str | os.PathLike | None = None, user=None) -> pd.DataFrame:
+    """Every saved round the user may see of a plan: code, year, indicator (plan indicator id), value, source, round."""
     parts = []
-    for obs, cat, _ in saved.load_all(root):
+    for obs, cat, _ in saved.load_all(root, user=user):
         ids = {}
         for i in cat["id"]:
             m = _ROUND_ID.match(str(i))
@@ -106,11 +106,11 @@ def latest(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def save_round(plan: Plan, observations: pd.DataFrame, level: str, label: str = "",
-               root: str | os.PathLike | None = None) -> tuple[str, int]:
-    """Keep a round's values as a new saved dataset; returns (dataset id, round number)."""
+               root: str | os.PathLike | None = None, user=None) -> tuple[str, int]:
+    """Keep a round's values as a new saved dataset owned by ``user``; returns (dataset id, round number)."""
     if observations is None or not len(observations):
         raise PlanError("这一轮没有可保存的数据。 / This round has nothing to save.")
-    done = rounds(plan.id, root)
+    done = rounds(plan.id, root, user)
     n = int(done["round"].max()) + 1 if len(done) else 1
     cat = catalog()
     source = f"方案填报：{plan.title}（{plan.id}）第{n}轮" + (f"，{label}" if label else "")
@@ -128,5 +128,5 @@ def save_round(plan: Plan, observations: pd.DataFrame, level: str, label: str = 
                         "flag": "", "source": source})
     result = ImportResult(obs, pd.DataFrame(rows), ImportReport(), pd.DataFrame(), level)
     ds = saved.save_dataset(result, name=f"{plan.title[:40]} 第{n}轮填报", description=label or source,
-                            source=source, root=root)
+                            source=source, root=root, user=user)
     return ds, n

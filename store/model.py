@@ -45,6 +45,8 @@ class Store:
     # What this store holds, as a cache key: caches shared across sessions take it as an argument, so a
     # visitor only ever gets results computed from the data they may see.
     key: str = "bundled"
+    # Saved indicators kept out of the Composite index's choice: their owner has not added them there.
+    index_excluded: frozenset = frozenset()
 
     @cached_property
     def _series(self) -> dict[tuple[str, str], pd.DataFrame]:

@@ -1,49 +1,46 @@
-"""Saved user datasets: kept across restarts in ``data/user/`` (git-ignored).
+"""Saved user datasets, kept in the database (store/db.py) as versioned objects of kind ``dataset``.
 
-Layout, and why: one Parquet file of observations per dataset
-(``<id>.parquet``; typed, compact, fast to load) plus one ``manifest.json``
-listing the datasets with their catalog rows and description. The manifest
-is the single source of truth: a dataset exists iff the manifest lists it.
+Each version holds the observations as one Parquet blob and the catalog rows, targets, description, source
+and coverage as JSON. Every dataset has an owner (the user who saved it), a visibility (private until its
+owner shares it) and a Composite-index flag (an upload joins the index only when its owner adds it).
+Saving under a name the same owner already uses is refused unless the save says ``replace``: then it adds
+a version (the old one stays retrievable); ``replaces=`` does so by id.
+Only the owner or an admin replaces, shares or deletes.
 
-Atomicity: every file is written to a temporary file in the same directory,
-flushed and fsync'ed, then moved into place with ``os.replace`` (atomic on
-POSIX and Windows), and the directory is fsync'ed. A save writes the Parquet
-file first and the manifest last, so a crash at any moment leaves either the
-old manifest (the new Parquet is an orphan, ignored and swept up later) or the
-new one (whose Parquet is already complete). Deleting removes the manifest
-entry first, then the file. An advisory lock (``fcntl.flock``) serialises
-writers from several Streamlit sessions.
-
-Root: ``root`` argument, else ``$ATLAS_USER_DATA``, else ``<repo>/data/user``.
-``_atomic_write``, ``_locked`` and ``user_root`` are also used by store/stories.py.
+``root`` (a folder, whose ``atlas.db`` is used, or an open ``store.db.Database``) and ``user`` (a
+``store.identity.User`` or a name; default: the local user) are accepted by every function, so callers
+written for the single-user file store keep working.
 """
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import io
 import json
 import os
 import tempfile
-import time
-import warnings
-from datetime import datetime, timezone
-from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from store import db as dbm
+from store.db import DatabaseError, user_root  # noqa: F401 - user_root: part of this module's API
+from store.identity import User
 from store.ingest import CATALOG_COLUMNS, OBSERVATION_COLUMNS, TARGET_COLUMNS, ImportResult
 
-MANIFEST = "manifest.json"
+KIND = "dataset"
 LIST_COLUMNS = ["id", "name", "description", "source", "level", "indicators", "regions", "year_min", "year_max",
-                "observations", "uploaded_at"]
+                "observations", "uploaded_at", "owner", "visibility", "in_index", "version", "created_at"]
+UserArg = User | str | None
 
 
 class SavedDataError(ValueError):
-    """A save or delete we refuse (nothing to save, unknown id, indicator already saved)."""
+    """A save, share or delete we refuse (nothing to save, unknown id, not allowed, database down)."""
 
 
 class DatasetNameTaken(SavedDataError):
-    """Another file is already saved under this name: replace it (``replace=True``) or choose another name."""
+    """The same owner already saved a dataset under this name: replace it (``replace=True``: the old one stays
+    as an earlier version) or choose another name."""
 
     def __init__(self, name: str, uploaded_at: str):
         super().__init__(f"已有同名数据集“{name}”（上传于 {uploaded_at}）。 / A dataset named “{name}” already exists"
@@ -51,28 +48,180 @@ class DatasetNameTaken(SavedDataError):
         self.name, self.uploaded_at = name, uploaded_at
 
 
-def user_root(root: str | os.PathLike | None = None) -> Path:
-    if root is not None:
-        return Path(root)
-    env = os.environ.get("ATLAS_USER_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "data" / "user"
+def _db(root) -> dbm.Database:
+    return dbm.connect(root)
 
 
-def _fsync_dir(path: Path) -> None:
+@contextlib.contextmanager
+def _refusals(ds_id: str = ""):
+    """The database's refusals as SavedDataError, said the same way whether the dataset is missing or private."""
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # e.g. Windows: directories cannot be opened
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        yield
+    except KeyError:
+        raise SavedDataError(f"没有这个数据集，或您无权查看：{ds_id} / "
+                             f"No dataset {ds_id} is available to you.") from None
+    except PermissionError:
+        raise SavedDataError(f"只有所有者或管理员可以更改此数据集。 / Only its owner or an admin may change "
+                             f"dataset {ds_id}.") from None
+    except DatabaseError as exc:
+        raise SavedDataError(str(exc)) from exc
 
 
-def _atomic_write(path: Path, write) -> None:
-    """``write(fileobj)`` into a temp file beside ``path``, fsync, then os.replace."""
+def _clean_json(value):
+    if isinstance(value, float) and pd.isna(value):
+        return ""
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: _clean_json(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _parquet(obs: pd.DataFrame) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(obs, preserve_index=False), sink)
+    return sink.getvalue()
+
+
+def _frames(meta: str | dict, blob: bytes) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    meta = json.loads(meta) if isinstance(meta, str) else meta
+    obs = pq.read_table(pa.BufferReader(blob)).to_pandas()
+    return (obs[OBSERVATION_COLUMNS], pd.DataFrame(meta["catalog"], columns=CATALOG_COLUMNS),
+            pd.DataFrame(meta.get("targets", []), columns=TARGET_COLUMNS))
+
+
+def save_dataset(result: ImportResult, name: str, description: str = "", source: str = "",
+                 root=None, user: UserArg = None, replace: bool = False, replaces: str | None = None) -> str:
+    """Keep an import for good; returns the dataset id. A name the same owner already uses is refused
+    (:class:`DatasetNameTaken`) unless ``replace``: then the save is that dataset's new version and the old one
+    stays retrievable. ``replaces`` names the dataset to add a version to (monitoring rounds). Refuses empty
+    results and indicator ids another dataset holds (the same file imported twice)."""
+    obs = result.observations
+    if obs is None or not len(obs):
+        raise SavedDataError("没有可保存的数据。 / Nothing to save.")
+    name = str(name).strip()
+    if not name:
+        raise SavedDataError("请填写数据集名称。 / Please name the dataset.")
+    obs = obs[OBSERVATION_COLUMNS].reset_index(drop=True)
+    catalog = result.catalog.reindex(columns=CATALOG_COLUMNS)
+    if str(source or "").strip():  # what the user typed when saving is the figures' source, shown under each
+        source = str(source).strip()
+        obs, catalog = obs.assign(source=source), catalog.assign(source=source)
+    actor, db = dbm.as_user(user), _db(root)
+    meta = {
+        "description": description or "", "source": source or (catalog["source"].iloc[0] if len(catalog) else ""),
+        "level": result.level or "", "indicators": catalog["id"].tolist(),
+        "regions": int(obs["code"].nunique()), "year_min": int(obs["year"].min()),
+        "year_max": int(obs["year"].max()), "observations": len(obs),
+        "catalog": _records(catalog), "targets": _records(result.targets.reindex(columns=TARGET_COLUMNS)),
+    }
+    with _refusals(replaces or ""):
+        if replaces is None:
+            same = [r for r in db.list(KIND, actor) if r.name == name and r.owner == actor.name]
+            if same and not replace:
+                raise DatasetNameTaken(name, same[0].updated_at[:16].replace("T", " "))
+            replaces = same[0].id if same else None
+
+        def no_clash(conn):
+            holders = []
+            for other in conn.execute(
+                    dbm.sa.select(dbm.objects.c.id, dbm.objects.c.name, dbm.objects.c.owner,
+                                  dbm.objects.c.visibility, dbm.versions.c.meta)
+                    .join(dbm.versions, dbm.sa.and_(dbm.versions.c.object_id == dbm.objects.c.id,
+                                                    dbm.versions.c.version == dbm.objects.c.version))
+                    .where(dbm.objects.c.kind == KIND, dbm.objects.c.deleted_at.is_(None))):
+                if other.id != replaces and set(catalog["id"]) & set(json.loads(other.meta).get("indicators", [])):
+                    seen = other.owner == actor.name or other.visibility == dbm.SHARED or actor.is_admin
+                    holders.append(f"“{other.name}”" if seen else "另一用户的数据集 / another user's dataset")
+            if holders:  # named for people, not by internal ids; another user's private name is not disclosed
+                listed = "、".join(holders)
+                raise SavedDataError(f"这个表格已保存为 {listed}。 / This table is already saved as {listed}.")
+
+        ds_id, _ = db.put(KIND, name, meta, actor, blob=_parquet(obs), obj_id=replaces, check=no_clash)
+    return ds_id
+
+
+def list_datasets(root=None, user: UserArg = None, manage: bool = False) -> pd.DataFrame:
+    """One row per dataset the user may see (``manage``: an admin sees every one): name, description,
+    source, level, coverage, upload time of the current version, owner, visibility, index flag, version."""
+    rows = []
+    for r in _db(root).list(KIND, dbm.as_user(user), manage=manage):
+        meta = json.loads(r.meta)
+        rows.append({**{k: meta.get(k) for k in LIST_COLUMNS}, "id": r.id, "name": r.name,
+                     "indicators": len(meta.get("indicators") or []),
+                     "uploaded_at": r.updated_at[:16].replace("T", " "),
+                     "owner": r.owner, "visibility": r.visibility, "in_index": bool(r.in_index),
+                     "version": r.version, "created_at": r.created_at[:16].replace("T", " ")})
+    return pd.DataFrame(rows, columns=LIST_COLUMNS)
+
+
+def load_all(root=None, user: UserArg = None) -> list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    """(observations, catalog, targets) per dataset the user may see, for ``load_store(extra=...)``."""
+    return [_frames(r.meta, r.blob) for r in _db(root).blobs(KIND, dbm.as_user(user))]
+
+
+def visible_key(root=None, user: UserArg = None) -> str:
+    """Names exactly the saved data a user's store holds: each visible dataset's id, version and index flag."""
+    seen = _db(root).visible_versions(KIND, dbm.as_user(user))
+    return "saved:" + ",".join(f"{i}@{v}{'+index' if x else ''}" for i, v, x in seen) if seen else "bundled"
+
+
+def load_visible(root=None, user: UserArg = None) -> tuple[list, frozenset[str]]:
+    """``load_all`` plus the indicator ids kept out of the Composite index (their owner has not added them)."""
+    extras, excluded = [], set()
+    for r in _db(root).blobs(KIND, dbm.as_user(user)):
+        frames = _frames(r.meta, r.blob)
+        extras.append(frames)
+        if not r.in_index:
+            excluded.update(frames[1]["id"])
+    return extras, frozenset(excluded)
+
+
+def load_version(ds_id: str, version: int | None = None, root=None, user: UserArg = None):
+    """(observations, catalog, targets) of one version (default: the current one) of a visible dataset."""
+    with _refusals(ds_id):
+        _, ver = _db(root).get(ds_id, dbm.as_user(user), version=version, kind=KIND)
+    return _frames(ver.meta, ver.blob)
+
+
+def dataset_versions(ds_id: str, root=None, user: UserArg = None) -> pd.DataFrame:
+    """version, created_at, created_by of every version of a visible dataset, oldest first."""
+    with _refusals(ds_id):
+        rows = _db(root).history(ds_id, dbm.as_user(user))
+    return pd.DataFrame([tuple(r) for r in rows], columns=["version", "created_at", "created_by"])
+
+
+def delete_dataset(ds_id: str, root=None, user: UserArg = None) -> None:
+    """Forget a dataset (its versions stay in the database, recorded in the audit log)."""
+    with _refusals(ds_id):
+        _db(root).delete(ds_id, dbm.as_user(user), kind=KIND)
+
+
+def share_dataset(ds_id: str, shared: bool, root=None, user: UserArg = None) -> None:
+    """Shared: every user sees it; private: only its owner (and admins, to manage it)."""
+    with _refusals(ds_id):
+        _db(root).set_visibility(ds_id, dbm.SHARED if shared else dbm.PRIVATE, dbm.as_user(user))
+
+
+def set_in_index(ds_id: str, in_index: bool, root=None, user: UserArg = None) -> None:
+    """The owner adds the dataset's indicators to the Composite index's default choice, or takes them out."""
+    with _refusals(ds_id):
+        _db(root).set_in_index(ds_id, in_index, dbm.as_user(user))
+
+
+def audit_log(root=None, user: UserArg = None, limit: int = 500) -> pd.DataFrame:
+    """Who saved, replaced, shared or deleted what, and when; newest first; admins only."""
+    with _refusals("audit"):
+        rows = _db(root).audit_log(dbm.as_user(user), limit)
+    return pd.DataFrame([dict(r._mapping) for r in rows],
+                        columns=["id", "at", "actor", "action", "object_id", "kind", "name", "detail"])
+
+
+# ── small files outside the database (kept for modules that write their own files) ─────────────────────
+def _atomic_write(path, write) -> None:
+    """``write(fileobj)`` into a temp file beside ``path``, fsync, then os.replace (atomic)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -84,157 +233,14 @@ def _atomic_write(path: Path, write) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
 
 
 @contextlib.contextmanager
-def _locked(root: Path):
+def _locked(root):
+    """An advisory lock on ``root`` (one writer at a time across processes)."""
+    import fcntl
+    root = user_root(root)
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".lock", "a+b") as fh:
-        try:
-            import fcntl
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        except ImportError:  # Windows: single-user app, no lock
-            pass
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         yield
-
-
-def _read_manifest(root: Path) -> dict:
-    """The manifest; SavedDataError if it exists but cannot be read (then nothing is written or swept)."""
-    path = root / MANIFEST
-    if not path.exists():
-        return {"version": 1, "datasets": []}
-    try:
-        with open(path, encoding="utf-8") as fh:
-            manifest = json.load(fh)
-        assert isinstance(manifest.get("datasets"), list)
-        return manifest
-    except (OSError, ValueError, AssertionError, AttributeError) as exc:
-        raise SavedDataError(f"已保存数据的清单无法读取：{path} / "
-                             f"The saved-data manifest is unreadable: {path} ({exc})")
-
-
-def _read_manifest_or_empty(root: Path) -> dict:
-    try:
-        return _read_manifest(root)
-    except SavedDataError as exc:
-        warnings.warn(str(exc), stacklevel=3)
-        return {"version": 1, "datasets": []}
-
-
-def _write_manifest(root: Path, manifest: dict) -> None:
-    data = json.dumps(manifest, ensure_ascii=False, indent=1, default=str).encode("utf-8")
-    _atomic_write(root / MANIFEST, lambda fh: fh.write(data))
-
-
-def _sweep(root: Path, manifest: dict) -> None:
-    """Remove orphans left by a crash: Parquet files not in the manifest, stale temp files."""
-    listed = {d["file"] for d in manifest["datasets"]}
-    now = time.time()
-    for p in root.iterdir():
-        if p.name.startswith("ds_") and p.suffix == ".parquet" and p.name not in listed:
-            p.unlink(missing_ok=True)
-        elif p.name.startswith((f".{MANIFEST}.", ".ds_")) and p.name.endswith(".tmp") \
-                and now - p.stat().st_mtime > 60:  # other modules' files (stories.json) are theirs
-            p.unlink(missing_ok=True)
-
-
-def _clean_json(value):
-    if isinstance(value, float) and pd.isna(value):
-        return ""
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    return value
-
-
-def save_dataset(result: ImportResult, name: str, description: str = "", source: str = "",
-                 root: str | os.PathLike | None = None, replace: bool = False) -> str:
-    """Keep an import for good; returns the dataset id. Refuses empty results,
-    indicator ids already saved (the same file imported twice) and a name already
-    taken (:class:`DatasetNameTaken`) unless ``replace``: then the dataset of that
-    name goes in the same manifest write. (Keeping the old one as a version waits
-    for the database of issue #16.)"""
-    obs = result.observations
-    if obs is None or not len(obs):
-        raise SavedDataError("没有可保存的数据。 / Nothing to save.")
-    if not str(name).strip():
-        raise SavedDataError("请填写数据集名称。 / Please name the dataset.")
-    obs = obs[OBSERVATION_COLUMNS].reset_index(drop=True)
-    catalog = result.catalog.reindex(columns=CATALOG_COLUMNS)
-    if str(source or "").strip():  # what the user typed when saving is the figures' source, shown under each
-        source = str(source).strip()
-        obs, catalog = obs.assign(source=source), catalog.assign(source=source)
-    root = user_root(root)
-    with _locked(root):
-        manifest = _read_manifest(root)
-        same_name = [d for d in manifest["datasets"] if d["name"] == str(name).strip()]
-        if same_name and not replace:
-            raise DatasetNameTaken(same_name[0]["name"], same_name[0].get("uploaded_at", ""))
-        others = [d for d in manifest["datasets"] if d not in same_name]
-        holders = [d["name"] for d in others if set(catalog["id"]) & set(d["indicators"])]
-        if holders:  # named for people, not by internal ids
-            listed = "、".join(f"“{n}”" for n in holders)
-            raise SavedDataError(f"这个表格已保存为 {listed}。 / This table is already saved as {listed}.")
-        stamp = datetime.now(timezone.utc)
-        ds_id = "ds_" + stamp.strftime("%Y%m%d%H%M%S") + "_" + hashlib.sha1(
-            ("|".join(catalog["id"]) + str(time.time_ns())).encode()).hexdigest()[:6]
-        fname = f"{ds_id}.parquet"
-        _atomic_write(root / fname, lambda fh: obs.to_parquet(fh, index=False))
-        entry = {
-            "id": ds_id, "name": str(name).strip(), "description": description or "",
-            "source": source or (catalog["source"].iloc[0] if len(catalog) else ""),
-            "level": result.level or "", "file": fname,
-            "indicators": catalog["id"].tolist(),
-            "regions": int(obs["code"].nunique()), "year_min": int(obs["year"].min()),
-            "year_max": int(obs["year"].max()), "observations": len(obs),
-            "uploaded_at": stamp.isoformat(timespec="seconds"),
-            "catalog": [{k: _clean_json(v) for k, v in row.items()} for row in catalog.to_dict("records")],
-            "targets": [{k: _clean_json(v) for k, v in row.items()}
-                        for row in result.targets.reindex(columns=TARGET_COLUMNS).to_dict("records")],
-        }
-        manifest = {"version": 1, "datasets": [*others, entry]}
-        _write_manifest(root, manifest)
-        _sweep(root, manifest)  # the replaced dataset's file is no longer listed: swept
-    return ds_id
-
-
-def list_datasets(root: str | os.PathLike | None = None) -> pd.DataFrame:
-    """One row per saved dataset: name, description, source, level, coverage, upload time."""
-    manifest = _read_manifest_or_empty(user_root(root))
-    rows = [{k: d.get(k) for k in LIST_COLUMNS} for d in manifest["datasets"]]
-    for r in rows:
-        r["indicators"] = len(r["indicators"] or [])
-    return pd.DataFrame(rows, columns=LIST_COLUMNS)
-
-
-def load_all(root: str | os.PathLike | None = None) -> list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
-    """(observations, catalog, targets) per saved dataset, for ``load_store(extra=...)``.
-
-    A dataset whose file is missing or unreadable (or an unreadable manifest)
-    is left out with a warning rather than breaking the whole app.
-    """
-    root = user_root(root)
-    out = []
-    for d in _read_manifest_or_empty(root)["datasets"]:
-        try:
-            obs = pd.read_parquet(root / d["file"])
-        except Exception as exc:  # noqa: BLE001
-            warnings.warn(f"saved dataset {d['id']} unreadable: {exc}", stacklevel=2)
-            continue
-        out.append((obs[OBSERVATION_COLUMNS], pd.DataFrame(d["catalog"], columns=CATALOG_COLUMNS),
-                    pd.DataFrame(d.get("targets", []), columns=TARGET_COLUMNS)))
-    return out
-
-
-def delete_dataset(ds_id: str, root: str | os.PathLike | None = None) -> None:
-    """Forget a saved dataset: manifest entry first (atomic), then its file."""
-    root = user_root(root)
-    with _locked(root):
-        manifest = _read_manifest(root)
-        keep = [d for d in manifest["datasets"] if d["id"] != ds_id]
-        if len(keep) == len(manifest["datasets"]):
-            raise SavedDataError(f"没有这个数据集：{ds_id} / No saved dataset {ds_id}.")
-        gone = next(d for d in manifest["datasets"] if d["id"] == ds_id)
-        _write_manifest(root, {"version": 1, "datasets": keep})
-        (root / gone["file"]).unlink(missing_ok=True)
-        _fsync_dir(root)

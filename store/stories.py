@@ -2,10 +2,9 @@
 
 A story is a title plus a list of views; each view is a title and the URL
 parameters of a ``ViewState`` (``ViewState.to_params()``), so a story step
-reproduces exactly what a copied link would. Stories live in one
-``stories.json`` beside the saved datasets (root from ``$ATLAS_USER_DATA``),
-written with the same lock + temp-file + ``os.replace`` helpers as
-``store/saved.py``, so a crash mid-save leaves the old file or the new one.
+reproduces exactly what a copied link would. Stories live in the
+database (store/db.py) as versioned objects with an owner and a visibility,
+private until shared; a save is one transaction.
 
 Stories travel between colleagues as a small JSON file; ``import_story``
 checks it thoroughly (bad JSON, unknown parameters, invalid values) and says
@@ -13,18 +12,15 @@ what is wrong in both languages. No streamlit import.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
-import time
+import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from state import _PARAM, ViewState
-from store.saved import _atomic_write, _locked, user_root
+from store import db as dbm
 
-STORIES = "stories.json"
+KIND = "story"
 FORMAT = "atlas-story"
 MAX_BYTES = 1_000_000
 MAX_VIEWS = 200
@@ -130,67 +126,74 @@ def _from_dict(data: dict) -> Story:
     return make_story(data.get("title"), pairs, str(data.get("id") or ""), str(data.get("created_at") or ""))
 
 
-# ── persistence ──────────────────────────────────────────────────────────────
+# ── persistence (store/db.py objects of kind "story": owner, visibility, versions) ─────────────────────
 
-def _read(root) -> list[dict]:
-    path = root / STORIES
-    if not path.exists():
-        return []
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh).get("stories", [])
+def _story(row, meta: str) -> Story:
+    story = _from_dict(json.loads(meta))
+    return Story(title=story.title, views=story.views, id=row.id, created_at=row.created_at[:19],
+                 extra={"owner": row.owner, "visibility": row.visibility, "version": row.version})
 
 
-def _write(root, stories: list[dict]) -> None:
-    data = json.dumps({"version": 1, "stories": stories}, ensure_ascii=False, indent=1).encode("utf-8")
-    _atomic_write(root / STORIES, lambda fh: fh.write(data))
-
-
-def list_stories(root: str | os.PathLike | None = None) -> list[Story]:
-    """Every saved story, oldest first; an entry that no longer validates is skipped, not fatal."""
+def list_stories(root=None, user=None) -> list[Story]:
+    """Every story the user may see (their own, and shared ones), oldest first; an entry that no longer
+    validates is skipped, not fatal."""
     out = []
-    for entry in _read(user_root(root)):
+    try:
+        rows = dbm.connect(root).list(KIND, dbm.as_user(user))
+    except dbm.DatabaseError as exc:   # pages say the database is down (components/data.py); no stories then
+        warnings.warn(str(exc), stacklevel=2)
+        return []
+    for row in rows:
         try:
-            out.append(_from_dict(entry))
-        except StoryError:
+            out.append(_story(row, row.meta))
+        except (StoryError, ValueError):
             continue
     return out
 
 
-def get_story(story_id: str, root: str | os.PathLike | None = None) -> Story:
-    for story in list_stories(root):
-        if story.id == story_id:
-            return story
-    raise StoryError(f"没有这个故事：{story_id} / No story {story_id}.")
+def get_story(story_id: str, root=None, user=None) -> Story:
+    """A story the user may see; StoryError otherwise (a private story's existence is not disclosed)."""
+    try:
+        row, ver = dbm.connect(root).get(story_id, dbm.as_user(user), kind=KIND)
+        if row.visibility != dbm.SHARED and row.owner != dbm.as_user(user).name:
+            raise KeyError(story_id)
+        return _story(row, ver.meta)
+    except (KeyError, ValueError):
+        raise StoryError(f"没有这个故事，或您无权查看：{story_id} / "
+                         f"No story {story_id} is available to you.") from None
+    except dbm.DatabaseError as exc:
+        raise StoryError(str(exc)) from exc
 
 
-def save_story(story: Story, root: str | os.PathLike | None = None) -> str:
-    """Store a story (replacing the one with the same id); returns its id."""
+def save_story(story: Story, root=None, user=None) -> str:
+    """Store a story: a new one, or a new version of the one with the same id (its owner or an admin only);
+    returns its id."""
     story = make_story(story.title, list(story.views), story.id, story.created_at)
-    root = user_root(root)
-    stamp = datetime.now(timezone.utc)
-    story_id = story.id or "st_" + stamp.strftime("%Y%m%d%H%M%S") + "_" + hashlib.sha1(
-        (story.title + str(time.time_ns())).encode()).hexdigest()[:6]
-    entry = {**story.as_dict(), "id": story_id,
-             "created_at": story.created_at or stamp.isoformat(timespec="seconds")}
-    with _locked(root):
-        stories = _read(root)
-        ids = [s.get("id") for s in stories]
-        if story_id in ids:
-            stories[ids.index(story_id)] = entry
-        else:
-            stories.append(entry)
-        _write(root, stories)
+    try:
+        story_id, _ = dbm.connect(root).put(KIND, story.title, story.as_dict(), dbm.as_user(user),
+                                            obj_id=story.id or None)
+    except KeyError:
+        raise StoryError(f"没有这个故事：{story.id} / No story {story.id}.") from None
+    except PermissionError:
+        raise StoryError("只有所有者或管理员可以更改此故事。 / Only its owner or an admin may change this story.") \
+            from None
+    except dbm.DatabaseError as exc:
+        raise StoryError(str(exc)) from exc
     return story_id
 
 
-def delete_story(story_id: str, root: str | os.PathLike | None = None) -> None:
-    root = user_root(root)
-    with _locked(root):
-        stories = _read(root)
-        keep = [s for s in stories if s.get("id") != story_id]
-        if len(keep) == len(stories):
-            raise StoryError(f"没有这个故事：{story_id} / No story {story_id}.")
-        _write(root, keep)
+def delete_story(story_id: str, root=None, user=None) -> None:
+    try:
+        dbm.connect(root).delete(story_id, dbm.as_user(user), kind=KIND)
+    except (KeyError, PermissionError):
+        raise StoryError(f"没有这个故事，或您无权删除：{story_id} / No story {story_id} you may delete.") from None
+
+
+def share_story(story_id: str, shared: bool, root=None, user=None) -> None:
+    try:
+        dbm.connect(root).set_visibility(story_id, dbm.SHARED if shared else dbm.PRIVATE, dbm.as_user(user))
+    except (KeyError, PermissionError):
+        raise StoryError(f"没有这个故事，或您无权共享：{story_id} / No story {story_id} you may share.") from None
 
 
 # ── exchange ─────────────────────────────────────────────────────────────────

@@ -26,14 +26,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(tmp_dir: Path) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on a free loopback port, user data in `tmp_dir`; returns (process, url)."""
-    port = _free_port()
-    env = {**os.environ, "ATLAS_USER_DATA": str(tmp_dir / "user-data")}
+def start_app(tmp_dir: Path, env: dict | None = None, args: tuple = (), port: int | None = None
+              ) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free loopback port, user data in `tmp_dir` (and `env` set, `args` added);
+    returns (process, url)."""
+    port = port or _free_port()
+    env = {**os.environ, "ATLAS_USER_DATA": str(tmp_dir / "user-data"), **(env or {})}
     log = (tmp_dir / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+         "--server.address", "127.0.0.1", "--server.headless", "true", *args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -114,3 +116,41 @@ def wait_for_app(page, timeout: float = 90_000) -> None:
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+# ── the saved-data store on both backends ───────────────────────────────────────────────────────────────
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A temporary PostgreSQL cluster (Debian's package, run as the postgres user), stopped after the session.
+    Missing PostgreSQL fails the test in CI (CI=true) and skips it elsewhere."""
+    from tests.pgcluster import Cluster
+    try:
+        cluster = Cluster()
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL could not be started: {exc}")
+        pytest.skip(f"PostgreSQL could not be started: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+_DB_COUNT = [0]
+
+
+def new_pg_url(cluster) -> str:
+    _DB_COUNT[0] += 1
+    return cluster.create_database(f"atlas_{os.getpid()}_{_DB_COUNT[0]}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_db(request, tmp_path):
+    """A fresh, migrated saved-data database: a SQLite file, or a new database on the test cluster."""
+    from store.db import Database
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'atlas.db'}"
+    else:
+        url = new_pg_url(request.getfixturevalue("pg_cluster"))
+    db = Database(url, legacy_root=tmp_path / "no-legacy-files")
+    yield db
+    db.engine.dispose()

@@ -223,6 +223,17 @@ def test_rounds_are_kept_and_diffed(tmp_path):
     assert storage.latest(allr).set_index("code").loc["610303", "value"] == 2.3
 
 
+def test_a_round_belongs_to_who_saved_it(tmp_path):
+    from store import saved
+    r1 = pd.DataFrame({"code": ["610302"], "year": 2020, "indicator": "gp_per_10k", "value": [2.6]})
+    ds, n = storage.save_round(BJ, r1, "county", root=tmp_path, user="alice")
+    assert storage.rounds(BJ.id, tmp_path, user="alice")["value"].tolist() == [2.6]
+    assert not len(storage.rounds(BJ.id, tmp_path, user="bob"))          # private until alice shares it
+    saved.share_dataset(ds, True, root=tmp_path, user="alice")
+    assert storage.rounds(BJ.id, tmp_path, user="bob")["value"].tolist() == [2.6]
+    assert saved.list_datasets(root=tmp_path, user="bob").set_index("id").loc[ds, "owner"] == "alice"
+
+
 def test_user_plan_copy_save_refuse(tmp_path):
     mine = copy_plan(BJ, "my_bj", "宝鸡 2021 监测")
     mine.targets[5].value = 3.0

@@ -1,10 +1,5 @@
 """Presenter stories: save/list/replace/delete round trip, export/import, validation messages."""
 import json
-import os
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -21,31 +16,31 @@ def _story(title="广东卫生 2007–2016"):
     ])
 
 
-def test_save_list_get_delete_round_trip(tmp_path):
+def test_save_list_get_delete_round_trip(store_db):
     story = _story()
-    sid = stories.save_story(story, root=tmp_path)
+    sid = stories.save_story(story, root=store_db)
     assert sid.startswith("st_")
-    listed = stories.list_stories(root=tmp_path)
+    listed = stories.list_stories(root=store_db)
     assert [s.id for s in listed] == [sid]
-    got = stories.get_story(sid, root=tmp_path)
+    got = stories.get_story(sid, root=store_db)
     assert got.title == "广东卫生 2007–2016"
     assert [v.title for v in got.views] == ["全国：每千人床位 2016", "广东各市"]
     # presenter mode is how a story is shown, not part of a step
     assert got.views[1].params == {"level": "city", "scope": "440000", "ind": "beds_per_1000", "year": "2016"}
     assert got.views[1].view() == ViewState(level="city", scope="440000", indicator="beds_per_1000", year=2016)
-    stories.delete_story(sid, root=tmp_path)
-    assert stories.list_stories(root=tmp_path) == []
+    stories.delete_story(sid, root=store_db)
+    assert stories.list_stories(root=store_db) == []
     with pytest.raises(StoryError, match="No story"):
-        stories.delete_story(sid, root=tmp_path)
+        stories.delete_story(sid, root=store_db)
 
 
-def test_saving_with_an_id_replaces_that_story(tmp_path):
-    sid = stories.save_story(_story("第一版"), root=tmp_path)
-    other = stories.save_story(_story("另一个"), root=tmp_path)
-    first = stories.get_story(sid, root=tmp_path)
+def test_saving_with_an_id_replaces_that_story(store_db):
+    sid = stories.save_story(_story("第一版"), root=store_db)
+    other = stories.save_story(_story("另一个"), root=store_db)
+    first = stories.get_story(sid, root=store_db)
     longer = make_story("第二版", [*first.views, StoryView("2010", {"year": "2010"})], sid, first.created_at)
-    assert stories.save_story(longer, root=tmp_path) == sid
-    listed = stories.list_stories(root=tmp_path)
+    assert stories.save_story(longer, root=store_db) == sid
+    listed = stories.list_stories(root=store_db)
     assert [s.id for s in listed] == [sid, other]
     assert listed[0].title == "第二版" and len(listed[0].views) == 3
     assert listed[0].created_at == first.created_at
@@ -91,36 +86,36 @@ def test_import_rejects_bad_files_with_a_clear_message(blob, message):
     assert " / " in str(err.value)  # Chinese first, then English
 
 
-def test_a_corrupt_entry_is_skipped_not_fatal(tmp_path):
-    sid = stories.save_story(_story(), root=tmp_path)
-    path = tmp_path / stories.STORIES
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["stories"].append({"id": "bad", "title": "x", "views": [{"title": "v", "params": {"level": "moon"}}]})
-    path.write_text(json.dumps(data), encoding="utf-8")
-    assert [s.id for s in stories.list_stories(root=tmp_path)] == [sid]
+def test_a_corrupt_entry_is_skipped_not_fatal(store_db):
+    import sqlalchemy as sa
+    from store import db as dbm
+    sid = stories.save_story(_story(), root=store_db)
+    bad = stories.save_story(_story("坏的"), root=store_db)
+    with store_db.engine.begin() as conn:     # an entry that no longer validates (as if written by other code)
+        conn.execute(sa.update(dbm.versions).where(dbm.versions.c.object_id == bad).values(
+            meta=json.dumps({"id": bad, "title": "x", "views": [{"title": "v", "params": {"level": "moon"}}]})))
+    assert [s.id for s in stories.list_stories(root=store_db)] == [sid]
 
 
 def test_root_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("ATLAS_USER_DATA", str(tmp_path / "env-root"))
-    stories.save_story(_story())
-    assert (tmp_path / "env-root" / stories.STORIES).exists()
+    monkeypatch.delenv("ATLAS_DATABASE_URL", raising=False)
+    sid = stories.save_story(_story())
+    assert (tmp_path / "env-root" / "atlas.db").exists()
+    assert [s.id for s in stories.list_stories()] == [sid]
 
 
-def test_a_writer_killed_mid_save_leaves_the_old_file(tmp_path):
-    """Kill a process while it is inside the atomic write: stories.json is still the old, valid one."""
-    sid = stories.save_story(_story("原来的"), root=tmp_path)
-    before = (tmp_path / stories.STORIES).read_bytes()
-    root = Path(__file__).resolve().parents[1]
-    script = textwrap.dedent(f"""
-        import os, store.saved as saved
-        from store import stories
-        real = os.replace
-        def die(*a, **k):
-            os._exit(9)          # the process dies after the temp file is written, before the rename
-        saved.os.replace = die
-        stories.save_story(stories.make_story("新的", []), root={str(tmp_path)!r})
-    """)
-    proc = subprocess.run([sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
-    assert proc.returncode == 9
-    assert (tmp_path / stories.STORIES).read_bytes() == before
-    assert [s.id for s in stories.list_stories(root=tmp_path)] == [sid]
+def test_a_story_is_private_until_shared_and_only_its_owner_changes_it(store_db):
+    sid = stories.save_story(_story("甲的汇报"), root=store_db, user="alice")
+    assert stories.list_stories(root=store_db, user="bob") == []
+    with pytest.raises(StoryError, match="is available to you"):
+        stories.get_story(sid, root=store_db, user="bob")
+    with pytest.raises(StoryError):
+        stories.share_story(sid, True, root=store_db, user="bob")
+    stories.share_story(sid, True, root=store_db, user="alice")
+    assert stories.get_story(sid, root=store_db, user="bob").title == "甲的汇报"
+    for attempt in (lambda: stories.delete_story(sid, root=store_db, user="bob"),
+                    lambda: stories.save_story(make_story("乙改的", [], sid), root=store_db, user="bob")):
+        with pytest.raises(StoryError):
+            attempt()
+    assert stories.get_story(sid, root=store_db, user="alice").title == "甲的汇报"

@@ -234,8 +234,9 @@ def test_the_same_name_twice_is_refused_unless_replacing(user_data):
         saved.save_dataset(result("教师数"), "另一个名字")
     assert "我的数据" in str(again.value) and "user_" not in str(again.value)
     second = saved.save_dataset(result("学校数"), "我的数据", replace=True)
-    listed = saved.list_datasets()
-    assert listed["id"].tolist() == [second] and second != first
+    listed = saved.list_datasets()   # the same dataset, now at version 2; version 1 is kept
+    assert listed["id"].tolist() == [first] == [second] and listed["version"].tolist() == [2]
+    assert saved.load_version(first, 1)[1]["name_zh"].tolist() == ["教师数"]
 
 
 def test_the_data_page_offers_to_replace_a_dataset_of_the_same_name(user_data):

@@ -48,11 +48,12 @@ class IndexResult:
 
 
 def candidates(store, level: str, domain: str | None = None) -> pd.DataFrame:
-    """Indicators an index can use at `level`: those with a direction (not context) and not an
-    urban/rural variant of another (it would count the same service twice)."""
+    """Indicators an index can use at `level`: those with a direction (not context), not an urban/rural
+    variant of another (it would count the same service twice), and no upload its owner has not added."""
     cat = store.indicators(level=level, domain=domain)
     variant = cat["variant_of"].fillna("").astype(str) != ""
-    return cat[cat["direction"].isin([1, -1]) & ~variant]
+    not_added = cat.index.isin(list(store.index_excluded))   # uploads join the index when their owner adds them
+    return cat[cat["direction"].isin([1, -1]) & ~variant & ~not_added]
 
 
 def default_selection(cat: pd.DataFrame) -> list[str]:

@@ -2,7 +2,8 @@
 (file → preview → column roles → indicator metadata → validation report → save)."""
 import streamlit as st
 
-from components import controls, data
+from components import controls, data, datasets
+from components.identity import current_user
 from components.importer import (edit_meta, edit_roles, file_uploader, merger_choice, sheet_picker, show_report,
                                  table_text)
 from i18n import t
@@ -16,20 +17,7 @@ st.title(t("data.title", lang))
 
 # ── saved datasets ───────────────────────────────────────────────────────────
 st.subheader(t("data.saved", lang))
-datasets = saved.list_datasets()
-if datasets.empty:
-    st.caption(t("data.saved_empty", lang))
-for row in datasets.itertuples():
-    with st.container(border=True):
-        left, right = st.columns([6, 1])
-        left.markdown(f"**{table_text(row.name)}** · {t(f'level.{row.level}', lang)} · "
-                      f"{row.regions} {t('data.regions', lang)} · {row.year_min}–{row.year_max} · "
-                      f"{row.observations:,} {t('data.figures', lang)}")
-        left.caption(f"{table_text(row.description)} — {t('common.source', lang)}: {table_text(row.source)} · "
-                     f"{t('data.uploaded', lang)} {row.uploaded_at}")
-        if right.button(t("data.delete", lang), key=f"del-{row.id}"):
-            saved.delete_dataset(row.id)
-            st.rerun()
+datasets.saved_list(lang)
 
 # ── template ─────────────────────────────────────────────────────────────────
 with st.expander(t("data.template", lang)):
@@ -88,7 +76,7 @@ with st.form("save"):
     submitted = st.form_submit_button(t("data.save", lang), type="primary", disabled=not result.ok or not meta.domain)
 if submitted:
     try:
-        saved.save_dataset(result, name, description, source, replace=replace)
+        saved.save_dataset(result, name, description, source, user=current_user(), replace=replace)
     except saved.DatasetNameTaken as exc:
         st.warning(table_text(t("fixes.name_taken", lang, name=exc.name, uploaded_at=exc.uploaded_at)))
     except saved.SavedDataError as exc:

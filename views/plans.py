@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components import chart, controls, data
+from components.identity import current_user
 from components.importer import table_text
 from i18n import t
 from plans import storage
@@ -192,7 +193,7 @@ if rnd is not None and len(rnd.cells):
                                              "detail": t("plans.col.detail", lang)}), hide_index=True, width="stretch")
 
 # ── diff and save ────────────────────────────────────────────────────────────
-saved_rounds = storage.rounds(plan.id)
+saved_rounds = storage.rounds(plan.id, user=current_user())
 if rnd is not None and len(rnd.observations):
     st.subheader(t("plans.step.diff", lang))
     st.caption(t("plans.diff.rounds", lang, n=int(saved_rounds["round"].max()) if len(saved_rounds) else 0))
@@ -209,9 +210,9 @@ if rnd is not None and len(rnd.observations):
         label = st.text_input(t("plans.save.label", lang))
         if st.form_submit_button(t("plans.save", lang), disabled=not counts.get("new", 0) + counts.get("changed", 0)):
             try:
-                ds, n = storage.save_round(plan, rnd.observations, level, label)
+                ds, n = storage.save_round(plan, rnd.observations, level, label, user=current_user())
                 st.success(t("plans.save.done", lang, n=n, id=ds))
-                saved_rounds = storage.rounds(plan.id)
+                saved_rounds = storage.rounds(plan.id, user=current_user())
             except (PlanError, ValueError) as exc:
                 st.error(t("plans.error", lang, msg=table_text(exc)))
 

@@ -1,0 +1,45 @@
+"""The visitor, read from the request: st.login (OIDC) when configured, else the trusted proxy header
+(only when ATLAS_TRUSTED_USER_HEADER is set), else the local user. The rules are in store/identity.py."""
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from i18n import t
+from store import identity
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets.toml at all
+        return False
+
+
+def current_user() -> identity.User:
+    """Who is using this session; stops the page with a sign-in button (OIDC) or a message (proxy header
+    missing) when nobody is."""
+    oidc = _oidc_configured()
+    headers = dict(st.context.headers) if os.environ.get(identity.HEADER_ENV, "").strip() else None
+    user = identity.resolve(headers=headers, oidc_user=st.user.to_dict() if oidc else None, oidc_configured=oidc)
+    if user is not None:
+        return user
+    lang = st.query_params.get("lang", "zh")
+    lang = lang if lang in ("zh", "en") else "zh"
+    if oidc:
+        st.info(t("id.sign_in_needed", lang))
+        st.button(t("id.sign_in", lang), on_click=st.login, type="primary")
+    else:
+        st.error(t("id.no_header", lang))
+    st.stop()
+
+
+def signed_in_line(lang: str) -> None:
+    """One small sidebar line: who is signed in (and a sign-out for OIDC)."""
+    user = current_user()
+    role = f" · {t('id.admin', lang)}" if user.is_admin and user.source != "local" else ""
+    name = t("id.local", lang) if user.source == "local" else user.name
+    st.caption(t("id.signed_in", lang, name=name) + role, help=None)
+    if user.source == "oidc" and st.button(t("id.sign_out", lang), key="id-sign-out", type="tertiary"):
+        st.logout()
