@@ -6,6 +6,7 @@ import os
 
 import streamlit as st
 
+from components.importer import table_text
 from i18n import t
 from store import identity
 
@@ -39,7 +40,7 @@ def signed_in_line(lang: str) -> None:
     """One small sidebar line: who is signed in (and a sign-out for OIDC)."""
     user = current_user()
     role = f" · {t('id.admin', lang)}" if user.is_admin and user.source != "local" else ""
-    name = t("id.local", lang) if user.source == "local" else user.name
+    name = t("id.local", lang) if user.source == "local" else table_text(user.name)   # a header's text is data
     st.caption(t("id.signed_in", lang, name=name) + role, help=None)
     if user.source == "oidc" and st.button(t("id.sign_out", lang), key="id-sign-out", type="tertiary"):
         st.logout()

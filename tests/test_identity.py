@@ -32,3 +32,18 @@ def test_oidc_comes_first_when_configured():
 def test_only_the_owner_or_an_admin_manages():
     assert User("wang").may_manage("wang") and not User("zhao").may_manage("wang")
     assert User("li", is_admin=True).may_manage("wang")
+
+
+def test_a_hostile_signed_in_name_is_shown_as_text():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        from components import identity
+        from store.identity import User
+        identity.current_user = lambda: User("[x](http://evil.example) <img src=x onerror=alert(1)>", False, "header")
+        identity.signed_in_line("zh")
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    shown = at.caption[0].value
+    assert "\\[x]" in shown and "http\u2060://" in shown         # no link: the bracket escaped, no autolink
+    assert "<img" not in shown and "&lt;img" in shown
