@@ -34,13 +34,15 @@ def test_only_the_owner_or_an_admin_manages():
     assert User("li", is_admin=True).may_manage("wang")
 
 
-def test_a_hostile_signed_in_name_is_shown_as_text():
+def test_a_hostile_signed_in_name_is_shown_as_text(monkeypatch):
     from streamlit.testing.v1 import AppTest
+
+    from components import identity
+    hostile = User("[x](http://evil.example) <img src=x onerror=alert(1)>", False, "header")
+    monkeypatch.setattr(identity, "current_user", lambda: hostile)   # undone after this test, for every later page
 
     def page():
         from components import identity
-        from store.identity import User
-        identity.current_user = lambda: User("[x](http://evil.example) <img src=x onerror=alert(1)>", False, "header")
         identity.signed_in_line("zh")
     at = AppTest.from_function(page).run()
     assert not at.exception
