@@ -2,7 +2,7 @@
 ranks move when the weights vary. An index is a modelling choice, and the page says so."""
 import streamlit as st
 
-from components import controls, data, presenter
+from components import cached, controls, data, presenter
 from figures import composite as cf
 from figures.profile import sources_text
 from i18n import t
@@ -83,7 +83,7 @@ choice, notes = cf.coherent(cf.IndexChoice(tuple(chosen), int(view.year), method
 for note in notes:
     st.caption("ℹ️ " + t(note, lang))
 regions = data.regions_in_view(view.level, view.scope)
-result = cf.build_index(store, choice, view.level, regions, lang)
+result = cached.build_index(store, choice, view.level, view.scope, lang)
 if result.note:
     st.error(result.note)
     st.stop()
@@ -95,7 +95,7 @@ left, right = st.columns([3, 2], gap="medium")
 band = None
 with right:
     with st.status(t("composite.sensitivity_running", lang, draws=draws), expanded=False) as status:
-        band = cf.sensitivity(store, choice, view.level, regions, result, n_draws=draws, seed=0)
+        band = cached.sensitivity(store, choice, view.level, view.scope, lang, n_draws=draws, seed=0)
         status.update(label=t("composite.sensitivity_done", lang, draws=draws, seed=0), state="complete")
     if band is not None:
         title = t("composite.rank_title", lang, stable=cf.stable_count(band), n=int(band["rank"].notna().sum()))

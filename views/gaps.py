@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import controls, data, panels, presenter
+from components import cached, controls, data, panels, presenter
 from components.downloads import download_buttons
 from figures import gaps as fg
 from figures.map_view import applicable_target, region_table
@@ -53,7 +53,6 @@ where = data.region_label(view.scope, lang) if view.scope else t("map.whole_coun
 if panel.empty or year is None:
     st.info(t("gaps.empty", lang, name=escape(name), level=t(f"level.{view.level}", lang), where=where))
     st.stop()
-population = pd.DataFrame({y: store.population(view.level, int(y)) for y in panel.columns})
 group_of = data.grouping(store, view.group, view.level).reindex(panel.index)
 group_names = {}
 if view.group in set(store.groups["id"]):
@@ -64,7 +63,8 @@ grouping_name = group_labels.get(view.group, view.group)
 breaks = fg.break_years(store.flags(meta.name, view.level).reindex(index=panel.index).fillna(""))
 values = store.values(meta.name, view.level, year)
 target = applicable_target(store.targets, meta.name, view.scope)
-table = region_table(values, regions, direction, store.population(view.level, year), target, lang)
+table = cached.region_table(store, meta.name, view.level, year, view.scope, direction,
+                            None if target is None else target.name, lang)
 source = citation(store.sources, meta["source"], lang)
 source_line = presenter.source_line(store, meta, lang)      # under every figure and slide
 
@@ -81,7 +81,7 @@ tabs = st.tabs([t(f"gaps.tab.{k}", lang) for k in ("trend", "groups", "beta", "u
 
 with tabs[0]:
     if tabs[0].open is not False:
-        trend = fg.inequality_by_year(panel, population)
+        trend = cached.inequality_by_year(store, meta.name, view.level, view.scope)
         measure = st.segmented_control(t("gaps.measure", lang), list(fg.MEASURES), default="cv", key="gaps-measure",
                                        format_func=lambda m: t(f"gaps.m.{m}", lang)) or "cv"
         st.caption(t(f"gaps.m_help.{measure}", lang))
@@ -183,7 +183,7 @@ with tabs[4]:
         others = store.targets[store.targets["indicator"] == meta.name].sort_values("target_year")
         benchmark = target if target is not None else (others.iloc[-1] if len(others) else None)
         ranked = table if benchmark is target else region_table(
-            values, regions, direction, store.population(view.level, year), benchmark, lang)
+            values, regions, direction, cached.population(store, view.level, year), benchmark, lang)
         options = ["gap_avg"] + (["gap_target"] if benchmark is not None else [])
         column = st.segmented_control(t("gaps.rank_ref", lang), options, default="gap_avg", key="gaps-rank-ref",
                                       format_func=lambda c: t(f"gaps.rank.{c}", lang)) or "gap_avg"

@@ -3,7 +3,7 @@ import time
 
 import streamlit as st
 
-from components import controls, data, panels, presenter
+from components import cached, controls, data, panels, presenter
 from figures.map_view import MAX_BARS, applicable_target, map_layer, ranking_bar, region_table
 from i18n import t
 
@@ -34,8 +34,8 @@ else:
     unit = meta[f"unit_{lang}"]
     direction = int(meta["direction"])
     target = applicable_target(store.targets, meta.name, view.scope)
-    table = region_table(store.values(meta.name, view.level, year), regions, direction,
-                         store.population(view.level, year), target, lang)
+    table = cached.region_table(store, meta.name, view.level, year, view.scope, direction,
+                                None if target is None else target.name, lang)
 if view.mode == "gap_target" and target is None:
     st.caption(t("map.no_target", lang))
     view = controls.update_view(mode="value")

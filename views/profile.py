@@ -5,7 +5,7 @@ from html import escape
 
 import streamlit as st
 
-from components import controls, data, presenter
+from components import cached, controls, data, presenter
 from components.downloads import download_buttons
 from figures import composite as cf
 from figures import profile as pf
@@ -59,7 +59,7 @@ if not view.region:
 year = int(view.year)
 codes = [view.region, *peers]
 label = labels[view.region]
-rows = pf.standing(store, view.level, codes, year, regions, store.population(view.level, year), lang)
+rows = cached.standing(store, view.level, tuple(codes), year, view.scope, lang)
 own = rows[rows["code"] == view.region]
 
 # ── where it stands ──────────────────────────────────────────────────────────
@@ -73,8 +73,8 @@ with st.container(border=True):
     if choice is None:
         cols[3].caption(t("profile.composite_none", lang))
     else:
-        result = cf.build_index(store, choice, view.level, regions, lang)
-        band = cf.sensitivity(store, choice, view.level, regions, result, n_draws=1000, seed=0)
+        result = cached.build_index(store, choice, view.level, view.scope, lang)
+        band = cached.sensitivity(store, choice, view.level, view.scope, lang, n_draws=1000, seed=0)
         me = result.table[result.table["code"] == view.region].iloc[0]
         n = int(result.table["score"].notna().sum())
         if me.isna()["score"]:
@@ -122,8 +122,7 @@ with pick[0]:
     meta = controls.indicator_select(store, lang)
 if meta is not None:
     name, unit = meta[f"name_{lang}"], meta[f"unit_{lang}"]
-    groups = data.grouping(store, view.group, view.level)
-    trend = pf.trend_frame(store, meta.name, view.level, codes, regions, groups, lang)
+    trend = cached.trend_frame(store, meta.name, view.level, tuple(codes), view.scope, view.group, lang)
     fig = pf.trend_figure(trend, unit, lang, pf.trend_title(trend, label, name, lang),
                           group_label=pf.group_name(store, view.group, trend.attrs.get("group", ""), lang),
                           direction=int(meta["direction"]))
@@ -134,7 +133,7 @@ if meta is not None:
 
 # ── rank history ─────────────────────────────────────────────────────────────
 st.markdown(f"#### {t('profile.rank_header', lang)}")
-history = pf.rank_history(store, view.level, view.region, regions, lang)
+history = cached.rank_history(store, view.level, view.region, view.scope, lang)
 if history.empty:
     st.caption(t("profile.rank_empty", lang))
 else:

@@ -1,0 +1,113 @@
+"""Results that are the same for every visitor of a view, computed once per process and shared across sessions.
+
+A visit spent most of its server time recomputing what the previous visitor already had: the profile's
+standing among peers and rank history, the composite index and its Monte-Carlo rank band (1,000 weight
+draws), population lookups, region tables (see scripts/profile_pages.py). Each wrapper here takes the
+store and the view's plain values and is cached under `store.key` — the name of exactly the data that
+store holds — so a visitor only ever gets a result computed from data they may see. Results come back
+as copies (st.cache_data), so a page may change what it gets. One bounded cache serves them all.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import streamlit as st
+
+from components import data
+
+_SHARED: dict[str, Callable] = {}
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _call(name: str, store_key: str, args: str, _store, _args: tuple, _kw: dict):
+    """`name(store, *args, **kw)`, cached by the store's key and the arguments' text (all plain values)."""
+    return _SHARED[name](_store, *_args, **_kw)
+
+
+def shared(fn: Callable) -> Callable:
+    """Cache `fn(store, *plain_args)` across sessions under `store.key` (arguments: str, int, float, tuple)."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    _SHARED[name] = fn
+
+    def wrapper(store, *args, **kw):
+        return _call(name, store.key, repr((args, sorted(kw.items()))), store, args, kw)
+    wrapper.__doc__, wrapper.__name__, wrapper.__wrapped__ = fn.__doc__, fn.__name__, fn
+    return wrapper
+
+
+@shared
+def population(store, level: str, year: int):
+    return store.population(level, int(year))
+
+
+@shared
+def values(store, indicator: str, level: str, year: int):
+    return store.values(indicator, level, int(year))
+
+
+@shared
+def panel(store, indicator: str, level: str):
+    return store.panel(indicator, level)
+
+
+@shared
+def standing(store, level: str, codes: tuple, year: int, scope: str, lang: str):
+    """figures.profile.standing for the regions in view at `level` within `scope`."""
+    from figures import profile as pf
+    return pf.standing(store, level, list(codes), year, data.regions_in_view(level, scope),
+                       population(store, level, year), lang)
+
+
+@shared
+def rank_history(store, level: str, code: str, scope: str, lang: str):
+    from figures import profile as pf
+    return pf.rank_history(store, level, code, data.regions_in_view(level, scope), lang)
+
+
+@shared
+def trend_frame(store, indicator: str, level: str, codes: tuple, scope: str, group: str, lang: str):
+    from figures import profile as pf
+    return pf.trend_frame(store, indicator, level, list(codes), data.regions_in_view(level, scope),
+                          data.grouping(store, group, level), lang)
+
+
+@shared
+def build_index(store, choice, level: str, scope: str, lang: str):
+    """figures.composite.build_index; `choice` (a frozen IndexChoice) is plain values all through."""
+    from figures import composite as cf
+    return cf.build_index(store, choice, level, data.regions_in_view(level, scope), lang)
+
+
+@shared
+def sensitivity(store, choice, level: str, scope: str, lang: str, n_draws: int = 1000, seed: int = 0):
+    """The Monte-Carlo rank band of `build_index(…)` (the slowest thing a visit asked for)."""
+    from figures import composite as cf
+    result = build_index(store, choice, level, scope, lang)
+    return cf.sensitivity(store, choice, level, data.regions_in_view(level, scope), result, n_draws=n_draws,
+                          seed=seed)
+
+
+@shared
+def region_table(store, indicator: str, level: str, year: int, scope: str, direction: int, target_id, lang: str):
+    """figures.map_view.region_table of an indicator-year in view, population-weighted, against target
+    `target_id` (a row label of store.targets, or None)."""
+    from figures.map_view import region_table as build
+    target = None if target_id is None else store.targets.loc[target_id]
+    return build(values(store, indicator, level, year), data.regions_in_view(level, scope), direction,
+                 population(store, level, year), target, lang)
+
+
+@shared
+def populations(store, level: str, years: tuple):
+    """Population per region (rows) and year (columns), as the gaps page weights its inequality trend."""
+    import pandas as pd
+    return pd.DataFrame({y: population(store, level, int(y)) for y in years})
+
+
+@shared
+def inequality_by_year(store, indicator: str, level: str, scope: str):
+    """figures.gaps.inequality_by_year of the regions in view, population-weighted."""
+    from figures import gaps as fg
+    p = panel(store, indicator, level).reindex(data.regions_in_view(level, scope)["code"])
+    p = p.dropna(how="all").dropna(axis=1, how="all")
+    return fg.inequality_by_year(p, populations(store, level, tuple(p.columns)))

@@ -1,0 +1,64 @@
+"""One visitor at a time, page by page: server time per visit (ws_load.py p50) against a bare Streamlit page
+(a headline and a slider) measured in the same run, just before each page, since this VM's speed drifts.
+
+    .venv/bin/python scripts/bench_load.py [--rounds 3] [--visits 8] [--port 8750]
+
+Goals (issue 17): the city map <= 1.3 x the bare page, every page <= 2 x. Not a timed test.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from scripts.loadkit import BARE, PAGES, ROOT, free_port, rss_mb, shown, start, stop, streamlit_cmd, \
+    wait_healthy, ws_load, ws_load_cmd  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3, help="bare page + page pairs per page")
+    ap.add_argument("--visits", type=int, default=8, help="visits per measurement (ws_load --max-visits)")
+    ap.add_argument("--port", type=int, default=8750, help="first port to try (two are used)")
+    a = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    env = {"ATLAS_USER_DATA": str(tmp / "user-data")}
+    app_cmd = streamlit_cmd(ROOT / "app.py", free_port(a.port, a.port + 50))
+    app = start(app_cmd, env, tmp / "app.log")
+    bare_cmd = streamlit_cmd(BARE, free_port(a.port + 1, a.port + 50), ["bare", str(ROOT)])
+    bare = start(bare_cmd, env, tmp / "bare.log")
+    app_url, bare_url = (f"http://127.0.0.1:{c[c.index('--server.port') + 1]}" for c in (app_cmd, bare_cmd))
+    try:
+        wait_healthy(app_url, app)
+        wait_healthy(bare_url, bare)
+        print("app:  ", shown(app_cmd))
+        print("bare: ", shown(bare_cmd))
+        print("each: ", shown(ws_load_cmd(app_url, ["QUERY"], max_visits=a.visits)), "(1 visitor, no pause)")
+        ws_load(bare_url, [""], max_visits=3)                       # warm: imports, caches of a first visit
+        ws_load(app_url, list(PAGES.values()), max_visits=2 * len(PAGES))
+        print(f"\n{'page':24} {'p50 s':>7} {'bare s':>7} {'ratio':>6}   (median of {a.rounds} rounds)")
+        for name, query in PAGES.items():
+            pairs = []
+            for _ in range(a.rounds):
+                b = ws_load(bare_url, [""], max_visits=a.visits)["p50_s"]
+                p = ws_load(app_url, [query], max_visits=a.visits)
+                if p["errors"]:
+                    print(f"  {name}: {p['errors']} errors: {p['error_samples']}")
+                pairs.append((p["p50_s"], b))
+            page_s = statistics.median(p for p, _ in pairs)
+            bare_s = statistics.median(b for _, b in pairs)
+            ratio = statistics.median(p / b for p, b in pairs)
+            goal = 1.3 if name == "city map" else 2.0
+            print(f"{name:24} {page_s:7.3f} {bare_s:7.3f} {ratio:5.2f}x  goal <= {goal}x "
+                  f"{'ok' if ratio <= goal else 'MISSED'}   query {query!r}")
+        print(f"\napp process after the run: {rss_mb(app.pid):.0f} MB")
+    finally:
+        stop(app)
+        stop(bare)
+
+
+if __name__ == "__main__":
+    main()
