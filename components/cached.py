@@ -111,3 +111,46 @@ def inequality_by_year(store, indicator: str, level: str, scope: str):
     p = panel(store, indicator, level).reindex(data.regions_in_view(level, scope)["code"])
     p = p.dropna(how="all").dropna(axis=1, how="all")
     return fg.inequality_by_year(p, populations(store, level, tuple(p.columns)))
+
+
+# ── figures ──────────────────────────────────────────────────────────────────
+# A figure is shared as it is (st.cache_resource), with the JSON the browser gets already made: building a
+# Plotly figure and serialising it was a third of the map page's script. Never change a figure got from here
+# (figure_view's slide copies it first, reports.charts.with_caption).
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _figure(name: str, store_key: str, args: str, _store, _args: tuple):
+    from figures import bundle
+    fig = _SHARED[name](_store, *_args)
+    fig._atlas_spec = bundle.figure_spec(fig)          # components.chart sends this instead of redoing it
+    return fig
+
+
+def shared_figure(fn: Callable) -> Callable:
+    """Cache the figure `fn(store, *plain_args)` and its browser JSON across sessions under `store.key`."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    _SHARED[name] = fn
+
+    def wrapper(store, *args):
+        return _figure(name, store.key, repr(args), store, args)
+    wrapper.__doc__, wrapper.__name__, wrapper.__wrapped__ = fn.__doc__, fn.__name__, fn
+    return wrapper
+
+
+@shared_figure
+def map_figure(store, indicator: str, level: str, year: int, scope: str, target_id, view, lang: str):
+    """The map page's choropleth of `region_table(…)` as `view` (a frozen ViewState) draws it."""
+    from figures.map_view import map_layer
+    meta = store.catalog.loc[indicator]
+    direction = int(meta["direction"])
+    table = region_table(store, indicator, level, year, scope, direction, target_id, lang)
+    return data.region_map(map_layer(table, view, meta[f"unit_{lang}"], direction, lang), level, scope)
+
+
+@shared_figure
+def ranking_bar(store, indicator: str, level: str, year: int, scope: str, target_id, lang: str, title: str):
+    from figures.map_view import ranking_bar as build
+    meta = store.catalog.loc[indicator]
+    direction = int(meta["direction"])
+    table = region_table(store, indicator, level, year, scope, direction, target_id, lang)
+    return build(table, meta[f"unit_{lang}"], direction, lang, title)

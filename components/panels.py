@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import controls, data
+from components import cached, controls, data
 from components.chart import chart
 from figures.map_view import fmt
 from figures.style import FONT_FAMILY
@@ -53,7 +53,7 @@ def summary_cards(table: pd.DataFrame, store, meta: pd.Series, view: ViewState, 
     y = table["value"].to_numpy(float)
     if np.isnan(y).all():
         return
-    weights = table["code"].map(store.population(view.level, year)).to_numpy(float)
+    weights = table["code"].map(cached.population(store, view.level, year)).to_numpy(float)
     weighted_ok = not np.isnan(weights[~np.isnan(y)]).any()
     mean = float(np.nanmean(y))
     wmean = float(np.nansum(y * weights) / np.nansum(np.where(np.isnan(y), 0, weights))) if weighted_ok else None

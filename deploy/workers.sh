@@ -42,6 +42,8 @@ defaults
     timeout server 60s
     timeout tunnel 1h
     timeout http-keep-alive 10s
+    # A busy worker answers its health check late but answers; a dead one refuses at once.
+    timeout check 10s
 
 frontend atlas
     bind ${ADDRESS}:${PORT}
@@ -52,7 +54,7 @@ backend workers
     cookie ATLAS_WORKER insert indirect nocache httponly attr "SameSite=Lax"
     option httpchk GET /_stcore/health
     http-check expect status 200
-    default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+    default-server inter 1s fall 2 rise 2
     http-response set-header X-Atlas-Worker %[srv_name]
 CFG
   for i in $(seq 1 "$WORKERS"); do

@@ -4,7 +4,7 @@ import time
 import streamlit as st
 
 from components import cached, controls, data, panels, presenter
-from figures.map_view import MAX_BARS, applicable_target, map_layer, ranking_bar, region_table
+from figures.map_view import MAX_BARS, applicable_target, map_layer, region_table
 from i18n import t
 
 # ── filters ──────────────────────────────────────────────────────────────────
@@ -34,8 +34,8 @@ else:
     unit = meta[f"unit_{lang}"]
     direction = int(meta["direction"])
     target = applicable_target(store.targets, meta.name, view.scope)
-    table = cached.region_table(store, meta.name, view.level, year, view.scope, direction,
-                                None if target is None else target.name, lang)
+    target_id = None if target is None else target.name
+    table = cached.region_table(store, meta.name, view.level, year, view.scope, direction, target_id, lang)
 if view.mode == "gap_target" and target is None:
     st.caption(t("map.no_target", lang))
     view = controls.update_view(mode="value")
@@ -53,7 +53,8 @@ if meta is not None:
     st.markdown(f"### {headline}")
 left, right = st.columns([8, 5], gap="medium") if meta is not None else (st.container(), None)
 with left:
-    fig = data.region_map(map_layer(table, view, unit, direction, lang), view.level, view.scope)
+    fig = data.region_map(map_layer(table, view, unit, direction, lang), view.level, view.scope) if meta is None \
+        else cached.map_figure(store, meta.name, view.level, year, view.scope, target_id, view, lang)
     presenter.figure_view(fig, headline, source, key=f"map-{view.level}-{view.scope}", on_click=select_region,
                           notes={"year": str(year), "unit": unit},
                           data=table[["code", "name", "name_en", "value", "rank", "gap_avg_pct", "flag"]])
@@ -65,7 +66,8 @@ with right:
     panels.summary_cards(table, store, meta, view, year, lang)
     many = table.attrs["n_with_data"] > MAX_BARS
     title = t("map.bar_title_top" if many else "map.bar_title", lang, name=name, year=year, n=MAX_BARS // 2)
-    presenter.figure_view(ranking_bar(table, unit, direction, lang, title), title, source, key="bar",
+    presenter.figure_view(cached.ranking_bar(store, meta.name, view.level, year, view.scope, target_id, lang, title),
+                          title, source, key="bar",
                           slide=False, export_size=(1200, 1400))
 
 # ── caption ──────────────────────────────────────────────────────────────────
