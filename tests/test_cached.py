@@ -48,3 +48,18 @@ def test_rank_band_matches_the_uncached_computation(bundled):
     assert band.attrs["n_draws"] == 200
     ranked = band.dropna(subset=["rank"])
     assert len(ranked) > 20 and ranked["rank_p95"].ge(ranked["rank_p05"]).all()
+
+
+def test_a_shared_figure_carries_the_json_the_browser_gets(bundled):
+    from figures import bundle
+    from state import ViewState
+    meta = bundled.indicators(level="province").iloc[0]
+    year = bundled.years(meta.name, "province")[-1]
+    view = ViewState(year=year, indicator=meta.name)
+    fig = cached.map_figure(bundled, meta.name, "province", year, "", None, view, "zh")
+    assert cached.map_figure(bundled, meta.name, "province", year, "", None, view, "zh") is fig
+    assert fig._atlas_spec == bundle.figure_spec(fig)
+    other = cached.map_figure(replace(bundled, key="user:someone-else"), meta.name, "province", year, "", None, view,
+                              "zh")
+    assert other is not fig
+    assert cached.map_figure(bundled, meta.name, "province", year, "", None, replace(view, mode="rank"), "zh") is not fig
