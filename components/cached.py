@@ -108,8 +108,7 @@ def populations(store, level: str, years: tuple):
 def inequality_by_year(store, indicator: str, level: str, scope: str):
     """figures.gaps.inequality_by_year of the regions in view, population-weighted."""
     from figures import gaps as fg
-    p = panel(store, indicator, level).reindex(data.regions_in_view(level, scope)["code"])
-    p = p.dropna(how="all").dropna(axis=1, how="all")
+    p = _gaps_panel(store, indicator, level, scope)
     return fg.inequality_by_year(p, populations(store, level, tuple(p.columns)))
 
 
@@ -154,3 +153,72 @@ def ranking_bar(store, indicator: str, level: str, year: int, scope: str, target
     direction = int(meta["direction"])
     table = region_table(store, indicator, level, year, scope, direction, target_id, lang)
     return build(table, meta[f"unit_{lang}"], direction, lang, title)
+
+
+@shared_figure
+def composite_ranking(store, choice, level: str, scope: str, lang: str, draws: int, title: str):
+    from figures import composite as cf
+    return cf.ranking_figure(build_index(store, choice, level, scope, lang),
+                             sensitivity(store, choice, level, scope, lang, n_draws=draws, seed=0), lang, title)
+
+
+@shared_figure
+def composite_map(store, choice, level: str, scope: str, lang: str, draws: int, view):
+    from figures import composite as cf
+    band = sensitivity(store, choice, level, scope, lang, n_draws=draws, seed=0)
+    return data.region_map(cf.index_layer(build_index(store, choice, level, scope, lang), band, view, lang),
+                           level, scope)
+
+
+@shared_figure
+def composite_weights(store, choice, level: str, scope: str, lang: str, title: str):
+    from figures import composite as cf
+    domain_names = dict(zip(store.domains["id"], store.domains[f"name_{lang}"]))
+    return cf.weights_figure(build_index(store, choice, level, scope, lang), store.catalog, domain_names, lang, title)
+
+
+@shared_figure
+def profile_trend(store, indicator: str, level: str, codes: tuple, scope: str, group: str, lang: str, title: str,
+                  group_label: str):
+    from figures import profile as pf
+    meta = store.catalog.loc[indicator]
+    return pf.trend_figure(trend_frame(store, indicator, level, codes, scope, group, lang), meta[f"unit_{lang}"], lang,
+                           title, group_label=group_label, direction=int(meta["direction"]))
+
+
+@shared_figure
+def profile_ranks(store, level: str, code: str, scope: str, lang: str, title: str):
+    from figures import profile as pf
+    return pf.rank_history_figure(rank_history(store, level, code, scope, lang), lang, title)
+
+
+def _gaps_panel(store, indicator: str, level: str, scope: str):
+    """The gaps page's panel: the regions in view with any value, the years with any value."""
+    p = panel(store, indicator, level).reindex(data.regions_in_view(level, scope)["code"])
+    return p.dropna(how="all").dropna(axis=1, how="all")
+
+
+@shared
+def break_years(store, indicator: str, level: str, scope: str) -> list[int]:
+    from figures import gaps as fg
+    return fg.break_years(store.flags(indicator, level).reindex(index=_gaps_panel(store, indicator, level, scope).index)
+                          .fillna(""))
+
+
+@shared_figure
+def gaps_distribution(store, indicator: str, level: str, scope: str, lang: str):
+    import pandas as pd
+    from figures import gaps as fg
+    regions = data.regions_in_view(level, scope)
+    labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), index=regions["code"])
+    meta = store.catalog.loc[indicator]
+    return fg.distribution_figure(_gaps_panel(store, indicator, level, scope), labels, meta[f"name_{lang}"],
+                                  meta[f"unit_{lang}"], lang, break_years(store, indicator, level, scope))
+
+
+@shared_figure
+def gaps_trend(store, indicator: str, level: str, scope: str, measure: str, lang: str):
+    from figures import gaps as fg
+    return fg.trend_figure(inequality_by_year(store, indicator, level, scope), measure,
+                           store.catalog.loc[indicator, f"name_{lang}"], lang,
+                           break_years(store, indicator, level, scope))

@@ -62,4 +62,5 @@ def test_a_shared_figure_carries_the_json_the_browser_gets(bundled):
     other = cached.map_figure(replace(bundled, key="user:someone-else"), meta.name, "province", year, "", None, view,
                               "zh")
     assert other is not fig
-    assert cached.map_figure(bundled, meta.name, "province", year, "", None, replace(view, mode="rank"), "zh") is not fig
+    ranks = replace(view, mode="rank")
+    assert cached.map_figure(bundled, meta.name, "province", year, "", None, ranks, "zh") is not fig

@@ -101,12 +101,13 @@ with right:
         title = t("composite.rank_title", lang, stable=cf.stable_count(band), n=int(band["rank"].notna().sum()))
     else:
         title = t("composite.rank_title_plain", lang)
-    presenter.figure_view(cf.ranking_figure(result, band, lang, title), None, sources.replace("**", ""),
+    presenter.figure_view(cached.composite_ranking(store, choice, view.level, view.scope, lang, draws, title), None,
+                          sources.replace("**", ""),
                           key="cmp-rank", slide=False, export_size=(1200, 1400))
     if band is not None:
         st.caption(t("composite.sensitivity_caption", lang, draws=draws))
 with left:
-    fig = data.region_map(cf.index_layer(result, band, view, lang), view.level, view.scope)
+    fig = cached.composite_map(store, choice, view.level, view.scope, lang, draws, view)
     # The slide: the index on the map under the finding (who leads, who trails); the numbers behind map and ranks.
     presenter.figure_view(fig, finding, sources.replace("**", ""), key=f"cmp-map-{view.level}-{view.scope}",
                           name=f"composite_{view.level}_{choice.year}", data=cf.index_frame(result, band, lang),
@@ -115,8 +116,8 @@ with left:
 # ── what went in ─────────────────────────────────────────────────────────────
 left, right = st.columns([1, 1], gap="medium")
 with left:
-    presenter.figure_view(cf.weights_figure(result, store.catalog, domain_names, lang,
-                                            t("composite.weights_title", lang)), None, sources.replace("**", ""),
+    presenter.figure_view(cached.composite_weights(store, choice, view.level, view.scope, lang,
+                                                   t("composite.weights_title", lang)), None, sources.replace("**", ""),
                           key="cmp-weights", slide=False)
 with right:
     st.markdown("  \n".join(cf.choice_lines(result, store.catalog, lang)))

@@ -60,7 +60,7 @@ if view.group in set(store.groups["id"]):
     names = pd.read_csv(store.root / file, dtype=str).drop_duplicates("group_zh")
     group_names = dict(zip(names["group_zh"], names["group_zh" if lang == "zh" else "group_en"]))
 grouping_name = group_labels.get(view.group, view.group)
-breaks = fg.break_years(store.flags(meta.name, view.level).reindex(index=panel.index).fillna(""))
+breaks = cached.break_years(store, meta.name, view.level, view.scope)
 values = store.values(meta.name, view.level, year)
 target = applicable_target(store.targets, meta.name, view.scope)
 table = cached.region_table(store, meta.name, view.level, year, view.scope, direction,
@@ -89,10 +89,12 @@ with tabs[0]:
             st.info(t("gaps.measure_undefined", lang, measure=t(f"gaps.m.{measure}", lang)))
             download_buttons(trend, f"inequality_{meta.name}_{view.level}", notes(), lang, "dl-trend")
         else:
-            presenter.figure_view(fg.trend_figure(trend, measure, name, lang, breaks), None, source_line,
+            presenter.figure_view(cached.gaps_trend(store, meta.name, view.level, view.scope, measure, lang), None,
+                                  source_line,
                                   key="gaps-trend", name=f"inequality_{meta.name}_{view.level}", data=trend,
                                   notes=notes())
-        presenter.figure_view(fg.distribution_figure(panel, labels, name, unit, lang, breaks), None, source_line,
+        presenter.figure_view(cached.gaps_distribution(store, meta.name, view.level, view.scope, lang), None,
+                              source_line,
                               key="gaps-dist", slide=False, name=f"panel_{meta.name}_{view.level}", notes=notes(),
                               data=panel.rename(columns=int).reset_index(names="code").assign(
                                   name=lambda f: f["code"].map(labels)))

@@ -123,9 +123,9 @@ with pick[0]:
 if meta is not None:
     name, unit = meta[f"name_{lang}"], meta[f"unit_{lang}"]
     trend = cached.trend_frame(store, meta.name, view.level, tuple(codes), view.scope, view.group, lang)
-    fig = pf.trend_figure(trend, unit, lang, pf.trend_title(trend, label, name, lang),
-                          group_label=pf.group_name(store, view.group, trend.attrs.get("group", ""), lang),
-                          direction=int(meta["direction"]))
+    fig = cached.profile_trend(store, meta.name, view.level, tuple(codes), view.scope, view.group, lang,
+                               pf.trend_title(trend, label, name, lang),
+                               pf.group_name(store, view.group, trend.attrs.get("group", ""), lang))
     presenter.figure_view(fig, None, presenter.source_line(store, meta, lang), key="profile-trend", slide=False,
                           name=f"profile_trend_{view.region}_{meta.name}", data=trend,
                           notes={t("common.unit", lang): unit})
@@ -137,6 +137,7 @@ history = cached.rank_history(store, view.level, view.region, view.scope, lang)
 if history.empty:
     st.caption(t("profile.rank_empty", lang))
 else:
-    presenter.figure_view(pf.rank_history_figure(history, lang, pf.rank_history_title(history, label, lang)), None,
+    presenter.figure_view(cached.profile_ranks(store, view.level, view.region, view.scope, lang,
+                                               pf.rank_history_title(history, label, lang)), None,
                           sources.replace("**", ""), key="profile-ranks", slide=False,
                           name=f"profile_ranks_{view.region}")
