@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from playwright.sync_api import expect
+
 from tests.conftest import ROOT, wait_for_app
+from tests.test_browser_data import MESSY
 from tests.test_browser_map import wait_for_map
 
 pytestmark = pytest.mark.browser
@@ -151,12 +154,30 @@ def test_a_killed_worker_loses_no_visitor_and_rejoins(team, browser):
     wait_for_map(page, 340)
     assert page.locator("h3").first.inner_text() == headline
     assert "year=2015" in page.url and "level=city" in page.url
+    # An upload from the moved session passes Streamlit's XSRF check on its new worker (one cookie secret)
+    # and reaches that worker (the session's cookie); the saved dataset is in the store every worker reads.
+    page.locator('[data-testid="stSidebarNav"] a[href$="/data"]').click()     # same session, no page load
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "养老床位.csv", "mimeType": "text/csv", "buffer": MESSY}])
+    expect(page.get_by_text("校验报告", exact=False)).to_be_visible(timeout=90_000)
+    page.get_by_role("button", name="保存数据集").click()
+    expect(page.get_by_text("已保存“", exact=False)).to_be_visible(timeout=60_000)
+    assert {c["name"]: c["value"] for c in context.cookies()}["ATLAS_WORKER"] == other
     context.close()
 
     # run.sh starts the killed worker again; HAProxy takes it back once its health checks pass.
     team.wait_status({cookie: "UP", other: "UP"}, 180)
     assert team.worker_pid(cookie) != pid
     assert _get(team.url + "/_stcore/health", f"ATLAS_WORKER={cookie}")[1]["x-atlas-worker"] == cookie
+    context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+    context.add_cookies([{"name": "ATLAS_WORKER", "value": cookie, "url": team.url}])
+    page = context.new_page()
+    response = page.goto(team.url + "/data")
+    assert response.headers["x-atlas-worker"] == cookie
+    wait_for_app(page)
+    expect(page.get_by_text("养老床位", exact=False).first).to_be_visible(timeout=60_000)
+    context.close()
 
     # Ctrl+C: every worker and HAProxy stop; nothing is left listening.
     pids = [team.worker_pid("w1"), team.worker_pid("w2")]
