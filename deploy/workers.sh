@@ -4,8 +4,8 @@
 # A visitor's first response sets the ATLAS_WORKER cookie; the session's websocket, its reconnects and its
 # file uploads carry it and reach the same worker. HAProxy checks every worker's /_stcore/health each second
 # and stops sending to one that fails twice; a worker that exits is started again here and rejoins once
-# healthy. All workers share one store (ATLAS_USER_DATA, default data/user) and one cookie secret, so
-# Streamlit's XSRF token stays valid when a session moves to another worker. Ctrl+C stops them all.
+# healthy. All workers share one store (ATLAS_USER_DATA, default data/user) and one cookie secret, so a
+# visitor signed in with st.login (a cookie signed with it) stays signed in on another worker. Ctrl+C stops all.
 # Environment: WORKERS (>= 1), PORT (8501), ADDRESS (127.0.0.1), WORKER_PORT (first worker's port: PORT+1),
 # STATS_PORT (unset: none): HAProxy's status page on 127.0.0.1:STATS_PORT (/;csv for scripts).
 set -euo pipefail
