@@ -18,7 +18,7 @@ from components import data
 _SHARED: dict[str, Callable] = {}
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@st.cache_data(show_spinner=False, max_entries=256)
 def _call(name: str, store_key: str, args: str, _store, _args: tuple, _kw: dict):
     """`name(store, *args, **kw)`, cached by the store's key and the arguments' text (all plain values)."""
     return _SHARED[name](_store, *_args, **_kw)
@@ -117,7 +117,7 @@ def inequality_by_year(store, indicator: str, level: str, scope: str):
 # Plotly figure and serialising it was a third of the map page's script. Never change a figure got from here
 # (figure_view's slide copies it first, reports.charts.with_caption).
 
-@st.cache_resource(show_spinner=False, max_entries=128)
+@st.cache_resource(show_spinner=False, max_entries=96)
 def _figure(name: str, store_key: str, args: str, _store, _args: tuple):
     from figures import bundle
     fig = _SHARED[name](_store, *_args)
