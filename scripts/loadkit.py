@@ -62,10 +62,10 @@ def streamlit_cmd(script: Path, port: int, args: list[str] = ()) -> list[str]:
             "--server.address", "127.0.0.1", "--server.headless", "true", "--", *args]
 
 
-def start(cmd: list[str], env: dict | None = None, log: Path | None = None) -> subprocess.Popen:
+def start(cmd: list[str], env: dict | None = None, log: Path | None = None, cwd: Path = ROOT) -> subprocess.Popen:
     """A process in its own session, so `stop` ends it and every child it started."""
     out = log.open("w") if log else subprocess.DEVNULL
-    return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out,
+    return subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out,
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
