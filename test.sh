@@ -12,6 +12,12 @@ if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk postgresql nginx haproxy >/dev/null
 fi
+# Debian's docker-compose checks deploy/docker-compose.yml without a Docker daemon (no Docker needed or installed).
+if ! command -v docker-compose >/dev/null; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+fi
 # The linter first (settings in pyproject.toml): a lint error fails the run before any test starts.
 .venv/bin/python -m ruff check .
 exec .venv/bin/python -m pytest "$@"

@@ -48,7 +48,7 @@ def topojson_names(spec: dict) -> list[str]:
 def chart(fig, *, key: str, lang: str, modebar: bool = True, on_click: Callable[[str], None] | None = None) -> None:
     """Draw `fig` full width. `on_click(location)` runs when a point (a choropleth region) is
     clicked, before the page reruns, like a widget's on_change: the rerun already shows its effect."""
-    spec = bundle.figure_spec(fig)
+    spec = getattr(fig, "_atlas_spec", None) or bundle.figure_spec(fig)     # made once: components.cached
     urls = sorted({t["geojson"] for t in spec.get("data", []) if isinstance(t.get("geojson"), str)})
     _chart(key=key, data={"bundle": bundle.URL, "geojson": urls, "topojson": topojson_names(spec), "figure": spec,
                           "config": plotly_config(lang, modebar), "click": on_click is not None},

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import controls, data
+from components import cached, controls, data
 from components.chart import chart
 from figures.caption import citation
 from figures.map_view import fmt
@@ -50,7 +50,7 @@ def summary_cards(table: pd.DataFrame, store, meta: pd.Series, view: ViewState, 
     groups = table["code"].map(data.grouping(store, view.group, view.level))
     summary = summarise(y, groups=groups.fillna("—").to_numpy(object) if groups.notna().any() else None)
     m = summary.measures
-    weights = table["code"].map(store.population(view.level, year)).to_numpy(float)
+    weights = table["code"].map(cached.population(store, view.level, year)).to_numpy(float)
     # The weighted mean only when every region with a figure has a population (none left out silently).
     wmean = None
     if not np.isnan(weights[~np.isnan(y)]).any():

@@ -2,7 +2,7 @@
 ranks move when the weights vary. An index is a modelling choice, and the page says so."""
 import streamlit as st
 
-from components import controls, data, presenter
+from components import cached, controls, data, presenter
 from components.downloads import download_buttons
 from figures import composite as cf
 from figures.caption import sources_text
@@ -81,7 +81,7 @@ choice, notes = cm.coherent(cm.IndexChoice(tuple(chosen), int(view.year), method
 for note in notes:
     st.caption("ℹ️ " + t(note, lang))
 regions = data.regions_in_view(view.level, view.scope)
-result = cm.build_index(store, choice, view.level, regions, lang)
+result = cached.build_index(store, choice, view.level, view.scope, lang)
 if result.note:
     st.error(result.note)
     st.stop()
@@ -93,18 +93,19 @@ left, right = st.columns([3, 2], gap="medium")
 band = None
 with right:
     with st.status(t("composite.sensitivity_running", lang, draws=draws), expanded=False) as status:
-        band = cm.sensitivity(store, choice, view.level, regions, result, n_draws=draws, seed=0)
+        band = cached.sensitivity(store, choice, view.level, view.scope, lang, n_draws=draws, seed=0)
         status.update(label=t("composite.sensitivity_done", lang, draws=draws, seed=0), state="complete")
     if band is not None:
         title = t("composite.rank_title", lang, stable=cm.stable_count(band), n=int(band["rank"].notna().sum()))
     else:
         title = t("composite.rank_title_plain", lang)
-    presenter.figure_view(cf.ranking_figure(result, band, lang, title), None, sources.replace("**", ""),
+    presenter.figure_view(cached.composite_ranking(store, choice, view.level, view.scope, lang, draws, title), None,
+                          sources.replace("**", ""),
                           key="cmp-rank", slide=False, export_size=(1200, 1400))
     if band is not None:
         st.caption(t("composite.sensitivity_caption", lang, draws=draws))
 with left:
-    fig = data.region_map(cf.index_layer(result, band, view, lang), view.level, view.scope)
+    fig = cached.composite_map(store, choice, view.level, view.scope, lang, draws, view)
     # The slide: the index on the map under the finding (who leads, who trails); the numbers behind map and ranks.
     presenter.figure_view(fig, finding, sources.replace("**", ""), key=f"cmp-map-{view.level}-{view.scope}",
                           name=f"composite_{view.level}_{choice.year}", data=cm.index_frame(result, band, lang),
@@ -113,8 +114,8 @@ with left:
 # ── what went in ─────────────────────────────────────────────────────────────
 left, right = st.columns([1, 1], gap="medium")
 with left:
-    presenter.figure_view(cf.weights_figure(result, store.catalog, domain_names, lang,
-                                            t("composite.weights_title", lang)), None, sources.replace("**", ""),
+    presenter.figure_view(cached.composite_weights(store, choice, view.level, view.scope, lang,
+                                                   t("composite.weights_title", lang)), None, sources.replace("**", ""),
                           key="cmp-weights", slide=False)
 with right:
     st.markdown("  \n".join(cf.choice_lines(result, store.catalog, lang)))

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import controls, data, panels, presenter
+from components import cached, controls, data, panels, presenter
 from components.downloads import download_buttons
 from figures import gaps as fg
 from figures import caption
@@ -54,14 +54,14 @@ where = data.region_label(view.scope, lang) if view.scope else t("map.whole_coun
 if panel.empty or year is None:
     st.info(t("gaps.empty", lang, name=escape(name), level=t(f"level.{view.level}", lang), where=where))
     st.stop()
-population = pd.DataFrame({y: store.population(view.level, int(y)) for y in panel.columns})
 group_of = resolved.grouping.reindex(panel.index)
 group_names = dict(zip(store.grouping(view.group), store.grouping(view.group, lang))) \
     if view.group in set(store.groups["id"]) else {}
 grouping_name = group_labels.get(view.group, view.group)
-breaks = fg.break_years(store.flags(meta.name, view.level).reindex(index=panel.index).fillna(""))
+breaks = cached.break_years(store, meta.name, view.level, view.scope)
 values = store.values(meta.name, view.level, year)
-table = region_table(values, regions, direction, store.population(view.level, year), target, lang)
+table = cached.region_table(store, meta.name, view.level, year, view.scope, direction,
+                             None if target is None else target.name, lang)
 source = caption.citation(store.sources, meta["source"], lang)
 source_line = caption.source_line(store, meta, lang)      # under every figure and slide
 
@@ -78,7 +78,7 @@ tabs = st.tabs([t(f"gaps.tab.{k}", lang) for k in ("trend", "groups", "beta", "u
 
 with tabs[0]:
     if tabs[0].open is not False:
-        trend = fg.inequality_by_year(panel, population)
+        trend = cached.inequality_by_year(store, meta.name, view.level, view.scope)
         measure = st.segmented_control(t("gaps.measure", lang), list(fg.MEASURES), default="cv", key="gaps-measure",
                                        format_func=lambda m: t(f"gaps.m.{m}", lang)) or "cv"
         st.caption(t(f"gaps.m_help.{measure}", lang))
@@ -86,12 +86,14 @@ with tabs[0]:
             st.info(t("gaps.measure_undefined", lang, measure=t(f"gaps.m.{measure}", lang)))
             download_buttons(trend, f"inequality_{meta.name}_{view.level}", notes(), lang, "dl-trend")
         else:
-            presenter.figure_view(fg.trend_figure(trend, measure, name, lang, breaks), None, source_line,
+            presenter.figure_view(cached.gaps_trend(store, meta.name, view.level, view.scope, measure, lang), None,
+                                  source_line,
                                   key="gaps-trend", name=f"inequality_{meta.name}_{view.level}", data=trend,
                                   notes=notes())
         if (since := fg.since_break(panel.columns, breaks)) is not None:
             st.caption(t("fixes.sigma_spans_break", lang, year=since))
-        presenter.figure_view(fg.distribution_figure(panel, labels, name, unit, lang, breaks), None, source_line,
+        presenter.figure_view(cached.gaps_distribution(store, meta.name, view.level, view.scope, lang), None,
+                              source_line,
                               key="gaps-dist", slide=False, name=f"panel_{meta.name}_{view.level}", notes=notes(),
                               data=panel.rename(columns=int).reset_index(names="code").assign(
                                   name=lambda f: f["code"].map(labels)))
@@ -188,7 +190,7 @@ with tabs[4]:
         others = store.targets[store.targets["indicator"] == meta.name].sort_values("target_year")
         benchmark = target if target is not None else (others.iloc[-1] if len(others) else None)
         ranked = table if benchmark is target else region_table(
-            values, regions, direction, store.population(view.level, year), benchmark, lang)
+            values, regions, direction, cached.population(store, view.level, year), benchmark, lang)
         options = ["gap_avg"] + (["gap_target"] if benchmark is not None else [])
         column = st.segmented_control(t("gaps.rank_ref", lang), options, default="gap_avg", key="gaps-rank-ref",
                                       format_func=lambda c: t(f"gaps.rank.{c}", lang)) or "gap_avg"

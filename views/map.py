@@ -1,9 +1,9 @@
 """Map explorer: pick an indicator, level and year; read the map; click to go deeper."""
 import streamlit as st
 
-from components import controls, data, panels, presenter
+from components import cached, controls, data, panels, presenter
 from figures.caption import source_line
-from figures.map_view import MAX_BARS, map_layer, ranking_bar, region_table
+from figures.map_view import MAX_BARS, map_layer, region_table
 from i18n import t
 
 # ── filters ──────────────────────────────────────────────────────────────────
@@ -34,8 +34,8 @@ else:
     name = meta[f"name_{lang}"]
     unit = meta[f"unit_{lang}"]
     direction = int(meta["direction"])
-    table = region_table(store.values(meta.name, view.level, year), regions, direction,
-                         store.population(view.level, year), target, lang)
+    target_id = None if target is None else target.name
+    table = cached.region_table(store, meta.name, view.level, year, view.scope, direction, target_id, lang)
 
 # ── figure ───────────────────────────────────────────────────────────────────
 def select_region(location: str, level: str = view.level, scope: str = view.scope) -> None:
@@ -50,7 +50,8 @@ if meta is not None:
     st.markdown(f"### {headline}")
 left, right = st.columns([8, 5], gap="medium") if meta is not None else (st.container(), None)
 with left:
-    fig = data.region_map(map_layer(table, view, unit, direction, lang), view.level, view.scope)
+    fig = data.region_map(map_layer(table, view, unit, direction, lang), view.level, view.scope) if meta is None \
+        else cached.map_figure(store, meta.name, view.level, year, view.scope, target_id, view, lang)
     presenter.figure_view(fig, headline, source, key=f"map-{view.level}-{view.scope}", on_click=select_region,
                           notes={"year": str(year), "unit": unit},
                           data=table[["code", "name", "name_en", "value", "rank", "gap_avg_pct", "flag"]])
@@ -62,7 +63,8 @@ with right:
     panels.summary_cards(table, store, meta, view, year, lang)
     many = table.attrs["n_with_data"] > MAX_BARS
     title = t("map.bar_title_top" if many else "map.bar_title", lang, name=name, year=year, n=MAX_BARS // 2)
-    presenter.figure_view(ranking_bar(table, unit, direction, lang, title), title, source, key="bar",
+    presenter.figure_view(cached.ranking_bar(store, meta.name, view.level, year, view.scope, target_id, lang, title),
+                          title, source, key="bar",
                           slide=False, export_size=(1200, 1400))
 
 # ── caption ──────────────────────────────────────────────────────────────────

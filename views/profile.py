@@ -4,7 +4,7 @@ from html import escape
 
 import streamlit as st
 
-from components import controls, data, presenter
+from components import cached, controls, data, presenter
 from components.downloads import download_buttons
 from figures import profile as pf
 from figures.caption import plot_wide, source_line, sources_text
@@ -47,7 +47,7 @@ if not view.region:
 year = int(view.year)
 codes = [view.region, *peers]
 label = labels[view.region]
-rows = pm.standing(store, view.level, codes, year, regions, store.population(view.level, year), lang)
+rows = cached.standing(store, view.level, tuple(codes), year, view.scope, lang)
 own = rows[rows["code"] == view.region]
 
 # ── where it stands ──────────────────────────────────────────────────────────
@@ -61,8 +61,8 @@ with st.container(border=True):
     if choice is None:
         cols[3].caption(t("profile.composite_none", lang))
     else:
-        result = cm.build_index(store, choice, view.level, regions, lang)
-        band = cm.sensitivity(store, choice, view.level, regions, result, n_draws=1000, seed=0)
+        result = cached.build_index(store, choice, view.level, view.scope, lang)
+        band = cached.sensitivity(store, choice, view.level, view.scope, lang, n_draws=1000, seed=0)
         me = result.table[result.table["code"] == view.region].iloc[0]
         n = int(result.table["score"].notna().sum())
         if me.isna()["score"]:
@@ -110,11 +110,10 @@ with pick[0]:
     controls.indicator_select(store, lang)
 if meta is not None:
     name, unit = meta[f"name_{lang}"], meta[f"unit_{lang}"]
-    groups = resolved.grouping
-    trend = pm.trend_frame(store, meta.name, view.level, codes, regions, groups, lang)
-    fig = pf.trend_figure(trend, unit, lang, pf.trend_title(trend, label, name, lang),
-                          group_label=pf.group_name(store, view.group, trend.attrs.get("group", ""), lang),
-                          direction=int(meta["direction"]))
+    trend = cached.trend_frame(store, meta.name, view.level, tuple(codes), view.scope, view.group, lang)
+    fig = cached.profile_trend(store, meta.name, view.level, tuple(codes), view.scope, view.group, lang,
+                               pf.trend_title(trend, label, name, lang),
+                               pf.group_name(store, view.group, trend.attrs.get("group", ""), lang))
     presenter.figure_view(fig, None, source_line(store, meta, lang), key="profile-trend", slide=False,
                           name=f"profile_trend_{view.region}_{meta.name}", data=trend,
                           notes={t("common.unit", lang): unit})
@@ -122,10 +121,11 @@ if meta is not None:
 
 # ── rank history ─────────────────────────────────────────────────────────────
 st.markdown(f"#### {t('profile.rank_header', lang)}")
-history = pm.rank_history(store, view.level, view.region, regions, lang)
+history = cached.rank_history(store, view.level, view.region, view.scope, lang)
 if history.empty:
     st.caption(t("profile.rank_empty", lang))
 else:
-    presenter.figure_view(pf.rank_history_figure(history, lang, pf.rank_history_title(history, label, lang)), None,
+    presenter.figure_view(cached.profile_ranks(store, view.level, view.region, view.scope, lang,
+                                               pf.rank_history_title(history, label, lang)), None,
                           sources.replace("**", ""), key="profile-ranks", slide=False,
                           name=f"profile_ranks_{view.region}")

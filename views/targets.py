@@ -5,7 +5,7 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from components import controls, data, presenter
+from components import cached, controls, data, presenter
 from components.downloads import download_buttons
 from figures import targets as ft
 from figures.caption import source_line
@@ -72,7 +72,7 @@ def target_tab(row: pd.Series, key: str) -> None:
         return
     year = int(panel.columns.max())
     direction = ft.direction_of(str(row["comparator"]), int(meta["direction"]))
-    population = store.population(level, year)
+    population = cached.population(store, level, year)
     table, share = ft.attainment(store.values(row["indicator"], level, year), regions, row, direction,
                                  population if len(population) else None, lang)
     reach = ft.pace(panel, float(row["value"]), direction)
