@@ -100,14 +100,19 @@ done
 HAPROXY_PID=$!
 echo "HAProxy on http://$ADDRESS:$PORT (pid $HAPROXY_PID) in front of $WORKERS workers; Ctrl+C stops them all"
 
+# A worker that exits is started again 3 s later: HAProxy has taken it out by then (2 failed checks a second
+# apart), so it always rejoins through its health checks, and a worker that cannot start does not spin.
+declare -A EXITED
 while [ -z "$STOPPING" ]; do
   sleep 1
   kill -0 "$HAPROXY_PID" 2>/dev/null || { echo "HAProxy exited" >&2; exit 1; }
   for i in "${!PIDS[@]}"; do
-    if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
+    if [ -n "${EXITED[$i]:-}" ]; then
+      if [ $((SECONDS - EXITED[$i])) -ge 3 ]; then unset "EXITED[$i]"; start_worker "$i"; fi
+    elif ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
       wait "${PIDS[$i]}" 2>/dev/null || true
-      echo "worker w$i (pid ${PIDS[$i]}) exited: starting it again"
-      start_worker "$i"
+      echo "worker w$i (pid ${PIDS[$i]}) exited: starting it again in 3 s"
+      EXITED[$i]=$SECONDS
     fi
   done
 done
