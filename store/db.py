@@ -41,7 +41,7 @@ URL_ENV = "ATLAS_DATABASE_URL"
 SQLITE_NAME = "atlas.db"
 PRIVATE, SHARED = "private", "shared"
 EXPORT_FORMAT = "atlas-export"
-PREFIX = {"dataset": "ds", "story": "st"}   # ids as the file store made them
+PREFIX = {"dataset": "ds", "story": "st", "plan": "plan"}   # ids as the file store made them
 
 metadata = sa.MetaData()
 users = sa.Table(
@@ -168,12 +168,12 @@ class Database:
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(160016)"))
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
-                done = conn.execute(sa.select(counters.c.value).where(counters.c.name == "legacy_import")).scalar()
-                if not done:
-                    if self.legacy_root is not None:
-                        from store.legacy import import_files
-                        import_files(self, conn, self.legacy_root)
-                    conn.execute(counters.insert().values(name="legacy_import", value=1))
+                from store.legacy import import_files, import_plans
+                for once, run in (("legacy_import", import_files), ("legacy_plans", import_plans)):
+                    if not conn.execute(sa.select(counters.c.value).where(counters.c.name == once)).scalar():
+                        if self.legacy_root is not None:
+                            run(self, conn, self.legacy_root)
+                        conn.execute(counters.insert().values(name=once, value=1))
         except sa.exc.DBAPIError as exc:
             raise _unavailable(exc) from exc
 

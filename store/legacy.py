@@ -1,7 +1,8 @@
 """One-time import of the file store that came before the database (``data/user/``: manifest.json,
-one Parquet file per dataset, stories.json), run by store/db.py inside its first migration transaction.
+one Parquet file per dataset, stories.json, plans.json), run by store/db.py inside a migration transaction, once
+each (plans.json came later than the others: a database made before it is given its plans at the next start).
 
-Nothing is lost and nothing is removed: each dataset and story keeps its id, name, times and content as
+Nothing is lost and nothing is removed: each dataset, story and plan keeps its id, name, times and content as
 version 1, owned by the local user and shared (before, every visitor saw everything), datasets in the
 Composite index as they were; the files stay where they are. A file that cannot be read is reported in the
 audit log and a warning, not silently skipped.
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from store.identity import LOCAL_USER
 
-MANIFEST, STORIES = "manifest.json", "stories.json"
+MANIFEST, STORIES, PLANS = "manifest.json", "stories.json", "plans.json"
 
 
 def _json(path: Path) -> dict | None:
@@ -66,3 +67,24 @@ def import_files(db, conn, root: Path) -> dict:
         db.log(conn, LOCAL_USER, "import", s["id"], "story", str(s.get("title", "")), f"from {root / STORIES}")
         counts["stories"] += 1
     return counts
+
+
+def import_plans(db, conn, root: Path) -> int:
+    """Import ``root``'s plans.json (user plans from before the database) as plan objects, one version each,
+    owned by the local user and shared, as every visitor saw them before."""
+    from store.db import SHARED, now, objects, versions
+    plans = (_json(root / PLANS) or {}).get("plans") or []
+    count = 0
+    for p in plans:
+        if not isinstance(p, dict) or not p.get("id"):
+            continue
+        stamp, obj_id = now(), f"plan_{p['id']}"
+        db.touch_user(conn, LOCAL_USER)
+        conn.execute(objects.insert().values(id=obj_id, kind="plan", name=str(p["id"]), owner=LOCAL_USER,
+                                             visibility=SHARED, in_index=False, version=1, created_at=stamp,
+                                             updated_at=stamp))
+        conn.execute(versions.insert().values(object_id=obj_id, version=1, created_at=stamp, created_by=LOCAL_USER,
+                                              meta=json.dumps(p, ensure_ascii=False)))
+        db.log(conn, LOCAL_USER, "import", obj_id, "plan", str(p["id"]), f"from {root / PLANS}")
+        count += 1
+    return count

@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
-import tempfile
 
 import pandas as pd
 import pyarrow as pa
@@ -220,27 +218,3 @@ def audit_log(root=None, user: UserArg = None, limit: int = 500) -> pd.DataFrame
 
 
 # ── small files outside the database (kept for modules that write their own files) ─────────────────────
-def _atomic_write(path, write) -> None:
-    """``write(fileobj)`` into a temp file beside ``path``, fsync, then os.replace (atomic)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def _locked(root):
-    """An advisory lock on ``root`` (one writer at a time across processes)."""
-    import fcntl
-    root = user_root(root)
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        yield

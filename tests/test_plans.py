@@ -248,6 +248,55 @@ def test_user_plan_copy_save_refuse(tmp_path):
         storage.save_plan(bad, tmp_path)
 
 
+def test_a_user_plan_is_its_owners_until_shared_and_only_they_change_it(tmp_path):
+    from store.identity import User
+    mine = copy_plan(BJ, "alice_bj", "宝鸡 2021 监测（alice）")
+    storage.save_plan(mine, tmp_path, user="alice")
+    ids = lambda who: {p.id for p in storage.list_plans(tmp_path, user=who)}     # noqa: E731
+    assert "alice_bj" in ids("alice") and "alice_bj" not in ids("bob")           # private
+    with pytest.raises(Exception, match="无权查看"):
+        storage.get_plan("alice_bj", tmp_path, user="bob")
+    with pytest.raises(Exception, match="taken"):                                # bob cannot take over the id
+        storage.save_plan(copy_plan(BJ, "alice_bj", "bob's"), tmp_path, user="bob")
+    mine.shared = True
+    mine.targets[5].value = 3.0
+    storage.save_plan(mine, tmp_path, user="alice")                               # a new version, now shared
+    seen = storage.get_plan("alice_bj", tmp_path, user="bob")
+    assert seen.owner == "alice" and seen.shared and seen.targets[5].value == 3.0
+    with pytest.raises(Exception, match="taken"):
+        storage.save_plan(copy_plan(seen, "alice_bj", "bob's"), tmp_path, user="bob")
+    with pytest.raises(Exception, match="Only its owner"):
+        storage.delete_plan("alice_bj", tmp_path, user="bob")
+    from store import db as dbm
+    db = dbm.connect(tmp_path)
+    row = next(r for r in db.list("plan", User("alice")) if r.name == "alice_bj")
+    assert [v.version for v in db.history(row.id, User("alice"))] == [1, 2]       # the first save is kept
+    storage.delete_plan("alice_bj", tmp_path, user=User("li", is_admin=True))
+    assert "alice_bj" not in ids("alice")
+    storage.save_plan(copy_plan(BJ, "alice_bj", "bob's"), tmp_path, user="bob")   # a deleted plan's id is free
+
+
+def test_rounds_are_numbered_per_plan_across_users_and_never_collide(tmp_path):
+    r = pd.DataFrame({"code": ["610302"], "year": 2020, "indicator": "gp_per_10k", "value": [2.6]})
+    _, n1 = storage.save_round(BJ, r, "county", root=tmp_path, user="alice")      # private to alice
+    _, n2 = storage.save_round(BJ, r.assign(value=2.7), "county", root=tmp_path, user="bob")
+    assert (n1, n2) == (1, 2)
+    assert storage.rounds(BJ.id, tmp_path, user="bob")[["round", "value"]].values.tolist() == [[2, 2.7]]
+
+
+def test_plans_saved_before_the_database_are_imported_once(tmp_path):
+    import json
+    legacy = copy_plan(BJ, "old_bj", "旧方案").to_dict()
+    (tmp_path / "plans.json").write_text(json.dumps({"version": 1, "plans": [legacy]}, ensure_ascii=False),
+                                         encoding="utf-8")
+    old = storage.get_plan("old_bj", tmp_path, user="zhao")        # shared, as every visitor saw it before
+    assert old.owner == "local" and old.shared and old.title == "旧方案" and len(old.targets) == len(BJ.targets)
+    storage.delete_plan("old_bj", tmp_path)                         # the local user (an admin) manages it
+    from store import db as dbm
+    dbm._OPEN.clear()                                               # a restart: the file is not imported again
+    assert "old_bj" not in {p.id for p in storage.list_plans(tmp_path)}
+
+
 def test_export_is_formula_safe():
     t = Target("x", "gp_per_10k", "per_unit", "=HYPERLINK(\"http://evil\")", ">=", 2.5, "名", 2020,
                quote="@SUM(A1)", lead="+cmd")

@@ -39,11 +39,27 @@ st.title(t("plans.title", lang))
 st.caption(t("plans.intro", lang))
 
 # ── plan ─────────────────────────────────────────────────────────────────────
-plans = {p.id: p for p in storage.list_plans()}
+user = current_user()
+try:
+    plans = {p.id: p for p in storage.list_plans(user=user)}
+except PlanError as exc:            # the database is down: the bundled plans still work
+    st.error(t("plans.error", lang, msg=table_text(exc)))
+    plans = {p.id: p for p in storage.bundled_plans()}
+
+
+def whose(p) -> str:
+    """Bundled, mine (private or shared) or another user's shared plan."""
+    if p.bundled:
+        return t("plans.bundled", lang)
+    if p.owner == user.name:
+        return t("plans.mine_shared" if p.shared else "plans.mine_private", lang)
+    return t("plans.theirs", lang, owner=p.owner)
+
+
 plan_id = st.selectbox(t("plans.pick", lang), list(plans), key="plans-plan",
-                       format_func=lambda i: f"{plans[i].title}（{i} · "
-                                             f"{t('plans.bundled' if plans[i].bundled else 'plans.mine', lang)}）")
+                       format_func=lambda i: f"{plans[i].title}（{i} · {whose(plans[i])}）")
 plan = plans[plan_id]
+mine = not plan.bundled and user.may_manage(plan.owner)      # saved in place; otherwise saved as a copy
 level_name = t(f"level.{plan.level}", lang)
 st.markdown(table_text(t("plans.meta", lang, issuer=plan.issuer, year=plan.year or "—",
                          scope=scope_label(plan.scope_code, lang), level=level_name,
@@ -68,12 +84,12 @@ with st.expander(t("plans.targets", lang, n=len(plan.targets), q=quantified), ex
 
 with st.expander(t("plans.copy", lang)):
     with st.form("plans-copy"):
-        new_id = st.text_input(t("plans.copy.id", lang), value=f"{plan.id}_copy" if plan.bundled else plan.id)
+        new_id = st.text_input(t("plans.copy.id", lang), value=plan.id if mine else f"{plan.id}_copy")
         title = st.text_input(t("plans.copy.title", lang), value=plan.title)
         scope = st.text_input(t("plans.copy.scope", lang), value=plan.scope_code)
         level = st.selectbox(t("plans.units.level", lang), LEVELS, index=LEVELS.index(plan.level),
                              format_func=lambda v: t(f"level.{v}", lang))
-        shared = st.checkbox(t("plans.copy.shared", lang), value=plan.shared)
+        shared = st.checkbox(t("plans.copy.shared", lang), value=plan.shared and mine)
         editable = pd.DataFrame([{"id": x.id, "indicator": x.indicator, "kind": x.kind, "text": x.text,
                                   "comparator": x.comparator, "value": x.value, "unit": x.unit,
                                   "target_year": x.target_year, "lead": x.lead, "partners": x.partners}
@@ -82,8 +98,10 @@ with st.expander(t("plans.copy", lang)):
                                          "target_year", "lead", "partners"])
         edited = st.data_editor(editable, num_rows="dynamic", hide_index=True, key="plans-edit", width="stretch")
         if st.form_submit_button(t("plans.copy.save", lang)):
-            mine = copy_plan(plan, new_id.strip(), title.strip())
-            mine.scope_code, mine.level, mine.shared = scope.strip(), level, shared
+            edit = copy_plan(plan, new_id.strip(), title.strip())
+            edit.scope_code, edit.level, edit.shared = scope.strip(), level, shared
+            if edit.id == plan.id:                      # a new version of the same plan, not a copy of it
+                edit.based_on = plan.based_on
             by_id = {x.id: x for x in plan.targets}
             targets = []
             for r in edited.to_dict("records"):
@@ -96,15 +114,18 @@ with st.expander(t("plans.copy", lang)):
                     quote=base.quote if base else "", lead=str(r["lead"] or ""), partners=str(r["partners"] or ""),
                     note=base.note if base else "")
                 targets.append(x)
-            mine.targets = targets
+            edit.targets = targets
             try:
-                storage.save_plan(mine)
-                st.success(t("plans.copy.saved", lang, id=mine.id))
+                storage.save_plan(edit, user=user)
+                st.success(t("plans.copy.saved", lang, id=edit.id))
             except (PlanError, ValueError, TypeError) as exc:
                 st.error(t("plans.error", lang, msg=table_text(exc)))
-    if not plan.bundled and st.button(t("plans.copy.delete", lang), key="plans-delete"):
-        storage.delete_plan(plan.id)
-        st.rerun()
+    if mine and st.button(t("plans.copy.delete", lang), key="plans-delete"):
+        try:
+            storage.delete_plan(plan.id, user=user)
+            st.rerun()
+        except PlanError as exc:
+            st.error(t("plans.error", lang, msg=table_text(exc)))
 
 # ── units and years ──────────────────────────────────────────────────────────
 st.subheader(t("plans.step.units", lang))
@@ -193,7 +214,7 @@ if rnd is not None and len(rnd.cells):
                                              "detail": t("plans.col.detail", lang)}), hide_index=True, width="stretch")
 
 # ── diff and save ────────────────────────────────────────────────────────────
-saved_rounds = storage.rounds(plan.id, user=current_user())
+saved_rounds = storage.rounds(plan.id, user=user)
 if rnd is not None and len(rnd.observations):
     st.subheader(t("plans.step.diff", lang))
     st.caption(t("plans.diff.rounds", lang, n=int(saved_rounds["round"].max()) if len(saved_rounds) else 0))
@@ -210,9 +231,9 @@ if rnd is not None and len(rnd.observations):
         label = st.text_input(t("plans.save.label", lang))
         if st.form_submit_button(t("plans.save", lang), disabled=not counts.get("new", 0) + counts.get("changed", 0)):
             try:
-                ds, n = storage.save_round(plan, rnd.observations, level, label, user=current_user())
+                ds, n = storage.save_round(plan, rnd.observations, level, label, user=user)
                 st.success(t("plans.save.done", lang, n=n, id=ds))
-                saved_rounds = storage.rounds(plan.id, user=current_user())
+                saved_rounds = storage.rounds(plan.id, user=user)
             except (PlanError, ValueError) as exc:
                 st.error(t("plans.error", lang, msg=table_text(exc)))
 
