@@ -4,13 +4,15 @@ versions like every other saved object.
 * User plans: objects of kind ``plan`` named by the plan's id, one version per save. A plan is its owner's until
   they share it (``Plan.shared``); only its owner or an admin changes or deletes it. Plan ids are unique across
   users (a round's indicator ids carry it); an id another user holds is refused without showing their plan.
-* Rounds: each saved round is its own saved dataset (``store.saved.save_dataset``), owned by who saved it, so the
-  Data page lists it, the map can show it, and it is shared like any other dataset. Its indicator ids are
-  ``user_plan_<plan>__r<round>__<indicator>``, rounds numbered per plan across every user: a later round never
-  overwrites an earlier one, and two users' rounds never collide.
+* Rounds: a user's rounds of a plan are one saved dataset (``store.saved``), owned by who saved them; each round is
+  its next version, holding every value reported so far (so the Data page lists it once, the map shows the current
+  figures, and it is shared like any other dataset), and every earlier round stays retrievable as its version.
+  Indicator ids are ``user_plan_<plan>__u<owner hash>__<indicator>``: two users' rounds never collide. Rounds saved
+  before this (one dataset a round, ``…__r<n>__…``) are read as they are.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -24,7 +26,8 @@ from store.identity import User
 from store.ingest import ImportReport, ImportResult
 
 KIND = "plan"
-_ROUND_ID = re.compile(r"^user_plan_(?P<plan>.+?)__r(?P<round>\d+)__(?P<indicator>.+)$")
+_ROUNDS_ID = re.compile(r"^user_plan_(?P<plan>.+?)__(?P<tag>u[0-9a-f]{8})__(?P<indicator>.+)$")
+_ROUND_ID = re.compile(r"^user_plan_(?P<plan>.+?)__r(?P<round>\d+)__(?P<indicator>.+)$")   # before: a dataset a round
 _EVERY = User("\0every", is_admin=True)      # internal reads across owners (ids and numbers only, never shown)
 
 
@@ -103,63 +106,94 @@ def delete_plan(plan_id: str, root: str | os.PathLike | None = None, user=None) 
         raise PlanError(str(exc)) from exc
 
 
+def _owner_tag(owner: str) -> str:
+    return "u" + hashlib.sha1(owner.encode("utf-8")).hexdigest()[:8]
+
+
+def _round_ids(meta: str, plan_id: str) -> dict[str, str]:
+    """Round indicator id -> plan indicator id, for a dataset's ids that belong to ``plan_id``'s rounds."""
+    out = {}
+    for i in json.loads(meta).get("indicators") or []:
+        m = _ROUNDS_ID.match(str(i)) or _ROUND_ID.match(str(i))
+        if m and m["plan"] == plan_id:
+            out[str(i)] = m["indicator"]
+    return out
+
+
 def rounds(plan_id: str, root: str | os.PathLike | None = None, user=None) -> pd.DataFrame:
-    """Every saved round the user may see of a plan: code, year, indicator (plan indicator id), value, source, round."""
-    parts = []
-    for obs, cat, _ in saved.load_all(root, user=user):
-        ids = {}
-        for i in cat["id"]:
-            m = _ROUND_ID.match(str(i))
-            if m and m["plan"] == plan_id:
-                ids[i] = (m["indicator"], int(m["round"]))
-        if ids:
-            o = obs[obs["indicator"].isin(ids)]
-            parts.append(pd.DataFrame({"code": o["code"].astype(str).to_numpy(), "year": o["year"].astype(int),
-                                       "indicator": o["indicator"].map(lambda i, ids=ids: ids[i][0]).to_numpy(),
-                                       "value": o["value"].astype(float).to_numpy(),
-                                       "source": o["source"].astype(str).to_numpy(),
-                                       "round": o["indicator"].map(lambda i, ids=ids: ids[i][1]).to_numpy()}))
-    cols = ["code", "year", "indicator", "value", "source", "round"]
-    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
-
-
-def _next_round(plan_id: str, root) -> int:
-    """One more than the highest round of the plan any user has saved (their rounds' ids must not collide)."""
-    numbers = [int(m["round"]) for r in dbm.connect(root).list(saved.KIND, _EVERY, manage=True)
-               for i in json.loads(r.meta).get("indicators") or []
-               if (m := _ROUND_ID.match(str(i))) and m["plan"] == plan_id]
-    return max(numbers, default=0) + 1
+    """Every saved round the user may see of a plan: code, year, indicator (plan indicator id), value, source,
+    round (the version of the saver's rounds dataset), owner and saved_at; each round holds what it reported."""
+    db, who, parts = dbm.connect(root), dbm.as_user(user), []
+    for r in db.list(saved.KIND, who):
+        ids = _round_ids(r.meta, plan_id)
+        if not ids:
+            continue
+        legacy = _ROUND_ID.match(next(iter(ids)))       # one dataset a round, before rounds were versions
+        before = pd.DataFrame(columns=["code", "year", "indicator", "value"])
+        for v in saved.dataset_versions(r.id, db, who).itertuples():
+            obs = saved.load_version(r.id, v.version, db, who)[0]
+            obs = obs[obs["indicator"].isin(ids)].astype({"code": str, "year": int, "value": float})
+            # what this version reported: new keys, or a value that changed (carried-over rows are not a report)
+            new = obs.merge(before, on=["code", "year", "indicator"], how="left", suffixes=("", "_before"))
+            new = new[new["value_before"].isna() | (new["value"] != new["value_before"])]
+            parts.append(pd.DataFrame({
+                "code": new["code"].to_numpy(), "year": new["year"].to_numpy(),
+                "indicator": new["indicator"].map(ids).to_numpy(), "value": new["value"].to_numpy(),
+                "source": new["source"].astype(str).to_numpy(),
+                "round": int(legacy["round"]) if legacy else int(v.version),
+                "owner": r.owner, "saved_at": v.created_at}))
+            before = obs[["code", "year", "indicator", "value"]]
+    cols = ["code", "year", "indicator", "value", "source", "round", "owner", "saved_at"]
+    parts = [p for p in parts if len(p)]
+    return (pd.concat(parts, ignore_index=True)[cols].sort_values("saved_at", kind="stable").reset_index(drop=True)
+            if parts else pd.DataFrame(columns=cols))
 
 
 def latest(values: pd.DataFrame) -> pd.DataFrame:
-    """The latest round's value per code, year and indicator (earlier rounds stay in ``rounds``)."""
+    """The latest saved value per code, year and indicator (earlier rounds stay in ``rounds``)."""
     if not len(values):
         return values
-    return (values.sort_values("round").drop_duplicates(["code", "year", "indicator"], keep="last")
+    order = "saved_at" if "saved_at" in values else "round"
+    return (values.sort_values(order, kind="stable").drop_duplicates(["code", "year", "indicator"], keep="last")
             .reset_index(drop=True))
 
 
 def save_round(plan: Plan, observations: pd.DataFrame, level: str, label: str = "",
                root: str | os.PathLike | None = None, user=None) -> tuple[str, int]:
-    """Keep a round's values as a new saved dataset owned by ``user``; returns (dataset id, round number)."""
+    """Keep a round's values as the next version of the user's rounds dataset for this plan (made at the first
+    round, owned by ``user``): that version holds every value reported so far, this round's replacing earlier
+    ones, so the map shows the current figures and each earlier round stays retrievable. Returns (dataset id,
+    round number)."""
     if observations is None or not len(observations):
         raise PlanError("这一轮没有可保存的数据。 / This round has nothing to save.")
-    n = _next_round(plan.id, root)
-    cat = catalog()
+    actor, db = dbm.as_user(user), dbm.connect(root)
+    tag = _owner_tag(actor.name)
+    mine = next((r for r in db.list(saved.KIND, actor) if r.owner == actor.name
+                 and any((m := _ROUNDS_ID.match(i)) and m["tag"] == tag for i in _round_ids(r.meta, plan.id))), None)
+    n = mine.version + 1 if mine is not None else 1
     source = f"方案填报：{plan.title}（{plan.id}）第{n}轮" + (f"，{label}" if label else "")
-    ids = {ind: f"user_plan_{plan.id}__r{n}__{ind}" for ind in observations["indicator"].unique()}
-    rows = []
-    for ind, iid in ids.items():
-        c = cat.loc[ind].to_dict()
-        c.update(id=iid, name_zh=f"{c['name_zh']}（{plan.title[:24]}·第{n}轮填报）",
-                 name_en=f"{c['name_en']} ({plan.id}, round {n})", levels=level, source=source,
-                 caveats_zh="由填报单位报送，本工具不核实。", caveats_en="Reported by the units; not verified by this tool.",
-                 variant_of="", variant="")
-        rows.append(c)
+    ids = {ind: f"user_plan_{plan.id}__{tag}__{ind}" for ind in observations["indicator"].unique()}
     obs = pd.DataFrame({"code": observations["code"].astype(str), "year": observations["year"].astype("int64"),
                         "indicator": observations["indicator"].map(ids), "value": observations["value"].astype(float),
                         "flag": "", "source": source})
+    if mine is not None:                     # the values earlier rounds reported that this one does not replace
+        before = saved.load_version(mine.id, None, db, actor)[0]
+        kept = before.merge(obs[["code", "year", "indicator"]], how="left", indicator=True)["_merge"] == "left_only"
+        obs = pd.concat([before[kept.to_numpy()], obs], ignore_index=True)
+    cat, who = catalog(), "" if actor.name == dbm.LOCAL_USER else f"·{actor.name}"
+    rows = []
+    for iid in dict.fromkeys(obs["indicator"]):
+        ind = _ROUNDS_ID.match(iid)["indicator"]
+        c = cat.loc[ind].to_dict()
+        c.update(id=iid, name_zh=f"{c['name_zh']}（{plan.title[:24]}·填报{who}）",
+                 name_en=f"{c['name_en']} ({plan.id}, reported{who})", levels=level, source=source,
+                 caveats_zh="由填报单位报送，本工具不核实。", caveats_en="Reported by the units; not verified by this tool.",
+                 variant_of="", variant="")
+        rows.append(c)
     result = ImportResult(obs, pd.DataFrame(rows), ImportReport(), pd.DataFrame(), level)
-    ds = saved.save_dataset(result, name=f"{plan.title[:40]} 第{n}轮填报", description=label or source,
-                            source=source, root=root, user=user)
+    try:
+        ds = saved.save_dataset(result, name=f"{plan.title[:40]} 填报（{plan.id}）", description=label or source,
+                                root=db, user=actor, replaces=mine.id if mine is not None else None)
+    except saved.SavedDataError as exc:
+        raise PlanError(str(exc)) from exc
     return ds, n

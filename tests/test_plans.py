@@ -217,7 +217,7 @@ def test_rounds_are_kept_and_diffed(tmp_path):
     assert d.loc["610302", "change"] == "unchanged" and d.loc["610304", "change"] == "new"
     assert d.loc["610303", "change"] == "changed" and (d.loc["610303", "old"], d.loc["610303", "new"]) == (2.1, 2.3)
     ds2, n2 = storage.save_round(BJ, r2, "county", root=tmp_path)
-    assert (n1, n2) == (1, 2) and ds1 != ds2
+    assert (n1, n2) == (1, 2) and ds1 == ds2             # the second round is the dataset's next version
     allr = storage.rounds(BJ.id, tmp_path)
     assert len(allr[allr["round"] == 1]) == 2                       # the first round stays retrievable
     assert storage.latest(allr).set_index("code").loc["610303", "value"] == 2.3
@@ -276,12 +276,45 @@ def test_a_user_plan_is_its_owners_until_shared_and_only_they_change_it(tmp_path
     storage.save_plan(copy_plan(BJ, "alice_bj", "bob's"), tmp_path, user="bob")   # a deleted plan's id is free
 
 
-def test_rounds_are_numbered_per_plan_across_users_and_never_collide(tmp_path):
-    r = pd.DataFrame({"code": ["610302"], "year": 2020, "indicator": "gp_per_10k", "value": [2.6]})
-    _, n1 = storage.save_round(BJ, r, "county", root=tmp_path, user="alice")      # private to alice
-    _, n2 = storage.save_round(BJ, r.assign(value=2.7), "county", root=tmp_path, user="bob")
-    assert (n1, n2) == (1, 2)
-    assert storage.rounds(BJ.id, tmp_path, user="bob")[["round", "value"]].values.tolist() == [[2, 2.7]]
+def test_each_users_rounds_are_versions_of_one_dataset_and_never_collide(tmp_path):
+    from store import saved
+    r = pd.DataFrame({"code": ["610302", "610303"], "year": 2020, "indicator": "gp_per_10k", "value": [2.6, 2.0]})
+    ds_a1, n1 = storage.save_round(BJ, r, "county", root=tmp_path, user="alice")            # private to alice
+    ds_b1, m1 = storage.save_round(BJ, r.assign(value=[2.7, 2.1]), "county", root=tmp_path, user="bob")
+    assert (n1, m1) == (1, 1) and ds_a1 != ds_b1
+    assert storage.rounds(BJ.id, tmp_path, user="bob")["value"].tolist() == [2.7, 2.1]      # not alice's
+    ds_a2, n2 = storage.save_round(BJ, r.iloc[[1]].assign(value=2.4), "county", root=tmp_path, user="alice")
+    assert (ds_a2, n2) == (ds_a1, 2)                                       # the same dataset, its next version
+    mine = storage.rounds(BJ.id, tmp_path, user="alice")
+    assert mine[["code", "value", "round"]].values.tolist() == [["610302", 2.6, 1], ["610303", 2.0, 1],
+                                                                   ["610303", 2.4, 2]]
+    now = storage.latest(mine).set_index("code")["value"]
+    assert now.to_dict() == {"610302": 2.6, "610303": 2.4}
+    # the dataset's current version holds every value reported so far (the map shows these), the first round stays
+    cur, cat, _ = saved.load_version(ds_a1, root=tmp_path, user="alice")
+    assert sorted(cur["value"]) == [2.4, 2.6] and len(cat) == 1
+    assert sorted(saved.load_version(ds_a1, 1, root=tmp_path, user="alice")[0]["value"]) == [2.0, 2.6]
+    assert len(saved.list_datasets(root=tmp_path, user="alice")) == 1
+    saved.share_dataset(ds_a1, True, root=tmp_path, user="alice")
+    both = storage.rounds(BJ.id, tmp_path, user="bob")
+    assert set(both["owner"]) == {"alice", "bob"}
+    assert storage.latest(both).set_index("code")["value"].to_dict() == {"610302": 2.7, "610303": 2.4}  # last saved
+
+
+def test_rounds_saved_one_dataset_a_round_before_versions_are_still_read(tmp_path):
+    from plans.model import catalog
+    from store import saved
+    from store.ingest import ImportReport, ImportResult
+    iid = "user_plan_bj2018__r3__gp_per_10k"
+    obs = pd.DataFrame({"code": ["610302"], "year": [2020], "indicator": [iid], "value": [2.2], "flag": "",
+                        "source": "方案填报：宝鸡（bj2018）第3轮"})
+    cat = pd.DataFrame([{**catalog().loc["gp_per_10k"].to_dict(), "id": iid, "levels": "county"}])
+    saved.save_dataset(ImportResult(obs, cat, ImportReport(), pd.DataFrame(), "county"), "宝鸡 第3轮填报",
+                       root=tmp_path)
+    old = storage.rounds(BJ.id, tmp_path)
+    assert old[["code", "indicator", "value", "round"]].values.tolist() == [["610302", "gp_per_10k", 2.2, 3]]
+    storage.save_round(BJ, obs.assign(indicator="gp_per_10k", value=2.5), "county", root=tmp_path)
+    assert storage.latest(storage.rounds(BJ.id, tmp_path))["value"].tolist() == [2.5]
 
 
 def test_plans_saved_before_the_database_are_imported_once(tmp_path):

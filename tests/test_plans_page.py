@@ -26,4 +26,25 @@ def test_copy_a_bundled_plan_and_save_it(tmp_path, monkeypatch):
     mine = storage.get_plan("nd_mine", tmp_path)
     assert mine.title == "<b>宁德</b> 2016 监测" and mine.based_on == "nd2013" and len(mine.targets) == 14
     at = open_page("views/plans.py")
-    assert any("nd_mine · 用户方案" in o for o in at.selectbox[0].options)
+    assert any("nd_mine · 我的方案·仅自己可见" in o for o in at.selectbox[0].options)
+
+
+def test_another_users_plan_is_seen_only_when_shared_and_only_copied(tmp_path, monkeypatch):
+    from components import identity
+    from plans import storage
+    from plans.model import bundled_plans, copy_plan
+    from store.identity import User
+    monkeypatch.setenv("ATLAS_USER_DATA", str(tmp_path))
+    theirs = copy_plan(next(p for p in bundled_plans() if p.id == "bj2018"), "alice_bj", "宝鸡监测（alice）")
+    storage.save_plan(theirs, tmp_path, user="alice")
+    monkeypatch.setattr(identity, "current_user", lambda: User("bob", False, "header"))
+    at = open_page("views/plans.py")
+    assert not any("alice_bj" in o for o in at.selectbox[0].options)          # private: not even its name
+    theirs.shared = True
+    storage.save_plan(theirs, tmp_path, user="alice")
+    at = open_page("views/plans.py")
+    assert any("alice_bj · alice 共享的方案" in o for o in at.selectbox[0].options)
+    at.selectbox[0].set_value("alice_bj").run()
+    assert not [b for b in at.button if b.label == "删除此用户方案"]              # bob may not delete it
+    assert {w.label: w for w in at.text_input}["新方案编号（字母、数字、-、_）"].value == "alice_bj_copy"
+

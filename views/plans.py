@@ -217,7 +217,8 @@ if rnd is not None and len(rnd.cells):
 saved_rounds = storage.rounds(plan.id, user=user)
 if rnd is not None and len(rnd.observations):
     st.subheader(t("plans.step.diff", lang))
-    st.caption(t("plans.diff.rounds", lang, n=int(saved_rounds["round"].max()) if len(saved_rounds) else 0))
+    own = saved_rounds[saved_rounds["owner"] == user.name]["round"] if len(saved_rounds) else []
+    st.caption(t("plans.diff.rounds", lang, n=int(max(own, default=0))))
     d = diff(rnd.observations, storage.latest(saved_rounds))
     counts = d["change"].value_counts()
     st.markdown(t("plans.diff.counts", lang, new=int(counts.get("new", 0)), changed=int(counts.get("changed", 0)),
