@@ -20,6 +20,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _saved_data_of_this_run(tmp_path_factory):
+    """Every test saves into a database of this run, never the checkout's data/user (a test that needs its own
+    sets ATLAS_USER_DATA with monkeypatch, which restores this one after it)."""
+    os.environ["ATLAS_USER_DATA"] = str(tmp_path_factory.mktemp("user-data"))
+    os.environ.pop("ATLAS_DATABASE_URL", None)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
