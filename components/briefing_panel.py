@@ -64,3 +64,24 @@ def build_briefing_files(store, view) -> dict:
         status.update(label=t("brief.p_done", lang, pages="HTML + PDF" if "pdf" in result else "HTML"),
                       state="complete", expanded=False)
     return result
+
+
+def plan_briefing_files(card, lang: str, scope: str) -> dict:
+    """The scorecard's briefing (reports.plan_briefing) as HTML and PDF, with the units' boundaries at the plan's
+    level within ``scope`` (a province code, or "" for the country)."""
+    from components import data
+    from geo import boundaries
+    from reports.briefing import briefing_pdf
+    from reports.plan_briefing import scorecard_html
+    with st.status(t("pres.brief_status", lang), expanded=False) as status:
+        geometry = boundaries.load_boundaries(card.plan.level, "detail" if scope else "overview")
+        html = scorecard_html(card, lang, geometry, national=not scope,
+                              maritime=data.maritime() if not scope else None)
+        result = {"html": html.encode("utf-8"), "name": safe_filename(f"{card.plan.id}_{card.year}_考核简报")}
+        try:
+            result["pdf"] = briefing_pdf(html)
+        except Exception as err:  # noqa: BLE001 - no Chromium: the HTML is still there
+            result["error"] = t("plans.brief.pdf_failed", lang, error=str(err)[:200])
+        status.update(label=t("brief.p_done", lang, pages="HTML + PDF" if "pdf" in result else "HTML"),
+                      state="complete")
+    return result

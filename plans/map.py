@@ -29,7 +29,8 @@ def share_met_layer(card, lang: str, selected: str | None = None) -> MapLayer:
         hover.append("<br>".join(lines))
     labels = ["0–25%", "25–50%", "50–75%", "75–100%"]
     counts = [int((index == k).sum()) for k in range(4)]
-    return MapLayer(codes=u["code"].tolist(), values=index.astype(float), hover=hover,
+    # a unit with nothing scored is NaN (drawn grey as "no data"), never the lowest class
+    return MapLayer(codes=u["code"].tolist(), values=np.where(index < 0, np.nan, index).astype(float), hover=hover,
                     classes=Classes(index.astype(int), BINS, 0.0), legend_title=t("plans.map.legend", lang),
                     no_data_label=t("common.no_data", lang),
                     class_labels=[f"{lab} ({n})" for lab, n in zip(labels, counts)], colors=COLORS, selected=selected)

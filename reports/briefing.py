@@ -86,13 +86,13 @@ def geojson_for(geometry, codes, decimals: int = 3) -> dict:
     return json.loads(feature_collection_text(geometry[geometry["code"].isin(wanted)], decimals))
 
 
-def _bounds(geojson: dict) -> tuple[float, float, float, float]:
+def bounds_of(geojson: dict) -> tuple[float, float, float, float]:
     """(minx, miny, maxx, maxy) of the features: a province view is framed by it."""
     pts = np.array([p for f in geojson["features"] for p in _flat(f["geometry"]["coordinates"])])
     return tuple(float(v) for v in (*pts.min(axis=0)[:2], *pts.max(axis=0)[:2]))
 
 
-def _inset_codes(geojson: dict) -> set[str]:
+def inset_codes(geojson: dict) -> set[str]:
     """Regions reaching into the South China Sea inset frame (drawn again there)."""
     out = set()
     for f in geojson["features"]:
@@ -243,9 +243,9 @@ def build_briefing(store, view: ViewState, regions: pd.DataFrame, geometry=None,
         national = not view.scope
         layer = map_layer(table, view, unit, direction, lang)
         fig = china_map(layer, GEO_PLACEHOLDER, national=national,
-                        inset_codes=_inset_codes(geojson) if national else None,
+                        inset_codes=inset_codes(geojson) if national else None,
                         maritime=maritime if national else None,
-                        bounds=None if national or not geojson["features"] else _bounds(geojson), height=540)
+                        bounds=None if national or not geojson["features"] else bounds_of(geojson), height=540)
         figures["map"] = (fig, findings["map"])
     say(0.65, t("brief.p_figures", lang))
     if len(trend):
@@ -290,7 +290,7 @@ table.regions th:nth-child(1) { width: 10%%; } table.regions th:nth-child(2) { w
 """
 
 
-def _plot(div_id: str, fig: go.Figure) -> str:
+def plot_html(div_id: str, fig: go.Figure) -> str:
     """A figure as a div and the script that draws it; map traces get the shared GeoJSON."""
     fig = go.Figure(fig)
     fig.update_layout(width=FIG_WIDTH, autosize=False)
@@ -307,7 +307,7 @@ def _figure_block(b: Briefing, name: str) -> str:
     if name not in b.figures:
         return ""
     fig, headline = b.figures[name]
-    return (f'<div class="figure"><div class="headline">{escape(headline)}</div>{_plot("fig-" + name, fig)}'
+    return (f'<div class="figure"><div class="headline">{escape(headline)}</div>{plot_html("fig-" + name, fig)}'
             f'<div class="source">{escape(b.source_line)}</div></div>')
 
 
@@ -395,7 +395,13 @@ def briefing_html(b: Briefing) -> str:
     page4.append(f"<p class='meta'>{escape(t('brief.generated', lang, date=b.generated))}</p>")
     body = (f"<section>{''.join(parts)}</section><section class='page'>{''.join(page2)}</section>"
             f"<section class='page'>{''.join(page3)}</section><section class='page'>{''.join(page4)}</section>")
-    geo = bundle.script_json(b.geojson) if b.geojson else "null"
+    return html_document(title, lang, body, b.geojson)
+
+
+def html_document(title: str, lang: str, body: str, geojson: dict | None) -> str:
+    """A self-contained report: the atlas's print CSS, plotly.js, Plotly's base-layer stand-ins and the GeoJSON
+    every map trace shares (``GEO_PLACEHOLDER``), all inline. ``title`` is text; ``body`` is HTML."""
+    geo = bundle.script_json(geojson) if geojson else "null"
     assets = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(TOPOJSON.glob("world_*.json"))}
     assets_js = f"window.PlotlyGeoAssets={{topojson:{bundle.script_json(assets)}}};"
     css = _CSS % {"font": FONT_FAMILY, "w": FIG_WIDTH}

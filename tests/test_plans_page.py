@@ -48,3 +48,13 @@ def test_another_users_plan_is_seen_only_when_shared_and_only_copied(tmp_path, m
     assert not [b for b in at.button if b.label == "删除此用户方案"]              # bob may not delete it
     assert {w.label: w for w in at.text_input}["新方案编号（字母、数字、-、_）"].value == "alice_bj_copy"
 
+
+
+def test_the_scorecard_briefing_is_built_on_request_as_html_and_pdf(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATLAS_USER_DATA", str(tmp_path))
+    at = open_page("views/plans.py")
+    assert not [d for d in at.get("download_button") if "简报" in d.proto.label]
+    next(b for b in at.button if b.label == "生成考核简报（HTML 和 PDF）").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert "下载考核简报（HTML）" in labels and "下载考核简报（PDF）" in labels, labels

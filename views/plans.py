@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components import chart, controls, data
+from components.briefing_panel import plan_briefing_files
 from components.identity import current_user
 from components.importer import table_text
 from i18n import t
@@ -300,6 +301,22 @@ st.dataframe(cells.assign(status=cells["status"].map(status)).rename(columns={
     "goal": t("plans.col.goal", lang), "gap": t("plans.col.gap", lang), "status": t("plans.col.result", lang),
     "on_pace": t("plans.col.on_pace", lang), "source": t("plans.col.source", lang),
     "round": t("plans.col.round", lang)}), hide_index=True, width="stretch", height=300)
-st.download_button(t("plans.score.export", lang), export_xlsx(card), file_name=f"{plan.id}_{year}_考核.xlsx",
-                   key="plans-score-xlsx", on_click="ignore", icon=":material/download:",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+with st.container(horizontal=True, gap="small"):
+    st.download_button(t("plans.score.export", lang), export_xlsx(card), file_name=f"{plan.id}_{year}_考核.xlsx",
+                       key="plans-score-xlsx", on_click="ignore", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    # the briefing of exactly this scorecard: built on request (a PDF takes seconds), offered while it is current
+    brief_key = (plan.id, year, scope_code, level, pd.util.hash_pandas_object(card.cells, index=False).sum())
+    if st.button(t("plans.brief.build", lang), key="plans-brief-build", icon=":material/description:"):
+        st.session_state["plans-brief"] = (brief_key, plan_briefing_files(card, lang, map_scope))
+    built = st.session_state.get("plans-brief")
+    if built and built[0] == brief_key:
+        files = built[1]
+        st.download_button(t("plans.brief.html", lang), files["html"], file_name=f"{files['name']}.html",
+                           mime="text/html", key="plans-brief-html", icon=":material/download:", on_click="ignore")
+        if files.get("pdf"):
+            st.download_button(t("plans.brief.pdf", lang), files["pdf"], file_name=f"{files['name']}.pdf",
+                               mime="application/pdf", key="plans-brief-pdf", icon=":material/download:",
+                               on_click="ignore")
+        elif files.get("error"):
+            st.warning(files["error"])
