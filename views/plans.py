@@ -295,7 +295,17 @@ if chosen in set(cells["code"]):
     st.markdown(f"**{t('plans.score.unit', lang, name=table_text(cells['name'].iloc[0]))}**")
 else:
     st.markdown(f"**{t('plans.score.cells', lang)}**")
-st.dataframe(cells.assign(status=cells["status"].map(status)).rename(columns={
+names = cat[f"name_{lang}"] if f"name_{lang}" in cat else pd.Series(dtype=object)
+shown_cells = cells.assign(status=cells["status"].map(status),       # words, not codes; empty cells blank
+                           kind=cells["kind"].map(lambda k: t(f"plans.kind.{k}", lang)),
+                           indicator=cells["indicator"].map(lambda i: names.get(i, i)),
+                           value=pd.to_numeric(cells["value"], errors="coerce"),
+                           gap=pd.to_numeric(cells["gap"], errors="coerce"),
+                           round=pd.to_numeric(cells["round"], errors="coerce"),
+                           on_pace=cells["on_pace"].map({True: t("plans.pace.yes", lang),
+                                                         False: t("plans.pace.no", lang)}).fillna(""),
+                           source=cells["source"].fillna(""))
+st.dataframe(shown_cells.rename(columns={
     "code": t("plans.col.code", lang), "name": t("plans.col.unit_name", lang), "target": t("plans.col.id", lang),
     "kind": t("plans.col.kind", lang), "indicator": t("plans.col.indicator", lang), "value": t("plans.col.value", lang),
     "goal": t("plans.col.goal", lang), "gap": t("plans.col.gap", lang), "status": t("plans.col.result", lang),
