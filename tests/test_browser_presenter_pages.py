@@ -3,9 +3,9 @@ the page's finding as its headline and the source line, sidebar hidden; the norm
 figure its PNG/SVG buttons. The `page` fixture fails a test if anything is requested off the app's host.
 Screenshots of both modes go to test-artifacts/ (presenter-<page>.png, normal-<page>.png)."""
 import re
+import time
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.conftest import ARTIFACTS, wait_for_app
 
@@ -58,5 +58,13 @@ def test_present_link_shows_one_slide_with_the_finding(page, app_url, name):
     _open(page, f"{app_url}/{name}?{query}", ".atlas-export-png")           # normal mode: the same page, sidebar back
     assert page.locator('[data-testid="stSidebar"]').is_visible()
     # every figure has its own PNG button (in the export component's shadow DOM: Playwright's locators pierce it)
-    expect(page.locator(".atlas-export-png")).to_have_count(page.locator(".js-plotly-plot").count(), timeout=60_000)
+    # (counted once both have settled: the figures draw after their buttons, or before, on a busy machine)
+    counts, deadline = None, time.time() + 60
+    while time.time() < deadline:
+        now = (page.locator(".atlas-export-png").count(), page.locator(".js-plotly-plot").count())
+        if now == counts and now[1] > 0:
+            break
+        counts = now
+        page.wait_for_timeout(1000)
+    assert counts[0] == counts[1] > 0, counts
     page.screenshot(path=str(ARTIFACTS / f"normal-{name}.png"))
