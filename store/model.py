@@ -157,6 +157,34 @@ def _with_levels(obs: pd.DataFrame, catalog: pd.DataFrame) -> pd.DataFrame:
     return obs.assign(level=obs["level"].fillna(guess) if "level" in obs.columns else guess)
 
 
+# The city-level entries of the four municipalities are the whole municipality: on city maps each shows its
+# province-level figure, flagged, for rates and per-capita figures and the population that weights them.
+MUNICIPALITIES = {"110000": "110100", "120000": "120100", "310000": "310100", "500000": "500000"}
+STAND_IN = "stand_in"
+
+
+def _municipality_stand_ins(obs: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
+    """City rows for 北京, 天津, 上海 and 重庆 from their province rows, flagged ``stand_in``, for every city
+    indicator that is a rate or per-capita figure (a unit with '/' or '%') or the population, in the years the
+    city series has; never where a city row already exists."""
+    units = cat.set_index("id")["unit_zh"].astype(str)
+    levels = cat.set_index("id")["levels"].astype(str)
+    wanted = [i for i in cat["id"] if "city" in levels[i].split(";")
+              and (i == "population" or "/" in units[i] or "%" in units[i])]
+    prov = obs[(obs["level"] == "province") & obs["code"].isin(list(MUNICIPALITIES)) & obs["indicator"].isin(wanted)]
+    if prov.empty:
+        return obs
+    flag = prov["flag"].astype(str)
+    stand = prov.assign(code=prov["code"].map(MUNICIPALITIES), level="city",
+                        flag=flag.where(flag.eq(""), flag + ";") + STAND_IN)
+    cities = obs[obs["level"] == "city"]
+    years = cities[["indicator", "year"]].drop_duplicates()           # only the years the city series has
+    stand = stand.merge(years, on=["indicator", "year"])
+    stand = stand[~stand.set_index(["indicator", "code", "year"]).index.isin(
+        cities.set_index(["indicator", "code", "year"]).index)]
+    return pd.concat([obs, stand], ignore_index=True)
+
+
 def load_store(extra: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] | None = None,
                root: Path = BUNDLED, key: str = "bundled") -> Store:
     """Load the bundled dataset, plus user datasets given as (observations, catalog rows, targets).
@@ -164,8 +192,8 @@ def load_store(extra: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] | No
     User catalog ids must not reuse a bundled id: a saved dataset never silently
     replaces official figures.
     """
-    obs = pd.read_parquet(root / "observations.parquet")
     cat = _read_catalog(root / "indicators.csv")
+    obs = _municipality_stand_ins(pd.read_parquet(root / "observations.parquet"), cat)
     target_parts = []
     if extra:
         obs_parts, cat_parts = [obs], [cat]

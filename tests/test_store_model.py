@@ -35,8 +35,10 @@ def test_values_keep_levels_apart(store):
     city = store.values("edu_exp_pc", "city", 2010)
     assert len(prov) == 31
     assert len(city) >= 280
-    assert not set(prov["code"]) & set(city["code"])
-    assert city["source"].eq("gpi_prefectural_components").all()
+    stand = city["flag"].str.endswith("stand_in")               # the four municipalities' province figures
+    assert set(city.loc[stand, "code"]) == {"110100", "120100", "310100", "500000"}
+    assert not set(prov["code"]) & set(city.loc[~stand, "code"])
+    assert city.loc[~stand, "source"].eq("gpi_prefectural_components").all()
     assert not city["flag"].str.contains("estimate").any()    # 2010: all yearbook figures
 
 
@@ -137,3 +139,25 @@ def test_series_split_once_equals_filtering_the_whole_table(store):
     assert store._rows("no such indicator", "province").empty
     assert list(store._rows("no such indicator", "province").columns) == list(o.columns)
     assert store.grouping("nbs_four_regions").equals(store.grouping("nbs_four_regions"))
+
+
+def test_municipalities_show_their_province_figure_on_city_maps_flagged(store):
+    city, prov = (store.values("edu_exp_pc", level, 2016).set_index("code") for level in ("city", "province"))
+    for province, entry in (("110000", "110100"), ("120000", "120100"), ("310000", "310100"), ("500000", "500000")):
+        assert city.loc[entry, "value"] == prov.loc[province, "value"]
+        assert city.loc[entry, "flag"].split(";")[-1] == "stand_in"
+    assert (city["flag"] == "stand_in").sum() == 4                       # no other city is a stand-in
+    # a city series that has the municipality keeps its own figure (the census-based city population)
+    assert store.values("population", "city", 2016).set_index("code").loc["110100", "flag"] == "imputed"
+    rows = store.observations[(store.observations["indicator"] == "edu_exp_pc")
+                              & (store.observations["level"] == "city")]
+    stand = rows["flag"].str.endswith("stand_in")                      # no year the city series lacks
+    assert set(rows.loc[stand, "year"]) == set(rows.loc[~stand, "year"])
+    # a city figure that exists is never replaced; a count (not a rate) is never stood in for
+    from store.model import _municipality_stand_ins
+    obs = pd.DataFrame({"indicator": ["edu_exp_pc", "edu_exp_pc", "schools", "schools"],
+                        "code": ["110000", "110100", "110000", "310000"], "level": ["province", "city"] * 2,
+                        "year": 2016, "value": [1.0, 2.0, 3.0, 4.0], "flag": ["", "", "", ""], "source": "s"})
+    cat = pd.DataFrame({"id": ["edu_exp_pc", "schools"], "unit_zh": ["元/人", "所"], "levels": ["province;city"] * 2})
+    out = _municipality_stand_ins(obs, cat)
+    assert len(out) == 4 and out.loc[(out["code"] == "110100"), "value"].tolist() == [2.0]
