@@ -10,7 +10,7 @@ import streamlit as st
 
 from components import cached, controls, data
 from components.chart import chart
-from figures.caption import citation
+from figures.caption import citation, with_flags
 from figures.map_view import fmt
 from figures.style import FONT_FAMILY
 from geo.regions import province_of
@@ -37,8 +37,9 @@ def headline(table: pd.DataFrame, name: str, unit: str, year: int, view: ViewSta
     if has.empty:
         return t("map.headline_empty", lang, name=name, year=year, where=where)
     hi, lo = has.iloc[-1], has.iloc[0]
-    return t("map.headline", lang, name=name, year=year, where=where, hi=escape(str(hi["label"])),
-             hi_v=fmt(hi["value"]), lo=escape(str(lo["label"])), lo_v=fmt(lo["value"]), unit=escape(unit))
+    named = {k: escape(with_flags(r["label"], r["flag"], lang)) for k, r in (("hi", hi), ("lo", lo))}
+    return t("map.headline", lang, name=name, year=year, where=where, hi_v=fmt(hi["value"]),
+             lo_v=fmt(lo["value"]), unit=escape(unit), **named)
 
 
 def summary_cards(table: pd.DataFrame, store, meta: pd.Series, view: ViewState, year: int, lang: str) -> None:

@@ -122,3 +122,12 @@ def plot_wide(source: str, width: float = 74) -> str:
     so that `with_caption`'s own wrapping, at the figure's width, does not break again right before it."""
     lines = wrap(source, width).split("<br>")
     return "<br>".join([re.sub(r"[;；,，]\s*$", "", line) for line in lines[:-1]] + lines[-1:])
+
+
+def with_flags(label: str, flag: str, lang: str) -> str:
+    """A region's name as text naming its figure's flags: a headline's extreme (highest, lowest, max ÷ min) may
+    rest on an estimate, a suspect jump or a stand-in, and then says so."""
+    flags = [t(f"flag.{f}", lang) for f in str(flag or "").split(";") if f]
+    if not flags:
+        return str(label)
+    return f"{label}（⚑ {'、'.join(flags)}）" if lang == "zh" else f"{label} (⚑ {', '.join(flags)})"

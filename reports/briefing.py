@@ -28,7 +28,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from figures import bundle
-from figures.caption import source_line
+from figures.caption import source_line, with_flags
 from figures.china_map import INSET_LAT, INSET_LON, china_map
 from figures.map_view import applicable_target, fmt, map_layer, region_table
 from figures.style import FONT_FAMILY
@@ -162,9 +162,11 @@ def _findings(b_table, trend, meta, year, where, grouping_name, target, lang, br
         out["map"] = t("brief.f_map_empty", lang, name=name, year=year, where=where)
     else:
         hi, lo = has.iloc[-1], has.iloc[0]
-        out["map"] = t("brief.f_map", lang, name=name, year=year, where=where, hi=hi["label"], hi_v=fmt(hi["value"]),
-                       lo=lo["label"], lo_v=fmt(lo["value"]), unit=unit, ratio=fmt(hi["value"] / lo["value"], 3)
-                       if lo["value"] > 0 else "—", n=len(has), total=len(b_table))
+        out["map"] = t("brief.f_map", lang, name=name, year=year, where=where,
+                       hi=with_flags(hi["label"], hi["flag"], lang), hi_v=fmt(hi["value"]),
+                       lo=with_flags(lo["label"], lo["flag"], lang), lo_v=fmt(lo["value"]), unit=unit,
+                       ratio=fmt(hi["value"] / lo["value"], 3) if lo["value"] > 0 else "—", n=len(has),
+                       total=len(b_table))
     comparable = trend[trend["year"] >= max(breaks)] if breaks else trend
     if len(comparable) < 2:
         comparable = trend

@@ -175,3 +175,10 @@ def test_a_level_without_indicators_is_explained(store):
     from geo.regions import load_regions
     with pytest.raises(ValueError, match="县级还没有指标数据"):
         build_briefing(store, ViewState(level="county"), load_regions("county"), None)
+
+
+def test_an_extreme_that_rests_on_a_flagged_figure_is_named_with_its_flag(store):
+    from geo.regions import load_regions
+    regions = load_regions("city")
+    b = build_briefing(store, ViewState(indicator="edu_exp_pc", level="city", year=2006), regions)
+    assert "嘉峪关市（⚑ 异常跳变）" in b.findings[0], b.findings[0]     # the lowest, and so the max ÷ min ratio

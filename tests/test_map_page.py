@@ -30,3 +30,13 @@ def test_a_gap_to_target_link_without_a_target_writes_the_value_view_it_draws():
     assert "mode" not in at.query_params                            # the URL says what the map shows
     assert at.selectbox(key="w_mode").value == "value"              # and so does the mode box
     assert any("没有量化目标" in c.value for c in at.caption)
+
+
+def test_a_headline_extreme_that_rests_on_a_flagged_figure_says_so():
+    # 2006 city education spending: 嘉峪关's 64.79 元 per person (8.4 × below 2007) is the lowest, a suspect jump
+    at = open_page("views/map.py", {"level": "city", "ind": "edu_exp_pc", "year": "2006"})
+    headline = next(m.value for m in at.markdown if m.value.startswith("### "))
+    assert "嘉峪关市（⚑ 异常跳变） 最低" in headline, headline
+    at = open_page("views/map.py", {"level": "city", "ind": "edu_exp_pc", "year": "2010", "lang": "en"})
+    headline = next(m.value for m in at.markdown if m.value.startswith("### "))
+    assert "⚑" not in headline, headline                                  # 2010: all yearbook figures
