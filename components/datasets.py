@@ -9,19 +9,20 @@ from components.importer import table_text
 from i18n import t
 from store import db as dbm
 from store import saved
+from store.messages import in_lang
 
 
 def _apply(action, *args) -> None:
     try:
         action(*args, user=current_user())
     except saved.SavedDataError as exc:
-        st.session_state["_dataset_error"] = str(exc)
+        st.session_state["_dataset_error"] = exc        # shown in the page's language, as text
 
 
 def saved_list(lang: str) -> None:
     user = current_user()
     if err := st.session_state.pop("_dataset_error", None):
-        st.error(err)
+        st.error(table_text(in_lang(err, lang)))
     try:
         datasets = saved.list_datasets(user=user, manage=True)
     except dbm.DatabaseError:
@@ -60,7 +61,7 @@ def audit_log(lang: str) -> None:
         try:
             log = saved.audit_log(user=current_user())
         except saved.SavedDataError as exc:
-            st.error(str(exc))
+            st.error(table_text(in_lang(exc, lang)))
             return
         if log.empty:
             st.caption(t("db.audit_empty", lang))

@@ -13,6 +13,8 @@ from components.importer import file_uploader
 from figures.export import safe_filename
 from i18n import t
 from store import stories
+from components.importer import table_text
+from store.messages import in_lang
 
 
 def active_story():
@@ -108,7 +110,7 @@ def story_tools(store, lang: str) -> None:
                 sid = stories.save_story(stories.make_story(story_title, [(view_title, params, _current_page())]),
                                          user=current_user())
             except stories.StoryError as err:
-                st.error(str(err))
+                st.error(table_text(in_lang(err, lang)))
             else:
                 st.session_state.story_id, st.session_state.story_pos = sid, 0
                 st.rerun()
@@ -124,7 +126,7 @@ def story_tools(store, lang: str) -> None:
                                                                                    _current_page())],
                                                       story.id, story.created_at), user=current_user())
             except stories.StoryError as err:
-                st.error(str(err))
+                st.error(table_text(in_lang(err, lang)))
             else:
                 st.session_state.story_pos = len(story.views)
                 st.rerun()
@@ -152,7 +154,7 @@ def story_tools(store, lang: str) -> None:
         try:
             sid = stories.save_story(stories.import_story(upload.getvalue()), user=current_user())
         except stories.StoryError as err:
-            st.error(str(err))
+            st.error(table_text(in_lang(err, lang)))
         else:
             st.session_state.story_id, st.session_state.story_pos = sid, 0
             st.success(t("pres.story_imported", lang))

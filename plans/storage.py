@@ -24,6 +24,7 @@ from store import db as dbm
 from store import saved
 from store.identity import User
 from store.ingest import ImportReport, ImportResult
+from store.messages import Message
 
 KIND = "plan"
 _ROUNDS_ID = re.compile(r"^user_plan_(?P<plan>.+?)__(?P<tag>u[0-9a-f]{8})__(?P<indicator>.+)$")
@@ -41,7 +42,7 @@ def _user_plans(root, user) -> list:
     try:
         return dbm.connect(root).list(KIND, dbm.as_user(user))
     except dbm.DatabaseError as exc:
-        raise PlanError(str(exc)) from exc
+        raise PlanError(exc.args[0] if exc.args else str(exc)) from exc
 
 
 def list_plans(root: str | os.PathLike | None = None, user=None) -> list[Plan]:
@@ -53,7 +54,7 @@ def get_plan(plan_id: str, root: str | os.PathLike | None = None, user=None) -> 
     for p in list_plans(root, user):
         if p.id == plan_id:
             return p
-    raise PlanError(f"没有这个方案，或您无权查看：{plan_id} / No plan {plan_id!r} is available to you.")
+    raise PlanError(Message("plans.err.not_available", id=plan_id))
 
 
 def _holder(db: dbm.Database, plan_id: str):
@@ -65,15 +66,14 @@ def save_plan(plan: Plan, root: str | os.PathLike | None = None, user=None) -> s
     """Create a user plan, or save a new version of one the user may change; bundled plans are never overwritten
     (copy them first). ``plan.shared`` sets who sees it."""
     if plan.id in {p.id for p in bundled_plans()}:
-        raise PlanError(f"内置方案 {plan.id} 不能修改，请先复制。 / Bundled plan {plan.id} cannot be changed: copy it.")
+        raise PlanError(Message("plans.err.bundled", id=plan.id))
     if not re.fullmatch(r"[A-Za-z0-9_\-]{1,40}", plan.id or ""):
-        raise PlanError("方案编号只能含字母、数字、-和_。 / A plan id holds letters, digits, - and _ only.")
+        raise PlanError(Message("plans.err.bad_id"))
     problems = check_plan(plan)
     if problems:
         raise PlanError("\n".join(problems))
     actor, db = dbm.as_user(user), dbm.connect(root)
-    taken = PlanError(f"方案编号 {plan.id} 已被其他用户使用，请换一个。 / Plan id {plan.id} is taken by another "
-                      f"user: choose another.")
+    taken = PlanError(Message("plans.err.id_taken", id=plan.id))
     try:
         held = _holder(db, plan.id)
         if held is not None and not actor.may_manage(held.owner):
@@ -87,7 +87,7 @@ def save_plan(plan: Plan, root: str | os.PathLike | None = None, user=None) -> s
         db.put(KIND, plan.id, meta, actor, obj_id=held.id if held is not None else None,
                visibility=dbm.SHARED if plan.shared else dbm.PRIVATE, check=same_holder)
     except dbm.DatabaseError as exc:
-        raise PlanError(str(exc)) from exc
+        raise PlanError(exc.args[0] if exc.args else str(exc)) from exc
     return plan.id
 
 
@@ -96,14 +96,13 @@ def delete_plan(plan_id: str, root: str | os.PathLike | None = None, user=None) 
     actor, db = dbm.as_user(user), dbm.connect(root)
     row = next((r for r in _user_plans(root, actor) if r.name == plan_id), None)
     if row is None:
-        raise PlanError(f"没有这个用户方案：{plan_id} / No user plan {plan_id!r}.")
+        raise PlanError(Message("plans.err.no_user_plan", id=plan_id))
     try:
         db.delete(row.id, actor, kind=KIND)
     except PermissionError:
-        raise PlanError(f"只有所有者或管理员可以删除方案 {plan_id}。 / Only its owner or an admin may delete plan "
-                        f"{plan_id}.") from None
+        raise PlanError(Message("plans.err.not_owner", id=plan_id)) from None
     except dbm.DatabaseError as exc:
-        raise PlanError(str(exc)) from exc
+        raise PlanError(exc.args[0] if exc.args else str(exc)) from exc
 
 
 def _owner_tag(owner: str) -> str:
@@ -165,7 +164,7 @@ def save_round(plan: Plan, observations: pd.DataFrame, level: str, label: str = 
     ones, so the map shows the current figures and each earlier round stays retrievable. Returns (dataset id,
     round number)."""
     if observations is None or not len(observations):
-        raise PlanError("这一轮没有可保存的数据。 / This round has nothing to save.")
+        raise PlanError(Message("plans.err.nothing_round"))
     actor, db = dbm.as_user(user), dbm.connect(root)
     tag = _owner_tag(actor.name)
     mine = next((r for r in db.list(saved.KIND, actor) if r.owner == actor.name
@@ -195,5 +194,5 @@ def save_round(plan: Plan, observations: pd.DataFrame, level: str, label: str = 
         ds = saved.save_dataset(result, name=f"{plan.title[:40]} 填报（{plan.id}）", description=label or source,
                                 root=db, user=actor, replaces=mine.id if mine is not None else None)
     except saved.SavedDataError as exc:
-        raise PlanError(str(exc)) from exc
+        raise PlanError(exc.args[0] if exc.args else str(exc)) from exc
     return ds, n

@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from store.identity import LOCAL_USER, User, local_user
+from store.messages import Message
 
 URL_ENV = "ATLAS_DATABASE_URL"
 SQLITE_NAME = "atlas.db"
@@ -122,10 +123,8 @@ def _unavailable(exc: BaseException) -> DatabaseError:
     """Down or unreachable (OperationalError), or refusing (read-only, …): said so, in both languages."""
     detail = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:300]
     if isinstance(exc, sa.exc.OperationalError):
-        return DatabaseError(f"数据库不可用，未保存任何更改：{detail} / The database is unavailable; nothing was "
-                             f"changed: {detail}")
-    return DatabaseError(f"数据库拒绝了此操作，未保存任何更改：{detail} / The database refused this; nothing was "
-                         f"changed: {detail}")
+        return DatabaseError(Message("store.db.unavailable", detail=detail))
+    return DatabaseError(Message("store.db.refused", detail=detail))
 
 
 @dataclass(frozen=True)

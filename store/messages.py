@@ -27,8 +27,15 @@ class Message(str):
 
 
 def _text(key: str, lang: str, params: dict) -> str:
-    """The string `key` in `lang`; a parameter that is itself a Message is read in the same language."""
-    return t(key, lang, **{k: v.text(lang) if isinstance(v, Message) else v for k, v in params.items()})
+    """The string `key` in `lang`; a parameter that is itself a Message is read in the same language, a tuple
+    is listed with the language's separator (its items read the same way)."""
+    def read(v):
+        if isinstance(v, Message):
+            return v.text(lang)
+        if isinstance(v, tuple):
+            return ("、" if lang == "zh" else ", ").join(str(read(x)) for x in v)
+        return v
+    return t(key, lang, **{k: read(v) for k, v in params.items()})
 
 
 def in_lang(message, lang: str) -> str:

@@ -25,6 +25,7 @@ from store import db as dbm
 from store.db import DatabaseError, user_root  # noqa: F401 - user_root: part of this module's API
 from store.identity import User
 from store.ingest import CATALOG_COLUMNS, OBSERVATION_COLUMNS, TARGET_COLUMNS, ImportResult
+from store.messages import Message
 
 KIND = "dataset"
 LIST_COLUMNS = ["id", "name", "description", "source", "level", "indicators", "regions", "year_min", "year_max",
@@ -41,8 +42,7 @@ class DatasetNameTaken(SavedDataError):
     as an earlier version) or choose another name."""
 
     def __init__(self, name: str, uploaded_at: str):
-        super().__init__(f"已有同名数据集“{name}”（上传于 {uploaded_at}）。 / A dataset named “{name}” already exists"
-                         f" (uploaded {uploaded_at}).")
+        super().__init__(Message("store.saved.name_taken", name=name, uploaded_at=uploaded_at))
         self.name, self.uploaded_at = name, uploaded_at
 
 
@@ -56,13 +56,11 @@ def _refusals(ds_id: str = ""):
     try:
         yield
     except KeyError:
-        raise SavedDataError(f"没有这个数据集，或您无权查看：{ds_id} / "
-                             f"No dataset {ds_id} is available to you.") from None
+        raise SavedDataError(Message("store.saved.not_available", id=ds_id)) from None
     except PermissionError:
-        raise SavedDataError(f"只有所有者或管理员可以更改此数据集。 / Only its owner or an admin may change "
-                             f"dataset {ds_id}.") from None
+        raise SavedDataError(Message("store.saved.not_owner", id=ds_id)) from None
     except DatabaseError as exc:
-        raise SavedDataError(str(exc)) from exc
+        raise SavedDataError(exc.args[0] if exc.args else str(exc)) from exc
 
 
 def _clean_json(value):
@@ -98,10 +96,10 @@ def save_dataset(result: ImportResult, name: str, description: str = "", source:
     results and indicator ids another dataset holds (the same file imported twice)."""
     obs = result.observations
     if obs is None or not len(obs):
-        raise SavedDataError("没有可保存的数据。 / Nothing to save.")
+        raise SavedDataError(Message("store.saved.nothing"))
     name = str(name).strip()
     if not name:
-        raise SavedDataError("请填写数据集名称。 / Please name the dataset.")
+        raise SavedDataError(Message("store.saved.no_name"))
     obs = obs[OBSERVATION_COLUMNS].reset_index(drop=True)
     catalog = result.catalog.reindex(columns=CATALOG_COLUMNS)
     if str(source or "").strip():  # what the user typed when saving is the figures' source, shown under each
@@ -132,10 +130,9 @@ def save_dataset(result: ImportResult, name: str, description: str = "", source:
                     .where(dbm.objects.c.kind == KIND, dbm.objects.c.deleted_at.is_(None))):
                 if other.id != replaces and set(catalog["id"]) & set(json.loads(other.meta).get("indicators", [])):
                     seen = other.owner == actor.name or other.visibility == dbm.SHARED or actor.is_admin
-                    holders.append(f"“{other.name}”" if seen else "另一用户的数据集 / another user's dataset")
+                    holders.append(f"“{other.name}”" if seen else Message("store.saved.another_users"))
             if holders:  # named for people, not by internal ids; another user's private name is not disclosed
-                listed = "、".join(holders)
-                raise SavedDataError(f"这个表格已保存为 {listed}。 / This table is already saved as {listed}.")
+                raise SavedDataError(Message("store.saved.already_saved", listed=tuple(holders)))
 
         ds_id, _ = db.put(KIND, name, meta, actor, blob=_parquet(obs), obj_id=replaces, check=no_clash)
     return ds_id

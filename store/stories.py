@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from state import _PARAM, ViewState
 from store import db as dbm
+from store.messages import Message
 
 KIND = "story"
 FORMAT = "atlas-story"
@@ -65,19 +66,19 @@ def view_params(view: ViewState) -> dict[str, str]:
     return params
 
 
-def _clean_title(title, zh: str, en: str) -> str:
+def _clean_title(title, what: Message) -> str:
     if not isinstance(title, str) or not title.strip():
-        raise StoryError(f"{zh}缺少标题。 / {en} has no title.")
+        raise StoryError(Message("store.story.no_title", what=what))
     title = " ".join(title.split())
     if len(title) > MAX_TITLE:
-        raise StoryError(f"标题过长（最多 {MAX_TITLE} 个字符）。 / Title longer than {MAX_TITLE} characters.")
+        raise StoryError(Message("store.story.title_long", n=MAX_TITLE))
     return title
 
 
 def _clean_params(params, n: int) -> dict[str, str]:
     """Check one view's parameters: known names, valid values; returned in canonical form."""
     if not isinstance(params, dict):
-        raise StoryError(f"第 {n} 个视图的 params 不是对象。 / View {n}: 'params' must be an object.")
+        raise StoryError(Message("store.story.params_not_object", n=n))
     unknown = sorted(str(k) for k in params if k not in URL_PARAMS)
     if unknown:
         raise StoryError(f"第 {n} 个视图含未知参数：{', '.join(unknown)}。 / "
@@ -96,32 +97,32 @@ def _clean_params(params, n: int) -> dict[str, str]:
 def make_story(title: str, views: list[tuple] | list[StoryView], story_id: str = "",
                created_at: str = "") -> Story:
     """A validated story from a title and (view title, URL params[, page]) tuples or StoryViews."""
-    title = _clean_title(title, "故事", "The story")
+    title = _clean_title(title, Message("store.story.the_story"))
     if len(views) > MAX_VIEWS:
-        raise StoryError(f"视图过多（最多 {MAX_VIEWS} 个）。 / More than {MAX_VIEWS} views.")
+        raise StoryError(Message("store.story.too_many", n=MAX_VIEWS))
     clean = []
     for n, item in enumerate(views, start=1):
         v_title, params, page = (item.title, item.params, item.page) if isinstance(item, StoryView) \
             else (*item, "")[:3]
         if page and not (isinstance(page, str) and PAGE.fullmatch(page)):
-            raise StoryError(f"第 {n} 个视图的页面无效：{page!r}。 / View {n} names an invalid page: {page!r}.")
-        clean.append(StoryView(_clean_title(v_title, f"第 {n} 个视图", f"View {n}"), _clean_params(params, n), page))
+            raise StoryError(Message("store.story.bad_page", n=n, page=repr(page)))
+        v_title = _clean_title(v_title, Message("store.story.view_n", n=n))
+        clean.append(StoryView(v_title, _clean_params(params, n), page))
     return Story(title=title, views=tuple(clean), id=story_id, created_at=created_at)
 
 
 def _from_dict(data: dict) -> Story:
     if not isinstance(data, dict):
-        raise StoryError("故事文件应为 JSON 对象。 / A story file must be a JSON object.")
+        raise StoryError(Message("store.story.not_object"))
     if data.get("format", FORMAT) != FORMAT:
-        raise StoryError(f"不是地图故事文件（format={data.get('format')!r}）。 / "
-                         f"Not an atlas story file (format={data.get('format')!r}).")
+        raise StoryError(Message("store.story.bad_format", format=repr(data.get("format"))))
     views = data.get("views")
     if not isinstance(views, list):
-        raise StoryError("故事文件缺少 views 列表。 / The story file has no 'views' list.")
+        raise StoryError(Message("store.story.no_views"))
     pairs = []
     for n, v in enumerate(views, start=1):
         if not isinstance(v, dict):
-            raise StoryError(f"第 {n} 个视图不是对象。 / View {n} is not an object.")
+            raise StoryError(Message("store.story.view_not_object", n=n))
         pairs.append((v.get("title"), v.get("params", {}), v.get("page", "")))
     return make_story(data.get("title"), pairs, str(data.get("id") or ""), str(data.get("created_at") or ""))
 
@@ -162,7 +163,7 @@ def get_story(story_id: str, root=None, user=None) -> Story:
         raise StoryError(f"没有这个故事，或您无权查看：{story_id} / "
                          f"No story {story_id} is available to you.") from None
     except dbm.DatabaseError as exc:
-        raise StoryError(str(exc)) from exc
+        raise StoryError(exc.args[0] if exc.args else str(exc)) from exc
 
 
 def save_story(story: Story, root=None, user=None) -> str:
@@ -173,12 +174,11 @@ def save_story(story: Story, root=None, user=None) -> str:
         story_id, _ = dbm.connect(root).put(KIND, story.title, story.as_dict(), dbm.as_user(user),
                                             obj_id=story.id or None)
     except KeyError:
-        raise StoryError(f"没有这个故事：{story.id} / No story {story.id}.") from None
+        raise StoryError(Message("store.story.no_story", id=story.id)) from None
     except PermissionError:
-        raise StoryError("只有所有者或管理员可以更改此故事。 / Only its owner or an admin may change this story.") \
-            from None
+        raise StoryError(Message("store.story.not_owner")) from None
     except dbm.DatabaseError as exc:
-        raise StoryError(str(exc)) from exc
+        raise StoryError(exc.args[0] if exc.args else str(exc)) from exc
     return story_id
 
 
@@ -186,14 +186,14 @@ def delete_story(story_id: str, root=None, user=None) -> None:
     try:
         dbm.connect(root).delete(story_id, dbm.as_user(user), kind=KIND)
     except (KeyError, PermissionError):
-        raise StoryError(f"没有这个故事，或您无权删除：{story_id} / No story {story_id} you may delete.") from None
+        raise StoryError(Message("store.story.cannot_delete", id=story_id)) from None
 
 
 def share_story(story_id: str, shared: bool, root=None, user=None) -> None:
     try:
         dbm.connect(root).set_visibility(story_id, dbm.SHARED if shared else dbm.PRIVATE, dbm.as_user(user))
     except (KeyError, PermissionError):
-        raise StoryError(f"没有这个故事，或您无权共享：{story_id} / No story {story_id} you may share.") from None
+        raise StoryError(Message("store.story.cannot_share", id=story_id)) from None
 
 
 # ── exchange ─────────────────────────────────────────────────────────────────
@@ -208,11 +208,11 @@ def import_story(data: bytes | str) -> Story:
     so an imported story is saved as a new one."""
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
-            raise StoryError(f"文件过大（最多 {MAX_BYTES // 1000} KB）。 / File larger than {MAX_BYTES // 1000} KB.")
+            raise StoryError(Message("store.story.too_large", kb=MAX_BYTES // 1000))
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise StoryError("文件不是 UTF-8 文本。 / The file is not UTF-8 text.") from None
+            raise StoryError(Message("store.story.not_utf8")) from None
     try:
         parsed = json.loads(data)
     except json.JSONDecodeError as exc:

@@ -73,8 +73,11 @@ def test_refuses_empty_and_resaved_indicators(store_db):
     empty.observations = empty.observations.iloc[:0]
     with pytest.raises(SavedDataError):
         save_dataset(empty, "empty", root=store_db)
-    with pytest.raises(SavedDataError, match="already saved"):     # another user's dataset holds them too
+    with pytest.raises(SavedDataError, match="already saved") as refused:     # another user's dataset holds them too
         save_dataset(make_result("a"), "x", root=store_db, user="bob")
+    from store.messages import in_lang                            # in the page's language; the private name untold
+    assert in_lang(refused.value, "en") == "This table is already saved as another user's dataset."
+    assert in_lang(refused.value, "zh") == "这个表格已保存为 另一用户的数据集。"
     assert len(list_datasets(root=store_db)) == 1
 
 

@@ -38,7 +38,7 @@ if upload.name.lower().endswith((".xlsx", ".xls")):
     try:
         sheet = sheet_picker(content, lang)
     except ingest.IngestError as exc:
-        st.error(in_lang(exc, lang))
+        st.error(table_text(in_lang(exc, lang)))
         st.stop()
 try:
     raw = ingest.read_table(content, upload.name, sheet=sheet)
@@ -80,7 +80,7 @@ if submitted:
     except saved.DatasetNameTaken as exc:
         st.warning(table_text(t("fixes.name_taken", lang, name=exc.name, uploaded_at=exc.uploaded_at)))
     except saved.SavedDataError as exc:
-        st.error(in_lang(exc, lang))
+        st.error(table_text(in_lang(exc, lang)))
     else:
         indicator = result.catalog.iloc[0]["id"]
         controls.update_view(indicator=indicator, level=result.level, scope="", year=None, region="")

@@ -21,6 +21,7 @@ from plans.model import (
     unit_codes,
 )
 from plans.score import export_xlsx, plan_values, scorecard
+from store.messages import in_lang
 from plans.workbook import (
     column_specs,
     diff,
@@ -44,7 +45,7 @@ user = current_user()
 try:
     plans = {p.id: p for p in storage.list_plans(user=user)}
 except PlanError as exc:            # the database is down: the bundled plans still work
-    st.error(t("plans.error", lang, msg=table_text(exc)))
+    st.error(t("plans.error", lang, msg=table_text(in_lang(exc, lang))))
     plans = {p.id: p for p in storage.bundled_plans()}
 
 
@@ -120,13 +121,13 @@ with st.expander(t("plans.copy", lang)):
                 storage.save_plan(edit, user=user)
                 st.success(t("plans.copy.saved", lang, id=edit.id))
             except (PlanError, ValueError, TypeError) as exc:
-                st.error(t("plans.error", lang, msg=table_text(exc)))
+                st.error(t("plans.error", lang, msg=table_text(in_lang(exc, lang))))
     if mine and st.button(t("plans.copy.delete", lang), key="plans-delete"):
         try:
             storage.delete_plan(plan.id, user=user)
             st.rerun()
         except PlanError as exc:
-            st.error(t("plans.error", lang, msg=table_text(exc)))
+            st.error(t("plans.error", lang, msg=table_text(in_lang(exc, lang))))
 
 # ── units and years ──────────────────────────────────────────────────────────
 st.subheader(t("plans.step.units", lang))
@@ -237,7 +238,7 @@ if rnd is not None and len(rnd.observations):
                 st.success(t("plans.save.done", lang, n=n, id=ds))
                 saved_rounds = storage.rounds(plan.id, user=user)
             except (PlanError, ValueError) as exc:
-                st.error(t("plans.error", lang, msg=table_text(exc)))
+                st.error(t("plans.error", lang, msg=table_text(in_lang(exc, lang))))
 
 # ── scorecard ────────────────────────────────────────────────────────────────
 st.subheader(t("plans.step.score", lang))
