@@ -20,14 +20,18 @@ def briefing_tools(store, lang: str) -> None:
     if done and done["params"] == wanted and not done.get("html"):
         st.warning(done.get("error", ""))
     elif done and done["params"] == wanted:
-        st.download_button(t("pres.brief_html", lang), done["html"], file_name=f"{done['name']}.html",
-                           mime="text/html", key="brief-html", icon=":material/download:", on_click="ignore")
-        if done.get("pdf"):
-            st.download_button(t("pres.brief_pdf", lang), done["pdf"], file_name=f"{done['name']}.pdf",
-                               mime="application/pdf", key="brief-pdf", icon=":material/download:",
-                               on_click="ignore")
-        elif done.get("error"):
-            st.warning(done["error"])
+        offer_files(done, t("pres.brief_html", lang), t("pres.brief_pdf", lang), "brief")
+
+
+def offer_files(files: dict, html_label: str, pdf_label: str, key: str) -> None:
+    """A built briefing's HTML and, when it was made, its PDF (else why not)."""
+    st.download_button(html_label, files["html"], file_name=f"{files['name']}.html", mime="text/html",
+                       key=f"{key}-html", icon=":material/download:", on_click="ignore")
+    if files.get("pdf"):
+        st.download_button(pdf_label, files["pdf"], file_name=f"{files['name']}.pdf", mime="application/pdf",
+                           key=f"{key}-pdf", icon=":material/download:", on_click="ignore")
+    elif files.get("error"):
+        st.warning(files["error"])
 
 
 def build_briefing_files(store, view) -> dict:

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components import chart, controls, data
-from components.briefing_panel import plan_briefing_files
+from components.briefing_panel import offer_files, plan_briefing_files
 from components.identity import current_user
 from components.importer import table_text
 from i18n import t
@@ -322,12 +322,4 @@ with st.container(horizontal=True, gap="small"):
         st.session_state["plans-brief"] = (brief_key, plan_briefing_files(card, lang, map_scope))
     built = st.session_state.get("plans-brief")
     if built and built[0] == brief_key:
-        files = built[1]
-        st.download_button(t("plans.brief.html", lang), files["html"], file_name=f"{files['name']}.html",
-                           mime="text/html", key="plans-brief-html", icon=":material/download:", on_click="ignore")
-        if files.get("pdf"):
-            st.download_button(t("plans.brief.pdf", lang), files["pdf"], file_name=f"{files['name']}.pdf",
-                               mime="application/pdf", key="plans-brief-pdf", icon=":material/download:",
-                               on_click="ignore")
-        elif files.get("error"):
-            st.warning(files["error"])
+        offer_files(built[1], t("plans.brief.html", lang), t("plans.brief.pdf", lang), "plans-brief")
