@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.regions import children, load_regions, region_name
+from store.messages import Message
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "bundled"
 KINDS = ("per_unit", "share_of_units", "plan_total", "spread", "qualitative")
@@ -145,33 +146,33 @@ def catalog(extra: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def check_plan(plan: Plan, cat: pd.DataFrame | None = None) -> list[str]:
-    """What is wrong with a plan a user wrote (empty list: fine). Messages are bilingual."""
+    """What is wrong with a plan a user wrote (empty list: fine), as messages the page shows in its language."""
     cat = catalog() if cat is None else cat
     problems = []
     if not str(plan.title).strip():
-        problems.append("请填写方案名称。 / The plan needs a title.")
+        problems.append(Message("plans.err.no_title"))
     if plan.level not in LEVELS:
-        problems.append(f"未知层级 {plan.level!r}。 / Unknown level {plan.level!r}.")
+        problems.append(Message("plans.err.unknown_level", level=repr(plan.level)))
     try:
         unit_codes(plan.scope_code, plan.level)
     except (KeyError, PlanError) as exc:
-        problems.append(str(exc).strip("'\""))
+        problems.append(exc.args[0] if isinstance(exc, PlanError) and exc.args else str(exc).strip("'\""))
     seen = set()
     for i, t in enumerate(plan.targets, 1):
-        where = f"目标 {i}（{t.id or '?'}） / target {i} ({t.id or '?'})"
+        where = Message("plans.err.target_n", n=i, id=t.id or "?")
         if not t.id or t.id in seen:
-            problems.append(f"{where}：编号为空或重复。 / empty or repeated id.")
+            problems.append(Message("plans.err.bad_target_id", where=where))
         seen.add(t.id)
         if t.kind not in KINDS:
-            problems.append(f"{where}：未知类型 {t.kind!r}。 / unknown kind {t.kind!r}.")
+            problems.append(Message("plans.err.unknown_kind", where=where, kind=repr(t.kind)))
         if t.kind == "qualitative":
             continue
         if t.indicator not in cat.index:
-            problems.append(f"{where}：指标 {t.indicator!r} 不在目录中。 / indicator {t.indicator!r} is not in the catalog.")
+            problems.append(Message("plans.err.unknown_indicator", where=where, indicator=repr(t.indicator)))
         if t.comparator not in COMPARATORS:
-            problems.append(f"{where}：比较符须为 >=、<= 或 =。 / comparator must be >=, <= or =.")
+            problems.append(Message("plans.err.bad_comparator", where=where))
         if t.value is None:
-            problems.append(f"{where}：目标值须为数字。 / the target value must be a number.")
+            problems.append(Message("plans.err.no_value", where=where))
     return problems
 
 
@@ -179,13 +180,13 @@ def unit_codes(scope_code: str, level: str) -> list[str]:
     """The units that report: the sub-units of ``scope_code`` at ``level`` (100000 + province: the 31 provinces)."""
     scope_code = str(scope_code).strip()
     if level not in LEVELS:
-        raise PlanError(f"未知层级 {level!r}。 / Unknown level {level!r}.")
+        raise PlanError(Message("plans.err.unknown_level", level=repr(level)))
     if scope_code == NATIONAL:
         codes = sorted(set(load_regions(level)["code"]))
         return [c for c in codes if c[:2] + "0000" not in NOT_PROVINCES]
     codes = children(scope_code, level)
     if not codes:
-        raise PlanError(f"{scope_code} 在{level}层级没有下级单位。 / {scope_code} has no units at level {level}.")
+        raise PlanError(Message("plans.err.no_units", scope=scope_code, level=level))
     return codes
 
 

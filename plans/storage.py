@@ -71,7 +71,8 @@ def save_plan(plan: Plan, root: str | os.PathLike | None = None, user=None) -> s
         raise PlanError(Message("plans.err.bad_id"))
     problems = check_plan(plan)
     if problems:
-        raise PlanError("\n".join(problems))
+        raise PlanError(problems[0] if len(problems) == 1 else
+                        Message("plans.err.problems", first=problems[0], n=len(problems) - 1))
     actor, db = dbm.as_user(user), dbm.connect(root)
     taken = PlanError(Message("plans.err.id_taken", id=plan.id))
     try:

@@ -32,6 +32,7 @@ from store.ingest_clean import (
     parse_years,
 )
 from store.ingest_read import IngestError, RawTable, list_sheets, read_table
+from store.messages import Message
 
 FORM_SHEET, GUIDE_SHEET = "填报", "填报说明"
 HEADER_ROWS = 4                        # title, names, units, targets
@@ -396,8 +397,7 @@ def read_file(plan: Plan, filename: str, data: bytes, cat: pd.DataFrame | None =
         sheets = list_sheets(data)
         fr.plan_id = _guide_plan_id(data) if sheets else ""
         if fr.plan_id and fr.plan_id != plan.id:
-            fr.errors.append(f"“{filename}”是方案 {fr.plan_id} 的填报表，不是本方案（{plan.id}）的。 / "
-                             f"{filename} is a workbook of plan {fr.plan_id}, not of this plan ({plan.id}).")
+            fr.errors.append(Message("plans.err.other_plan", file=filename, other=fr.plan_id, plan=plan.id))
             return fr
         candidates = [s for s in sheets if "说明" not in s] or [None]
         best = None
@@ -412,11 +412,11 @@ def read_file(plan: Plan, filename: str, data: bytes, cat: pd.DataFrame | None =
             if best is None or score > best[0] or (sheet == FORM_SHEET and score == best[0]):
                 best = (score, raw, sheet or "")
         if best is None:
-            fr.errors.append(f"“{filename}”中没有找到表格。 / No table found in {filename}.")
+            fr.errors.append(Message("plans.err.no_table", file=filename))
             return fr
         _, raw, fr.sheet = best
     except IngestError as exc:
-        fr.errors.append(f"“{filename}”：{exc}")
+        fr.errors.append(Message("plans.err.file", file=filename, error=exc.args[0] if exc.args else str(exc)))
         return fr
     fr.raw = raw
     cols = list(raw.columns)
@@ -430,11 +430,10 @@ def read_file(plan: Plan, filename: str, data: bytes, cat: pd.DataFrame | None =
     skip = {c for c in (fr.code_col, fr.name_col, fr.year_col) if c}
     skip |= {c for c in cols if _label_is(c, _NOTE_WORDS)}
     if not (fr.code_col or fr.name_col):
-        fr.errors.append(f"“{filename}”没有地区代码或地区名称列。 / {filename} has no region code or name column.")
+        fr.errors.append(Message("plans.err.no_region_column", file=filename))
     fr.columns = match_columns(plan, raw, skip, cat, confirmed)
     if not any(m.status in ("exact", "confirmed", "close") for m in fr.columns):
-        fr.errors.append(f"“{filename}”中没有与本方案指标对应的列。 / No column of {filename} matches an indicator of "
-                         "this plan.")
+        fr.errors.append(Message("plans.err.no_matching_column", file=filename))
     return fr
 
 
@@ -588,7 +587,7 @@ def read_returns(plan: Plan, files: list[tuple[str, bytes]], scope_code: str | N
     units = units_table(scope_code, level)
     reads = [read_file(plan, name, data, cat, confirmed) for name, data in files]
     if not files:
-        reads = [FileRead(file="", errors=["没有上传文件。 / No file uploaded."])]
+        reads = [FileRead(file="", errors=[Message("plans.err.no_file")])]
     parts = [read_cells(plan, fr, units, years) for fr in reads]
     obs = pd.concat([p[0] for p in parts], ignore_index=True) if parts else pd.DataFrame(columns=OBS_COLUMNS)
     cells = pd.concat([p[1] for p in parts], ignore_index=True) if parts else pd.DataFrame(columns=CELL_COLUMNS)

@@ -199,7 +199,10 @@ def test_several_files_merge_with_conflicts_and_progress():
 
 def test_refusals_empty_other_plan_wrong_year():
     other = template(PLANS["gd2019"], "440000", "city", [2018])
-    assert "gd2019" in read_returns(BJ, [("gd.xlsx", other)]).errors[0]
+    wrong = read_returns(BJ, [("gd.xlsx", other)]).errors[0]
+    from store.messages import in_lang                                    # said in the page's language
+    assert in_lang(wrong, "en") == "gd.xlsx is a workbook of plan gd2019, not of this plan (bj2018)."
+    assert in_lang(wrong, "zh") == "“gd.xlsx”是方案 gd2019 的填报表，不是本方案（bj2018）的。"
     assert read_returns(BJ, [("empty.csv", b"")]).errors
     assert read_returns(BJ, []).errors
     csv = "地区代码,年份,每万人口全科医生数（名/万人）\n610302,2016,2.6\n".encode()

@@ -173,7 +173,7 @@ if uploads:
     files = [(u.name, u.getvalue()) for u in uploads]
     rnd = read_returns(plan, files, scope_code, level, years, cat=cat, confirmed=confirmed)
     for e in rnd.errors:
-        st.error(table_text(e))
+        st.error(table_text(in_lang(e, lang)))
     for m in rnd.pending():
         options = [*m.candidates, ""]
         names = {i: f"{cat.loc[i, f'name_{lang}']}（{cat.loc[i, f'unit_{lang}']}）" for i in m.candidates}
