@@ -253,9 +253,8 @@ def build() -> None:
                                           "reporting units.",
                          "source": "plan_returns", "caveats_zh": "由各填报单位报送，本工具不核实。",
                          "caveats_en": "Reported by the units; not verified by this tool.", "agencies": "",
-                         "variant_of": "", "variant": ""} for i, zh, en, dom, uz, ue, d in INDICATORS])
-    clash = set(cat["id"]) & set(catalog["id"])
-    assert not clash, clash
+                         "variant_of": "", "variant": ""} for i, zh, en, dom, uz, ue, d in INDICATORS
+                        if i not in set(catalog["id"])])   # one id per indicator: the bundled series wins
     cat.to_csv(BUNDLED / "plan_indicators.csv", index=False)
     print(f"{len(rows)} targets, {len(cat)} plan indicators")
 

@@ -51,6 +51,17 @@ def fill(xlsx: bytes, values: dict, note: str = "测试数据") -> bytes:
     return buf.getvalue()
 
 
+def test_one_catalog_entry_per_indicator_and_every_bundled_plan_makes_its_workbook():
+    from plans.model import catalog
+    cat = catalog()
+    assert cat.index.is_unique, sorted(cat.index[cat.index.duplicated()])   # a plan target uses the bundled id
+    assert cat.loc["doctors_per_1000", "source"] != "plan_returns"              # the NBS series, not a stand-in
+    for plan in bundled_plans():                   # each workbook opens (the national plan's crashed on a twin id)
+        codes = units_table(plan.scope_code, plan.level)["code"]
+        wb = load_workbook(io.BytesIO(template(plan, plan.scope_code, plan.level, [plan.period_end or 2020])))
+        assert wb[FORM_SHEET].max_row >= len(codes), plan.id
+
+
 def test_every_seed_target_is_in_a_plan_with_its_kind():
     targets = pd.read_csv(ROOT / "data/bundled/targets.csv", dtype=str)
     ids = {t.id: t for p in PLANS.values() for t in p.targets}
