@@ -603,7 +603,9 @@ def read_returns(plan: Plan, files: list[tuple[str, bytes]], scope_code: str | N
     n_ind = len(plan.indicators())
     filled = clean.groupby("code").size() if len(clean) else pd.Series(dtype=int)
     conflicted = set(conflicts["code"]) if len(conflicts) else set()
-    files_of = obs.groupby("code")["file"].agg(lambda f: "、".join(sorted(set(f)))) if len(obs) else {}
+    # each unit's files, named once (the distinct pairs first: a per-row Python join took 0.3 s at county scale)
+    files_of = (obs[["code", "file"]].drop_duplicates().sort_values("file").groupby("code")["file"].agg("、".join)
+                if len(obs) else {})
     prog = units[["code", "name"]].copy()
     prog["filled"] = prog["code"].map(filled).fillna(0).astype(int)
     prog["expected"] = n_ind * max(len(yrs), 1)
