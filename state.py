@@ -8,6 +8,8 @@ Streamlit. No streamlit import here.
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Mapping
 
@@ -111,7 +113,7 @@ def _parse(name: str, raw: str):
         return k
     if name == "breaks":
         values = tuple(float(v) for v in raw.split(",") if v.strip())
-        if list(values) != sorted(set(values)):
+        if not all(math.isfinite(v) for v in values) or list(values) != sorted(set(values)):   # nan, inf: refused
             raise ValueError(raw)
         return values
     if name == "presenter":

@@ -51,3 +51,8 @@ def test_any_url_parses_without_error(params):
     view, notices = ViewState.from_params(params)
     assert view.level in LEVELS and view.mode in MODES and view.scheme in SCHEMES
     assert ViewState.from_params(view.to_params())[0] == view
+
+
+def test_breaks_that_are_not_finite_are_refused_and_the_link_still_opens():
+    view, notices = ViewState.from_params({"breaks": "NAN"})        # hypothesis found it: nan != nan
+    assert view.breaks == () and ViewState.from_params(view.to_params())[0] == view
