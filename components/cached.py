@@ -98,6 +98,15 @@ def region_table(store, indicator: str, level: str, year: int, scope: str, direc
 
 
 @shared
+def summary_cards(store, indicator: str, level: str, year: int, scope: str, direction: int, target_id, group: str,
+                  lang: str):
+    """figures.map_view.summary_cards of `region_table(…)` over grouping `group`."""
+    from figures.map_view import summary_cards as build
+    return build(region_table(store, indicator, level, year, scope, direction, target_id, lang),
+                 data.grouping(store, group, level), population(store, level, year))
+
+
+@shared
 def populations(store, level: str, years: tuple):
     """Population per region (rows) and year (columns), as the gaps page weights its inequality trend."""
     import pandas as pd

@@ -15,8 +15,6 @@ from figures.map_view import fmt
 from figures.style import FONT_FAMILY
 from geo.regions import province_of
 from i18n import t
-from metrics._data import UndefinedMeasure
-from metrics.summary import summarise
 from state import ViewState
 
 
@@ -42,40 +40,30 @@ def headline(table: pd.DataFrame, name: str, unit: str, year: int, view: ViewSta
              lo_v=fmt(lo["value"]), unit=escape(unit), **named)
 
 
-def summary_cards(table: pd.DataFrame, store, meta: pd.Series, view: ViewState, year: int, lang: str) -> None:
+def summary_cards(table: pd.DataFrame, store, meta: pd.Series, view: ViewState, year: int, target_id,
+                  lang: str) -> None:
     """Mean, population-weighted mean, CV, Gini, Theil with between-group share, targets met: the numbers are
-    metrics.summary.summarise's, over the view's grouping (Store.grouping_at)."""
-    y = table["value"].to_numpy(float)
-    if np.isnan(y).all():
+    metrics.summary.summarise's over the view's grouping (figures.map_view.summary_cards, shared by visitors)."""
+    cards = cached.summary_cards(store, meta.name, view.level, year, view.scope, int(meta["direction"]), target_id,
+                                 view.group, lang)
+    if cards is None:
         return
-    groups = table["code"].map(data.grouping(store, view.group, view.level))
-    summary = summarise(y, groups=groups.fillna("—").to_numpy(object) if groups.notna().any() else None)
-    m = summary.measures
-    weights = table["code"].map(cached.population(store, view.level, year)).to_numpy(float)
-    # The weighted mean only when every region with a figure has a population (none left out silently).
-    wmean = None
-    if not np.isnan(weights[~np.isnan(y)]).any():
-        try:
-            wmean = summarise(y, weights=weights).measures.get("mean_w")
-        except UndefinedMeasure:           # no population behind the regions with figures
-            pass
-    decomposition = summary.theil_t
     label = data.grouping_label(store, view.group, lang)
     between = None
-    if decomposition and len(decomposition.groups) > 1:
-        between = t("card.between", lang, share=f"{decomposition.between_share:.0%}", grouping=label)
+    if cards.between_share is not None:
+        between = t("card.between", lang, share=f"{cards.between_share:.0%}", grouping=label)
     if "target" in table.attrs:
         met = f"{int(table['meets'].fillna(False).sum())} / {table.attrs['n_with_data']}"
         target_help = t("card.target_help", lang, target=fmt(table.attrs["target"]))
     else:
         met, target_help = "—", t("map.no_target", lang)
-    theil = decomposition.total if decomposition else m.get("theil_t")
     with st.container(horizontal=True, gap="small"):          # the cards wrap to the column's width
-        _card(t("card.mean", lang), fmt(m["mean"]), meta[f"unit_{lang}"])
-        _card(t("card.wmean", lang), fmt(wmean) if wmean is not None else "—", t("card.wmean_help", lang))
-        _card(t("card.cv", lang), fmt(m.get("cv"), 3), t("card.cv_help", lang))
-        _card(t("card.gini", lang), fmt(m.get("gini"), 3), t("card.gini_help", lang))
-        _card(t("card.theil", lang), fmt(theil, 3), t("card.theil_help", lang, grouping=label), between)
+        _card(t("card.mean", lang), fmt(cards.mean), meta[f"unit_{lang}"])
+        _card(t("card.wmean", lang), fmt(cards.weighted_mean) if cards.weighted_mean is not None else "—",
+              t("card.wmean_help", lang))
+        _card(t("card.cv", lang), fmt(cards.cv, 3), t("card.cv_help", lang))
+        _card(t("card.gini", lang), fmt(cards.gini, 3), t("card.gini_help", lang))
+        _card(t("card.theil", lang), fmt(cards.theil, 3), t("card.theil_help", lang, grouping=label), between)
         _card(t("card.target", lang), met, target_help)
 
 

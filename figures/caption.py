@@ -21,7 +21,7 @@ MUTED = "#5f6b7a"
 def cited(sources: pd.DataFrame, source_ids, lang: str) -> list[str]:
     """The citation of each of the `;`-separated source ids (numerator first), each once; ids kept where
     the sources table does not know them."""
-    by_id = sources.set_index("id")[f"citation_{lang}"] if "id" in sources.columns else pd.Series(dtype=str)
+    by_id = dict(zip(sources["id"], sources[f"citation_{lang}"])) if "id" in sources.columns else {}
     ids = source_ids.split(";") if isinstance(source_ids, str) else list(source_ids)
     return [str(by_id.get(s, s)) for s in dict.fromkeys(str(s) for s in ids) if s]
 

@@ -6,6 +6,7 @@ arranges them for display.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 import numpy as np
@@ -16,7 +17,9 @@ from figures.china_map import MapLayer
 from figures.classify import classify
 from figures.style import AVERAGE_COLOR, FONT_FAMILY, TARGET_COLOR, diverging, diverging_at, sequential
 from i18n import t
+from metrics._data import UndefinedMeasure
 from metrics.gaps import gap_to_average, gap_to_target, share_meeting_target
+from metrics.summary import summarise
 from state import ViewState
 
 
@@ -87,6 +90,37 @@ def region_table(values: pd.DataFrame, regions: pd.DataFrame, direction: int,
         if known.any() and people[known].sum() > 0:
             table.attrs["population_share_with_data"] = float(people[known & has].sum() / people[known].sum())
     return table
+
+
+@dataclass(frozen=True)
+class Cards:
+    """The map's summary cards: metrics.summary.summarise's numbers for one region table."""
+    mean: float | None
+    weighted_mean: float | None      # only when every region with a figure has a population
+    cv: float | None
+    gini: float | None
+    theil: float | None
+    between_share: float | None      # Theil T's between-group share, when the grouping has two groups or more
+
+
+def summary_cards(table: pd.DataFrame, groups: pd.Series, population: pd.Series) -> Cards | None:
+    """Cards for `table` (region_table's), grouped by `groups` (code -> label), weighted by `population`."""
+    y = table["value"].to_numpy(float)
+    if np.isnan(y).all():
+        return None
+    g = table["code"].map(groups)
+    summary = summarise(y, groups=g.fillna("—").to_numpy(object) if g.notna().any() else None)
+    m = summary.measures
+    weights = table["code"].map(population).to_numpy(float)
+    wmean = None
+    if not np.isnan(weights[~np.isnan(y)]).any():
+        try:
+            wmean = summarise(y, weights=weights).measures.get("mean_w")
+        except UndefinedMeasure:           # no population behind the regions with figures
+            pass
+    theil = summary.theil_t
+    between = theil.between_share if theil and len(theil.groups) > 1 else None
+    return Cards(m["mean"], wmean, m.get("cv"), m.get("gini"), theil.total if theil else m.get("theil_t"), between)
 
 
 def d3_format(values: np.ndarray, sign: bool = False) -> str:

@@ -77,11 +77,25 @@ class Store:
         p.columns.name = None
         return p.sort_index().fillna("")
 
+    @cached_property
+    def _memo(self) -> dict:
+        return {}
+
+    def memo(self, key: tuple, compute):
+        """`compute()`, once per store: answers every visit asks for again (a Store never changes)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
     def years(self, indicator: str, level: str) -> list[int]:
-        return sorted(int(y) for y in self._rows(indicator, level)["year"].unique())
+        return list(self.memo(("years", indicator, level), lambda: tuple(
+            sorted(int(y) for y in self._rows(indicator, level)["year"].unique()))))
 
     def indicators(self, level: str | None = None, domain: str | None = None) -> pd.DataFrame:
         """Catalog rows available at ``level`` and/or in ``domain``, in domain order."""
+        return self.memo(("indicators", level, domain), lambda: self._indicators(level, domain)).copy()
+
+    def _indicators(self, level: str | None, domain: str | None) -> pd.DataFrame:
         c = self.catalog
         if level is not None:
             c = c[c["levels"].str.split(";").apply(lambda ls: level in ls)]
@@ -116,6 +130,10 @@ class Store:
 
     def coverage(self) -> pd.DataFrame:
         """Per indicator x level: regions, first/last year, years, share of the panel missing."""
+        return self._coverage.copy()
+
+    @cached_property
+    def _coverage(self) -> pd.DataFrame:
         o = self.observations
         g = o.groupby(["indicator", "level"])
         cov = pd.DataFrame({

@@ -60,7 +60,7 @@ with left:
 if meta is None:
     st.stop()
 with right:
-    panels.summary_cards(table, store, meta, view, year, lang)
+    panels.summary_cards(table, store, meta, view, year, target_id, lang)
     many = table.attrs["n_with_data"] > MAX_BARS
     title = t("map.bar_title_top" if many else "map.bar_title", lang, name=name, year=year, n=MAX_BARS // 2)
     presenter.figure_view(cached.ranking_bar(store, meta.name, view.level, year, view.scope, target_id, lang, title),
