@@ -106,6 +106,20 @@ def summary_cards(store, indicator: str, level: str, year: int, scope: str, dire
                  data.grouping(store, group, level), population(store, level, year))
 
 
+def _target_row(store, target_id: str):
+    from viewmodel import targets as tm
+    with_data = tm.split(store)[0]
+    return with_data[with_data["id"] == target_id].iloc[0]
+
+
+@shared
+def target_view(store, target_id: str, level: str, scope: str, lang: str):
+    """viewmodel.targets.target_view of target `target_id` over the regions in view at `level`."""
+    from viewmodel import targets as tm
+    return tm.target_view(store, _target_row(store, target_id), level, scope, data.regions_in_view(level, scope),
+                          lambda year: population(store, level, year), lang)
+
+
 @shared
 def populations(store, level: str, years: tuple):
     """Population per region (rows) and year (columns), as the gaps page weights its inequality trend."""
@@ -199,6 +213,26 @@ def profile_trend(store, indicator: str, level: str, codes: tuple, scope: str, g
 def profile_ranks(store, level: str, code: str, scope: str, lang: str, title: str):
     from figures import profile as pf
     return pf.rank_history_figure(rank_history(store, level, code, scope, lang), lang, title)
+
+
+@shared_figure
+def target_map(store, target_id: str, level: str, scope: str, lang: str):
+    """The tab's map: who meets the target, who is on pace (target_view's tables)."""
+    from figures import targets as ft
+    tv = target_view(store, target_id, level, scope, lang)
+    unit = store.catalog.loc[_target_row(store, target_id)["indicator"], f"unit_{lang}"]
+    return data.region_map(ft.attainment_layer(tv.table, tv.reach, unit, lang), level, scope, 520)
+
+
+@shared_figure
+def target_pace(store, target_id: str, level: str, scope: str, lang: str, title: str):
+    """The tab's pace chart: the year each region would reach the target at its recent trend."""
+    import pandas as pd
+    from figures import targets as ft
+    regions = data.regions_in_view(level, scope)
+    labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), index=regions["code"])
+    tv = target_view(store, target_id, level, scope, lang)
+    return ft.pace_figure(tv.reach, labels, _target_row(store, target_id)["target_year"], lang, title)
 
 
 def _gaps_panel(store, indicator: str, level: str, scope: str):

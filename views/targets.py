@@ -13,10 +13,12 @@ from figures.map_view import fmt
 from i18n import t
 from metrics.gaps import SPENDING_GAP_DEFINITIONS
 from resolve import spending_indicators
+from viewmodel.targets import split as split_targets
+from viewmodel.targets import target_level
 
 # ── filters ──────────────────────────────────────────────────────────────────
 store = data.get_store()
-with_data, without_data = ft.split_targets(store.targets, store.catalog, store.coverage())
+with_data, without_data = split_targets(store)
 without_data = without_data[without_data["id"] != ft.SPENDING_TARGET_ID].reset_index(drop=True)
 # Only the spending-gap tab reads an indicator from the view (`st.tabs` keeps the open tab's label).
 open_tab = st.session_state.get("targets-tab")
@@ -53,11 +55,8 @@ def quote(row: pd.Series) -> None:
 def target_tab(row: pd.Series, key: str) -> None:
     meta = store.catalog.loc[row["indicator"]]
     name, unit = meta[f"name_{lang}"], meta[f"unit_{lang}"]
-    level = view.level if view.level in row["levels"] else row["levels"][0]
-    scope = view.scope if level == view.level else ""
-    regions = data.regions_in_view(level, scope)
-    labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), index=regions["code"])
-    panel = store.panel(row["indicator"], level).reindex(regions["code"]).dropna(how="all").dropna(axis=1, how="all")
+    level, scope = target_level(row, view.level, view.scope)
+    tv = cached.target_view(store, row["id"], level, scope, lang)
     target_year = row["target_year"]
     goal = escape(ft.goal_text(row, unit))
     heading = t("targets.heading", lang, scope=escape(scope_name(row)), name=escape(name), goal=goal,
@@ -66,24 +65,18 @@ def target_tab(row: pd.Series, key: str) -> None:
     if level != view.level:
         st.caption(t("targets.level_switched", lang, level=t(f"level.{level}", lang),
                      asked=t(f"level.{view.level}", lang)))
-    if panel.empty:
+    if tv.year is None:
         st.info(t("targets.no_data_here", lang, name=escape(name), where=escape(where)))
         quote(row)
         return
-    year = int(panel.columns.max())
-    direction = ft.direction_of(str(row["comparator"]), int(meta["direction"]))
-    population = cached.population(store, level, year)
-    table, share = ft.attainment(store.values(row["indicator"], level, year), regions, row, direction,
-                                 population if len(population) else None, lang)
-    reach = ft.pace(panel, float(row["value"]), direction)
+    table, share, year = tv.table, tv.share, tv.year
     n = int(table.attrs["n_with_data"])
-    level_name = t(f"targets.regions.{level}", lang)
-    sentence = ft.pace_sentence(reach, n, row, unit, level, lang)
-    st.markdown(f"**{escape(sentence)}**")
+    st.markdown(f"**{escape(tv.sentence)}**")
     if str(row["scope"]) != "national":
         own = table[table["code"] == str(row["scope_code"])]
         own_text = t(f"targets.own.{own.iloc[0]['status']}", lang, scope=escape(scope_name(row)),
                      value=fmt(own.iloc[0]["value"])) if len(own) else ""
+        level_name = t(f"targets.regions.{level}", lang)
         st.caption(t("targets.benchmark", lang, scope=escape(scope_name(row)), level=level_name) +
                    (" " + own_text if own_text else ""))
     c = st.columns(4)
@@ -92,25 +85,21 @@ def target_tab(row: pd.Series, key: str) -> None:
     c[2].metric(t("targets.card.share_population", lang),
                 f"{share.share_population:.0%}" if share and share.share_population is not None else "—",
                 help=t("targets.card.share_population_help", lang))
-    never = int((reach["status"] == "never").sum())
+    never = int((tv.reach["status"] == "never").sum())
     c[3].metric(t("targets.card.never", lang), str(never), help=t("targets.card.never_help", lang))
     left, right = st.columns([3, 2])
-    layer = ft.attainment_layer(table, reach, unit, lang)
-    out = table[["code", "name", "name_en", "value", "gap_target", "status", "flag"]].merge(
-        reach[["code", "status", "years_needed", "reach_year", "slope_per_year"]].rename(columns={"status": "pace"}),
-        on="code", how="left")
     # The slide: the map under the pace sentence, the target's document cited beside the data source.
     source = f"{source_line(store, meta, lang)} · {row['document']}"
     with left:
         st.markdown(f"**{t('targets.map_title', lang, name=escape(name), year=year, goal=goal)}**")
-        presenter.figure_view(data.region_map(layer, level, scope, 520), escape(sentence), source, key=f"{key}-map",
-                              name=f"target_{row['id']}_{level}_{year}", data=out,
+        presenter.figure_view(cached.target_map(store, row["id"], level, scope, lang), escape(tv.sentence), source,
+                              key=f"{key}-map", name=f"target_{row['id']}_{level}_{year}", data=tv.out,
                               notes={"target": f"{row['indicator_text']} {ft.goal_text(row, unit)} ({target_year})",
                                      "document": str(row["document"]), "quote": str(row["quote"]), "unit": unit,
                                      "year": str(year)})
     with right:
-        presenter.figure_view(ft.pace_figure(reach, labels, target_year, lang, t("targets.pace_title", lang)), None,
-                              source, key=f"{key}-pace", slide=False)
+        presenter.figure_view(cached.target_pace(store, row["id"], level, scope, lang, t("targets.pace_title", lang)),
+                              None, source, key=f"{key}-pace", slide=False)
     quote(row)
     st.caption(t("targets.pace_caption", lang))
 
