@@ -133,8 +133,8 @@ def rank_history_figure(history: pd.DataFrame, lang: str, title: str) -> go.Figu
 
 def rank_history_title(history: pd.DataFrame, label: str, lang: str) -> str:
     """States the finding: on how many indicators the region ranks better in its last year than its first."""
-    first = history.apply(lambda r: r.dropna().iloc[0] if r.notna().any() else np.nan, axis=1)
-    last = history.apply(lambda r: r.dropna().iloc[-1] if r.notna().any() else np.nan, axis=1)
+    first = history.bfill(axis=1).iloc[:, 0] if history.shape[1] else pd.Series(np.nan, index=history.index)
+    last = history.ffill(axis=1).iloc[:, -1] if history.shape[1] else first
     moved = history.notna().sum(axis=1) > 1
     return t("profile.rank_title", lang, region=escape(label), up=int((last < first)[moved].sum()),
              down=int((last > first)[moved].sum()), m=int(moved.sum()))

@@ -50,10 +50,12 @@ class IndexResult:
 def candidates(store, level: str, domain: str | None = None) -> pd.DataFrame:
     """Indicators an index can use at `level`: those with a direction (not context), not an urban/rural
     variant of another (it would count the same service twice), and no upload its owner has not added."""
-    cat = store.indicators(level=level, domain=domain)
-    variant = cat["variant_of"].fillna("").astype(str) != ""
-    not_added = cat.index.isin(list(store.index_excluded))   # uploads join the index when their owner adds them
-    return cat[cat["direction"].isin([1, -1]) & ~variant & ~not_added]
+    def compute():
+        cat = store.indicators(level=level, domain=domain)
+        variant = cat["variant_of"].fillna("").astype(str) != ""
+        not_added = cat.index.isin(list(store.index_excluded))   # uploads join the index when their owner adds them
+        return cat[cat["direction"].isin([1, -1]) & ~variant & ~not_added]
+    return store.memo(("candidates", level, domain), compute).copy()
 
 
 def default_selection(cat: pd.DataFrame) -> list[str]:
@@ -213,12 +215,14 @@ def implicit_notes(store, result: IndexResult, level: str, regions: pd.DataFrame
 def default_choice(store, level: str, year: int | None = None) -> IndexChoice | None:
     """The overall index the profile page shows: default indicators, equal weights, min–max, linear,
     for the latest year up to `year` in which they all have data (None if they share no year)."""
-    chosen = default_selection(candidates(store, level))
-    years = common_years(store, chosen, level)
-    if len(chosen) < 2 or not years:
-        return None
-    usable = [y for y in years if year is None or y <= year] or years
-    return IndexChoice(tuple(chosen), usable[-1])
+    def compute():
+        chosen = default_selection(candidates(store, level))
+        years = common_years(store, chosen, level)
+        if len(chosen) < 2 or not years:
+            return None
+        usable = [y for y in years if year is None or y <= year] or years
+        return IndexChoice(tuple(chosen), usable[-1])
+    return store.memo(("default_choice", level, year), compute)
 
 
 def normalised_frame(result: IndexResult, catalog: pd.DataFrame, lang: str) -> pd.DataFrame | None:

@@ -22,23 +22,24 @@ MAX_PEERS = 5
 
 def profile_years(store, level: str) -> list[int]:
     """Years in which any scored indicator has data at `level`."""
-    years: set[int] = set()
-    for ind in store.indicators(level=level).index:
-        years |= set(store.years(ind, level))
-    return sorted(years)
+    def compute():
+        years: set[int] = set()
+        for ind in store.indicators(level=level).index:
+            years |= set(store.years(ind, level))
+        return tuple(sorted(years))
+    return list(store.memo(("profile_years", level), compute))
 
 
 def best_year(store, level: str) -> int | None:
     """The latest year with the most indicators reported: the profile's default year."""
-    cat = store.indicators(level=level)
-    counts: dict[int, int] = {}
-    for ind in cat.index:
-        for y in store.years(ind, level):
-            counts[y] = counts.get(y, 0) + 1
-    if not counts:
-        return None
-    top = max(counts.values())
-    return max(y for y, n in counts.items() if n == top)
+    def compute():
+        counts: dict[int, int] = {}
+        for ind in store.indicators(level=level).index:
+            for y in store.years(ind, level):
+                counts[y] = counts.get(y, 0) + 1
+        top = max(counts.values(), default=0)
+        return max((y for y, n in counts.items() if n == top), default=None)
+    return store.memo(("best_year", level), compute)
 
 
 def standing(store, level: str, codes: list[str], year: int, regions: pd.DataFrame,
