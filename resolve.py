@@ -75,7 +75,8 @@ def resolve(view: ViewState, store, regions: Regions, page: str = "map", domain:
             view = replace(view, year=years[-1])
         *spec, linked = parse_spec(view.index_spec)
         spec, weights = tuple(spec), custom_weights(linked, len(indicators))
-    target = applicable_target(store.targets, meta.name, view.scope) if meta is not None else None
+    target = store.memo(("target", meta.name, view.scope),
+                        lambda: applicable_target(store.targets, meta.name, view.scope)) if meta is not None else None
     if page == "map" and view.mode == "gap_target" and target is None:
         view = replace(view, mode="value")
         notices.append("map.no_target")

@@ -88,6 +88,21 @@ def sensitivity(store, choice, level: str, scope: str, lang: str, n_draws: int =
 
 
 @shared
+def composite_texts(store, choice, level: str, scope: str, lang: str, draws: int) -> dict:
+    """What the composite page writes around its figures, and its download tables, for one index choice."""
+    from figures import composite as cf
+    from viewmodel import composite as cm
+    result = build_index(store, choice, level, scope, lang)
+    band = sensitivity(store, choice, level, scope, lang, n_draws=draws, seed=0)
+    return {"finding": cf.headline(result, lang), "stable": None if band is None else cm.stable_count(band),
+            "ranked": None if band is None else int(band["rank"].notna().sum()),
+            "index_frame": cm.index_frame(result, band, lang), "notes": cf.choice_notes(result, store.catalog, lang),
+            "choice_lines": cf.choice_lines(result, store.catalog, lang),
+            "implicit": cf.implicit_notes(store, result, level, data.regions_in_view(level, scope), lang),
+            "normalised": cm.normalised_frame(result, store.catalog, lang)}
+
+
+@shared
 def region_table(store, indicator: str, level: str, year: int, scope: str, direction: int, target_id, lang: str):
     """figures.map_view.region_table of an indicator-year in view, population-weighted, against target
     `target_id` (a row label of store.targets, or None)."""
@@ -118,6 +133,21 @@ def target_view(store, target_id: str, level: str, scope: str, lang: str):
     from viewmodel import targets as tm
     return tm.target_view(store, _target_row(store, target_id), level, scope, data.regions_in_view(level, scope),
                           lambda year: population(store, level, year), lang)
+
+
+@shared
+def map_headline(store, indicator: str, level: str, year: int, scope: str, direction: int, target_id, lang: str):
+    """components.panels.headline of `region_table(…)`: who is highest and lowest."""
+    from components.panels import headline
+    meta = store.catalog.loc[indicator]
+    return headline(region_table(store, indicator, level, year, scope, direction, target_id, lang),
+                    meta[f"name_{lang}"], meta[f"unit_{lang}"], year, scope, lang)
+
+
+@shared
+def indicator_note(store, indicator: str, level: str, codes: tuple, lang: str) -> str:
+    from figures.profile import indicator_note as build
+    return build(store, store.catalog.loc[indicator], level, list(codes), lang)
 
 
 @shared
@@ -233,6 +263,12 @@ def target_pace(store, target_id: str, level: str, scope: str, lang: str, title:
     labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), index=regions["code"])
     tv = target_view(store, target_id, level, scope, lang)
     return ft.pace_figure(tv.reach, labels, _target_row(store, target_id)["target_year"], lang, title)
+
+
+@shared_figure
+def profile_standing(store, level: str, codes: tuple, year: int, scope: str, lang: str, title: str):
+    from figures import profile as pf
+    return pf.standing_figure(standing(store, level, codes, year, scope, lang), lang, title)
 
 
 def _gaps_panel(store, indicator: str, level: str, scope: str):

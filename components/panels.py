@@ -28,9 +28,9 @@ def breadcrumbs(view: ViewState, lang: str) -> None:
     row.markdown(f"**{escape(data.region_label(view.scope, lang))}**", width="content")
 
 
-def headline(table: pd.DataFrame, name: str, unit: str, year: int, view: ViewState, lang: str) -> str:
+def headline(table: pd.DataFrame, name: str, unit: str, year: int, scope: str, lang: str) -> str:
     """A title that states the finding: who is highest and lowest, and how many have data."""
-    where = data.region_label(view.scope, lang) if view.scope else t("map.whole_country", lang)
+    where = data.region_label(scope, lang) if scope else t("map.whole_country", lang)
     has = table.dropna(subset=["value"]).sort_values("value")
     if has.empty:
         return t("map.headline_empty", lang, name=name, year=year, where=where)

@@ -4,7 +4,6 @@ import streamlit as st
 
 from components import cached, controls, data, presenter
 from components.downloads import download_buttons
-from figures import composite as cf
 from figures.caption import sources_text
 from i18n import t
 from state import AGGREGATIONS, CUSTOM_WEIGHTS, METHODS, WEIGHTINGS, format_spec
@@ -80,13 +79,13 @@ if not years:
 choice, notes = cm.coherent(cm.IndexChoice(tuple(chosen), int(view.year), method, weighting, aggregation, custom))
 for note in notes:
     st.caption("ℹ️ " + t(note, lang))
-regions = data.regions_in_view(view.level, view.scope)
 result = cached.build_index(store, choice, view.level, view.scope, lang)
 if result.note:
     st.error(result.note)
     st.stop()
+texts = cached.composite_texts(store, choice, view.level, view.scope, lang, draws)
 # ── figures ──────────────────────────────────────────────────────────────────
-finding = cf.headline(result, lang)
+finding = texts["finding"]
 sources = sources_text(store, choice.indicators, lang)
 st.markdown(f"### {finding}")
 left, right = st.columns([3, 2], gap="medium")
@@ -96,7 +95,7 @@ with right:
         band = cached.sensitivity(store, choice, view.level, view.scope, lang, n_draws=draws, seed=0)
         status.update(label=t("composite.sensitivity_done", lang, draws=draws, seed=0), state="complete")
     if band is not None:
-        title = t("composite.rank_title", lang, stable=cm.stable_count(band), n=int(band["rank"].notna().sum()))
+        title = t("composite.rank_title", lang, stable=texts["stable"], n=texts["ranked"])
     else:
         title = t("composite.rank_title_plain", lang)
     presenter.figure_view(cached.composite_ranking(store, choice, view.level, view.scope, lang, draws, title), None,
@@ -108,8 +107,8 @@ with left:
     fig = cached.composite_map(store, choice, view.level, view.scope, lang, draws, view)
     # The slide: the index on the map under the finding (who leads, who trails); the numbers behind map and ranks.
     presenter.figure_view(fig, finding, sources.replace("**", ""), key=f"cmp-map-{view.level}-{view.scope}",
-                          name=f"composite_{view.level}_{choice.year}", data=cm.index_frame(result, band, lang),
-                          notes=cf.choice_notes(result, store.catalog, lang))
+                          name=f"composite_{view.level}_{choice.year}", data=texts["index_frame"],
+                          notes=texts["notes"])
 
 # ── what went in ─────────────────────────────────────────────────────────────
 left, right = st.columns([1, 1], gap="medium")
@@ -118,11 +117,11 @@ with left:
                                                    t("composite.weights_title", lang)), None, sources.replace("**", ""),
                           key="cmp-weights", slide=False)
 with right:
-    st.markdown("  \n".join(cf.choice_lines(result, store.catalog, lang)))
-    for note in cf.implicit_notes(store, result, view.level, regions, lang):
+    st.markdown("  \n".join(texts["choice_lines"]))
+    for note in texts["implicit"]:
         st.caption("ℹ️ " + note)
     st.caption(sources)
-normalised = cm.normalised_frame(result, store.catalog, lang)
+normalised = texts["normalised"]
 if normalised is not None:
     with st.expander(t("composite.normalised", lang)):
         st.dataframe(normalised.round(3), width="stretch")

@@ -44,7 +44,8 @@ def select_region(location: str, level: str = view.level, scope: str = view.scop
 
 
 panels.breadcrumbs(view, lang)
-headline = panels.headline(table, name, unit, year, view, lang) if meta is not None else name
+headline = name if meta is None else \
+    cached.map_headline(store, meta.name, view.level, year, view.scope, direction, target_id, lang)
 source = source_line(store, meta, lang) if meta is not None else ""
 if meta is not None:
     st.markdown(f"### {headline}")

@@ -2,6 +2,7 @@
 over time against the averages, its rank history and composite index — beside up to five peers."""
 from html import escape
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from components import cached, controls, data, presenter
@@ -81,9 +82,10 @@ with st.container(border=True):
             st.switch_page("views/composite.py")
 
 # The slide: where the region stands on every indicator, under the page's finding.
-standing = pf.standing_figure(rows, lang, t("profile.standing_title", lang))
+standing = cached.profile_standing(store, view.level, tuple(codes), year, view.scope, lang,
+                                   t("profile.standing_title", lang))
 if presenter.active():          # the slide's headline takes the top axis' place; "worse · median · better" stays
-    standing.update_xaxes(showticklabels=False, title=None)
+    standing = go.Figure(standing).update_xaxes(showticklabels=False, title=None)    # a copy: the shared one stays
 presenter.figure_view(standing, finding, plot_wide(sources.replace("**", "")), key="profile-standing",
                       name=f"profile_standing_{view.region}_{year}")
 st.caption(t("profile.standing_caption", lang) + "  \n" + sources)
@@ -117,7 +119,7 @@ if meta is not None:
     presenter.figure_view(fig, None, source_line(store, meta, lang), key="profile-trend", slide=False,
                           name=f"profile_trend_{view.region}_{meta.name}", data=trend,
                           notes={t("common.unit", lang): unit})
-    st.caption(pf.indicator_note(store, meta, view.level, codes, lang))
+    st.caption(cached.indicator_note(store, meta.name, view.level, tuple(codes), lang))
 
 # ── rank history ─────────────────────────────────────────────────────────────
 st.markdown(f"#### {t('profile.rank_header', lang)}")
