@@ -9,7 +9,7 @@ their on_change callbacks, which run before the next run of the page script.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
@@ -112,12 +112,10 @@ def mode_select(lang: str) -> str:
 
 def scope_select(lang: str) -> str:
     """Whole country, or one province (its cities or counties); only below province level."""
-    from components.data import get_regions
+    from components.data import province_names
     if current_view().level == "province":
         return ""
-    provinces = get_regions()
-    provinces = provinces[provinces["level"] == "province"]
-    names = dict(zip(provinces["code"], provinces["name" if lang == "zh" else "name_en"]))
+    names = province_names(lang)
     return select("scope", ["", *names], t("ctl.scope", lang),
                   lambda c: names.get(c, t("map.whole_country", lang)))
 
@@ -126,24 +124,35 @@ def indicator_select(store, lang: str) -> None:
     """Domain, then indicator, seeded from the (resolved) view, so the indicator survives a page switch;
     choosing a domain picks its first indicator at its latest year."""
     view = current_view()
-    catalog = store.indicators(level=view.level)
-    if view.indicator not in catalog.index:
+    menu = store.memo(("indicator_menu", view.level, lang), lambda: _indicator_menu(store, view.level, lang))
+    if view.indicator not in menu.domain_of:
         return
-    domains = store.domains.sort_values("order")
-    domain_ids = [d for d in domains["id"] if d in set(catalog["domain"])]
-    domain_names = dict(zip(domains["id"], domains[f"name_{lang}"]))
 
     def domain_changed():
-        first = catalog[catalog["domain"] == st.session_state["w_domain"]].index[0]
-        update_view(indicator=first, year=None)
+        update_view(indicator=menu.indicators[st.session_state["w_domain"]][0], year=None)
 
-    st.session_state["w_domain"] = catalog.loc[view.indicator, "domain"]
-    domain = st.selectbox(t("ctl.domain", lang), domain_ids, key="w_domain", on_change=domain_changed,
-                          format_func=lambda d: domain_names.get(d, d))
-    in_domain = catalog[catalog["domain"] == domain]
-    names = dict(zip(in_domain.index, in_domain[f"name_{lang}"]))
+    st.session_state["w_domain"] = menu.domain_of[view.indicator]
+    domain = st.selectbox(t("ctl.domain", lang), list(menu.indicators), key="w_domain", on_change=domain_changed,
+                          format_func=lambda d: menu.domain_names.get(d, d))
     _bound(st.selectbox, "indicator", "w_indicator", label=t("ctl.indicator", lang),
-           options=list(in_domain.index), format_func=lambda i: names.get(i, i))
+           options=menu.indicators[domain], format_func=lambda i: menu.names.get(i, i))
+
+
+@dataclass(frozen=True)
+class _Menu:
+    indicators: dict          # domain id -> indicator ids at the level, in catalog order (domains in their order)
+    domain_of: dict           # indicator id -> domain id
+    domain_names: dict
+    names: dict               # indicator id -> name
+
+
+def _indicator_menu(store, level: str, lang: str) -> _Menu:
+    catalog = store.indicators(level=level)
+    domains = store.domains.sort_values("order")
+    present = set(catalog["domain"])
+    return _Menu({d: list(catalog.index[catalog["domain"] == d]) for d in domains["id"] if d in present},
+                 dict(zip(catalog.index, catalog["domain"])), dict(zip(domains["id"], domains[f"name_{lang}"])),
+                 dict(zip(catalog.index, catalog[f"name_{lang}"])))
 
 
 def year_select(resolved: Resolved, lang: str) -> None:

@@ -63,6 +63,14 @@ def get_regions():
     return load_regions()
 
 
+@st.cache_resource(show_spinner=False)
+def province_names(lang: str) -> dict[str, str]:
+    """Province code -> name, in registry order (the scope menu)."""
+    regions = get_regions()
+    provinces = regions[regions["level"] == "province"]
+    return dict(zip(provinces["code"], provinces["name" if lang == "zh" else "name_en"]))
+
+
 def _resolution(scope: str) -> str:
     """The whole country draws the overview boundaries; one province its detail ones."""
     return "detail" if scope else "overview"
