@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.identity import current_user
+from components.identity import current_user, share_control, visibility_label
 from components.importer import table_text
 from i18n import t
 from store import db as dbm
@@ -37,15 +37,14 @@ def saved_list(lang: str) -> None:
             left.markdown(f"**{table_text(row.name)}** · {t(f'level.{row.level}', lang)} · "
                           f"{row.regions} {t('data.regions', lang)} · {row.year_min}–{row.year_max} · "
                           f"{row.observations:,} {t('data.figures', lang)}")
-            shared = row.visibility == dbm.SHARED
             left.caption(f"{table_text(row.description)} — {t('common.source', lang)}: {table_text(row.source)} · "
                          f"{t('data.uploaded', lang)} {row.uploaded_at} · {t('db.version', lang, n=row.version)} · "
-                         f"{t('db.owner', lang)}: {table_text(row.owner)} · "
-                         f"{t('db.shared' if shared else 'db.private', lang)}")
+                         f"{t('db.owner', lang)}: {table_text(row.owner)} · {visibility_label(row.visibility, lang)}")
             if not mine:
                 continue
-            right.toggle(t("db.share", lang), value=shared, key=f"share-{row.id}",
-                         on_change=lambda i=row.id, s=shared: _apply(saved.share_dataset, i, not s))
+            if (shared := share_control(right, row.visibility, f"share-{row.id}", lang)) is not None:
+                _apply(saved.share_dataset, row.id, shared)
+                st.rerun()
             right.toggle(t("db.in_index", lang), value=row.in_index, key=f"index-{row.id}",
                          help=t("db.in_index_help", lang),
                          on_change=lambda i=row.id, x=row.in_index: _apply(saved.set_in_index, i, not x))

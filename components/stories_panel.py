@@ -8,7 +8,7 @@ from html import escape
 import streamlit as st
 
 from components import controls
-from components.identity import current_user
+from components.identity import current_user, share_control
 from components.importer import file_uploader
 from figures.export import safe_filename
 from i18n import t
@@ -144,9 +144,9 @@ def story_tools(store, lang: str) -> None:
                 stories.delete_story(story.id, user=current_user())
                 st.session_state.pop("story_id", None)
                 st.rerun()
-            shared = story.extra.get("visibility") == "shared"
-            if st.toggle(t("db.share", lang), value=shared, key=f"story-share-{story.id}") != shared:
-                stories.share_story(story.id, not shared, user=current_user())
+            shared = share_control(st, story.extra.get("visibility", "private"), f"story-share-{story.id}", lang)
+            if shared is not None:
+                stories.share_story(story.id, shared, user=current_user())
                 st.rerun()
     upload = file_uploader(t("pres.story_import", lang), types=["json"], key="story-import", lang=lang)
     if upload is not None and st.session_state.get("_story_imported") != upload.file_id:

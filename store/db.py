@@ -35,12 +35,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from store.identity import LOCAL_USER, User, local_user
+from store.identity import GROUP, LOCAL_USER, PRIVATE, SHARED, User, group_visibility, local_user
 from store.messages import Message
 
 URL_ENV = "ATLAS_DATABASE_URL"
 SQLITE_NAME = "atlas.db"
-PRIVATE, SHARED = "private", "shared"
 EXPORT_FORMAT = "atlas-export"
 PREFIX = {"dataset": "ds", "story": "st", "plan": "plan"}   # ids as the file store made them
 
@@ -56,7 +55,7 @@ objects = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False, index=True),
     sa.Column("name", sa.String(400), nullable=False),
     sa.Column("owner", sa.String(200), nullable=False, index=True),
-    sa.Column("visibility", sa.String(20), nullable=False, server_default=PRIVATE),
+    sa.Column("visibility", sa.String(220), nullable=False, server_default=PRIVATE),   # or "group:<name>"
     sa.Column("in_index", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
@@ -129,13 +128,22 @@ def _unavailable(exc: BaseException) -> DatabaseError:
 
 @dataclass(frozen=True)
 class Visible:
-    """Who may see what: the owner, everyone when shared; admins manage (list, share, delete) everything."""
+    """Who may see what (User.may_see): the owner, everyone when shared, a group's members when shared with
+    it; admins manage (list, share, delete) everything."""
     user: User
 
     def clause(self, manage: bool = False):
         if manage and self.user.is_admin:
             return sa.true()
-        return sa.or_(objects.c.owner == self.user.name, objects.c.visibility == SHARED)
+        return sa.or_(objects.c.owner == self.user.name, objects.c.visibility == SHARED,
+                      objects.c.visibility.in_(sorted(group_visibility(g) for g in self.user.groups)))
+
+
+def visibility_of(shared: bool | str) -> str:
+    """True: shared with everyone; False: private; a group's name: shared with that group."""
+    if isinstance(shared, str):
+        return group_visibility(shared)
+    return SHARED if shared else PRIVATE
 
 
 class Database:
@@ -308,8 +316,8 @@ class Database:
 
     def _managed(self, conn, obj_id: str, actor: User, kind: str | None):
         row = self._row(conn, obj_id, kind)
-        visible = row is not None and not row.deleted_at and (
-            actor.is_admin or row.owner == actor.name or row.visibility == SHARED)
+        visible = row is not None and not row.deleted_at and (actor.is_admin or actor.may_see(row.owner,
+                                                                                            row.visibility))
         if not visible:
             raise KeyError(obj_id)
         if not actor.may_manage(row.owner):
@@ -326,13 +334,15 @@ class Database:
             self.log(conn, actor.name, "delete", obj_id, row.kind, row.name, f"version {row.version}")
 
     def set_visibility(self, obj_id: str, visibility: str, actor: User) -> None:
-        if visibility not in (PRIVATE, SHARED):
+        """Private, shared with everyone, or with one of the actor's groups (an admin: any group)."""
+        group = visibility[len(GROUP):] if visibility.startswith(GROUP) else None
+        if visibility not in (PRIVATE, SHARED) and not (group and (actor.is_admin or group in actor.groups)):
             raise ValueError(visibility)
         with self.write(actor) as conn:
             row = self._managed(conn, obj_id, actor, None)
             conn.execute(objects.update().where(objects.c.id == obj_id).values(visibility=visibility,
                                                                               updated_at=now()))
-            self.log(conn, actor.name, "share" if visibility == SHARED else "unshare", obj_id, row.kind, row.name,
+            self.log(conn, actor.name, "unshare" if visibility == PRIVATE else "share", obj_id, row.kind, row.name,
                      visibility)
 
     def set_in_index(self, obj_id: str, in_index: bool, actor: User) -> None:
@@ -375,11 +385,11 @@ class Database:
         with zipfile.ZipFile(path) as zf:
             data = json.loads(zf.read("atlas.json"))
             if data.get("format") != EXPORT_FORMAT:
-                raise ValueError("不是地图的导出文件。 / Not an atlas export file.")
+                raise ValueError(Message("store.db.not_export"))
             tables = data["tables"]
             with self.engine.begin() as conn:
                 if conn.execute(sa.select(sa.func.count()).select_from(objects)).scalar():
-                    raise ValueError("数据库不是空的，未导入。 / The database is not empty; nothing imported.")
+                    raise ValueError(Message("store.db.import_not_empty"))
                 conn.execute(sa.delete(counters))
                 for table in (users, objects, counters, audit):
                     if tables.get(table.name):

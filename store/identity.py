@@ -16,6 +16,9 @@ from dataclasses import dataclass
 LOCAL_USER = "local"
 HEADER_ENV = "ATLAS_TRUSTED_USER_HEADER"
 ADMINS_ENV = "ATLAS_ADMINS"
+GROUPS_ENV = "ATLAS_GROUPS"
+GROUPS_HEADER_ENV = "ATLAS_TRUSTED_GROUPS_HEADER"
+PRIVATE, SHARED, GROUP = "private", "shared", "group:"
 MAX_NAME = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -25,10 +28,39 @@ class User:
     name: str
     is_admin: bool = False
     source: str = "local"        # "oidc", "header" or "local"
+    groups: frozenset[str] = frozenset()    # named groups an object may be shared with (ATLAS_GROUPS, SSO)
 
     def may_manage(self, owner: str) -> bool:
         """Only the owner or an admin changes, shares or deletes."""
         return self.is_admin or owner == self.name
+
+    def may_see(self, owner: str, visibility: str) -> bool:
+        """The owner; everyone when shared; the members of the group it is shared with."""
+        return owner == self.name or visibility == SHARED or (
+            visibility.startswith(GROUP) and visibility[len(GROUP):] in self.groups)
+
+
+def group_visibility(group: str) -> str:
+    """The visibility of an object shared with the named group."""
+    return GROUP + group
+
+
+def groups_from_config(name: str, env: Mapping[str, str] | None = None) -> frozenset[str]:
+    """The groups ATLAS_GROUPS puts `name` in: "卫健委:alice,bob;教育局:carol" (group: members; groups by ';')."""
+    env = os.environ if env is None else env
+    out = set()
+    for part in env.get(GROUPS_ENV, "").split(";"):
+        group, _, members = part.partition(":")
+        group = clean_name(group)
+        if group and name in {m.strip() for m in members.split(",")}:
+            out.add(group)
+    return frozenset(out)
+
+
+def _listed(raw) -> frozenset[str]:
+    """Group names from a header ("a, b") or an OIDC claim (a list or such a string); unusable names dropped."""
+    items = raw.split(",") if isinstance(raw, str) else list(raw or []) if isinstance(raw, (list, tuple)) else []
+    return frozenset(g for g in (clean_name(x) for x in items) if g)
 
 
 def admins(env: Mapping[str, str] | None = None) -> frozenset[str]:
@@ -60,11 +92,18 @@ def resolve(headers: Mapping[str, str] | None = None, oidc_user: Mapping | None 
         if not oidc_user or not oidc_user.get("is_logged_in"):
             return None
         name = clean_name(oidc_user.get("email") or oidc_user.get("preferred_username") or oidc_user.get("sub"))
-        return User(name, name in boss, "oidc") if name else None
+        groups = groups_from_config(name, env) | _listed(oidc_user.get("groups")) if name else frozenset()
+        return User(name, name in boss, "oidc", groups) if name else None
     header = env.get(HEADER_ENV, "").strip()
     if header:
-        wanted = header.lower()
-        value = next((v for k, v in (headers or {}).items() if k.lower() == wanted), None)
-        name = clean_name(value)
-        return User(name, name in boss, "header") if name else None
+        name = clean_name(_header(headers, header))
+        if not name:
+            return None
+        groups_header = env.get(GROUPS_HEADER_ENV, "").strip()   # trusted only beside the trusted user header
+        listed = _listed(_header(headers, groups_header)) if groups_header else frozenset()
+        return User(name, name in boss, "header", groups_from_config(name, env) | listed)
     return local_user()
+
+
+def _header(headers: Mapping[str, str] | None, wanted: str):
+    return next((v for k, v in (headers or {}).items() if k.lower() == wanted.lower()), None)

@@ -129,7 +129,7 @@ def save_dataset(result: ImportResult, name: str, description: str = "", source:
                                                     dbm.versions.c.version == dbm.objects.c.version))
                     .where(dbm.objects.c.kind == KIND, dbm.objects.c.deleted_at.is_(None))):
                 if other.id != replaces and set(catalog["id"]) & set(json.loads(other.meta).get("indicators", [])):
-                    seen = other.owner == actor.name or other.visibility == dbm.SHARED or actor.is_admin
+                    seen = actor.is_admin or actor.may_see(other.owner, other.visibility)
                     holders.append(f"“{other.name}”" if seen else Message("store.saved.another_users"))
             if holders:  # named for people, not by internal ids; another user's private name is not disclosed
                 raise SavedDataError(Message("store.saved.already_saved", listed=tuple(holders)))
@@ -194,10 +194,10 @@ def delete_dataset(ds_id: str, root=None, user: UserArg = None) -> None:
         _db(root).delete(ds_id, dbm.as_user(user), kind=KIND)
 
 
-def share_dataset(ds_id: str, shared: bool, root=None, user: UserArg = None) -> None:
-    """Shared: every user sees it; private: only its owner (and admins, to manage it)."""
+def share_dataset(ds_id: str, shared: bool | str, root=None, user: UserArg = None) -> None:
+    """True: every user sees it; False: only its owner (and admins, to manage it); a group's name: its members."""
     with _refusals(ds_id):
-        _db(root).set_visibility(ds_id, dbm.SHARED if shared else dbm.PRIVATE, dbm.as_user(user))
+        _db(root).set_visibility(ds_id, dbm.visibility_of(shared), dbm.as_user(user))
 
 
 def set_in_index(ds_id: str, in_index: bool, root=None, user: UserArg = None) -> None:

@@ -156,7 +156,7 @@ def get_story(story_id: str, root=None, user=None) -> Story:
     """A story the user may see; StoryError otherwise (a private story's existence is not disclosed)."""
     try:
         row, ver = dbm.connect(root).get(story_id, dbm.as_user(user), kind=KIND)
-        if row.visibility != dbm.SHARED and row.owner != dbm.as_user(user).name:
+        if not dbm.as_user(user).may_see(row.owner, row.visibility):
             raise KeyError(story_id)
         return _story(row, ver.meta)
     except (KeyError, ValueError):
@@ -189,9 +189,10 @@ def delete_story(story_id: str, root=None, user=None) -> None:
         raise StoryError(Message("store.story.cannot_delete", id=story_id)) from None
 
 
-def share_story(story_id: str, shared: bool, root=None, user=None) -> None:
+def share_story(story_id: str, shared: bool | str, root=None, user=None) -> None:
+    """As saved.share_dataset: True everyone, False private, a group's name its members."""
     try:
-        dbm.connect(root).set_visibility(story_id, dbm.SHARED if shared else dbm.PRIVATE, dbm.as_user(user))
+        dbm.connect(root).set_visibility(story_id, dbm.visibility_of(shared), dbm.as_user(user))
     except (KeyError, PermissionError):
         raise StoryError(Message("store.story.cannot_share", id=story_id)) from None
 

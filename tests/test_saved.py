@@ -137,6 +137,27 @@ def test_another_users_private_dataset_is_invisible_and_only_the_owner_or_an_adm
         ["root-admin", "delete"], ["alice", "unshare"], ["alice", "change"], ["alice", "share"], ["alice", "save"]]
 
 
+def test_a_dataset_shared_with_a_named_group_reaches_its_members_only(store_db):
+    from store.identity import User
+    group = "卫生健康委员会基层卫生健康处与医政医管处联合工作组"        # longer than the 20 characters of schema 0001
+    alice, bob = User("alice", groups=frozenset({group})), User("bob", groups=frozenset({group}))
+    carol = User("carol", groups=frozenset({"教育局"}))
+    ds = save_dataset(make_result("grp"), "组内数据", root=store_db, user=alice)
+    with pytest.raises(ValueError):                                  # only a group of one's own
+        saved.share_dataset(ds, "教育局", root=store_db, user=alice)
+    saved.share_dataset(ds, group, root=store_db, user=alice)
+    assert list_datasets(root=store_db, user=bob)["visibility"].tolist() == [f"group:{group}"]
+    assert len(load_all(root=store_db, user=bob)) == 1
+    assert saved.visible_key(root=store_db, user=bob) == saved.visible_key(root=store_db, user=alice)
+    assert list_datasets(root=store_db, user=carol).empty and load_all(root=store_db, user=carol) == []
+    with pytest.raises(SavedDataError, match="is available to you"):
+        saved.load_version(ds, 1, root=store_db, user=carol)
+    with pytest.raises(SavedDataError, match="Only its owner or an admin"):
+        delete_dataset(ds, root=store_db, user=bob)                # a member sees it; only its owner changes it
+    assert saved.audit_log(root=store_db)[["actor", "action", "detail"]].values.tolist()[0] == \
+        ["alice", "share", f"group:{group}"]
+
+
 def load_visible_excluded(db, user) -> set:
     return set(saved.load_visible(root=db, user=user)[1])
 
