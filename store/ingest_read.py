@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from store.ingest_clean import clean_cell, nfkc, parse_year
+from store.messages import Message
 
 MB = 1024 * 1024
 
@@ -85,10 +86,8 @@ class RawTable:
 
 def _refuse_size(data: bytes, limits: Limits) -> None:
     if len(data) > limits.max_bytes:
-        raise IngestError(
-            "too_large",
-            f"文件过大：{len(data) / MB:.1f} MB，上限 {limits.max_bytes / MB:.0f} MB。"
-            f" / File too large: {len(data) / MB:.1f} MB (limit {limits.max_bytes / MB:.0f} MB).")
+        raise IngestError("too_large", Message("store.read.too_large", size=f"{len(data) / MB:.1f}",
+                                               limit=f"{limits.max_bytes / MB:.0f}"))
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -102,8 +101,7 @@ def _decode(data: bytes) -> tuple[str, str]:
             return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
-    raise IngestError("encoding", "无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16）。"
-                                  " / Unknown text encoding (UTF-8, GBK/GB18030 or UTF-16 expected).")
+    raise IngestError("encoding", Message("store.read.encoding"))
 
 
 def _sniff_separator(sample_lines: list[str], filename: str) -> str:
@@ -136,7 +134,7 @@ def _text_grid(data: bytes, filename: str, limits: Limits) -> tuple[pd.DataFrame
             return _number_rows(grid), "utf-8-sig"
     text, enc = _decode(data)
     if not text[:100_000].strip() and not text.strip():
-        raise IngestError("empty", "文件是空的。 / The file is empty.")
+        raise IngestError("empty", Message("store.read.empty_file"))
     head = text[:200_000].splitlines()[:200]
     tail = text[-50_000:].rstrip("\r\n").splitlines()[-50:]
     sep, width = _sniff_shape(head, tail, filename)
@@ -241,26 +239,23 @@ def _arrow_grid(buf: bytes, sep: str, head: list[str], tail: list[str]) -> pd.Da
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else middle
 
 
-def _cells_message(n: int, limits: Limits) -> str:
-    return (f"表格过大：约 {n:,} 个单元格，上限 {limits.max_cells:,}。"
-            f" / Table too large: about {n:,} cells (limit {limits.max_cells:,}).")
+def _cells_message(n: int, limits: Limits) -> Message:
+    return Message("store.read.too_many_cells", n=f"{n:,}", limit=f"{limits.max_cells:,}")
 
 
 def _check_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise IngestError("not_a_workbook", "不是有效的 Excel (xlsx) 文件。 / Not a valid Excel (xlsx) file.")
+        raise IngestError("not_a_workbook", Message("store.read.not_xlsx"))
     total = 0
     for info in zf.infolist():
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if ratio > limits.max_ratio and info.file_size > 10 * MB:
-            raise IngestError("zip_bomb", f"工作簿内容压缩比异常（{info.filename}），拒绝读取。"
-                                          f" / Workbook part {info.filename} is suspiciously compressed; refused.")
+            raise IngestError("zip_bomb", Message("store.read.zip_ratio", part=info.filename))
     if total > limits.max_uncompressed:
-        raise IngestError("zip_bomb", f"工作簿解压后过大（{total / MB:.0f} MB）。"
-                                      f" / Workbook too large once unpacked ({total / MB:.0f} MB).")
+        raise IngestError("zip_bomb", Message("store.read.zip_total", size=f"{total / MB:.0f}"))
     return zf
 
 
@@ -278,7 +273,7 @@ def _open_xlsx(data: bytes, limits: Limits):
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
-        raise IngestError("not_a_workbook", f"无法打开工作簿：{exc} / Cannot open workbook: {exc}")
+        raise IngestError("not_a_workbook", Message("store.read.cannot_open", error=str(exc)))
 
 
 def list_sheets(data: bytes, limits: Limits = Limits()) -> list[str]:
@@ -295,7 +290,7 @@ def list_sheets(data: bytes, limits: Limits = Limits()) -> list[str]:
         try:
             return xlrd.open_workbook(file_contents=data, on_demand=True).sheet_names()
         except Exception as exc:
-            raise IngestError("not_a_workbook", f"无法打开工作簿：{exc} / Cannot open workbook: {exc}")
+            raise IngestError("not_a_workbook", Message("store.read.cannot_open", error=str(exc)))
     return []
 
 
@@ -361,7 +356,7 @@ def sheet_summaries(data: bytes, limits: Limits = Limits()) -> list[SheetSummary
         try:
             book = xlrd.open_workbook(file_contents=data, on_demand=True)
         except Exception as exc:
-            raise IngestError("not_a_workbook", f"无法打开工作簿：{exc} / Cannot open workbook: {exc}")
+            raise IngestError("not_a_workbook", Message("store.read.cannot_open", error=str(exc)))
         return [_summarise_rows(name, (ws.row_values(i) for i in range(min(ws.nrows, SUMMARY_ROWS))))
                 for name, ws in ((n, book.sheet_by_name(n)) for n in book.sheet_names())]
     return []
@@ -399,7 +394,7 @@ def _pick_sheet(names: list[str], sheet: str | None) -> str:
     stripped = {n.strip().strip("'"): n for n in names}
     if sheet.strip().strip("'") in stripped:
         return stripped[sheet.strip().strip("'")]
-    raise IngestError("unknown_sheet", f"没有名为 {sheet!r} 的工作表。 / No sheet named {sheet!r}.")
+    raise IngestError("unknown_sheet", Message("store.read.unknown_sheet", sheet=repr(sheet)))
 
 
 def _xlsx_grid(data: bytes, sheet: str | None, limits: Limits) -> tuple[pd.DataFrame, str]:
@@ -429,7 +424,7 @@ def _xls_grid(data: bytes, sheet: str | None, limits: Limits) -> tuple[pd.DataFr
     try:
         book = xlrd.open_workbook(file_contents=data, on_demand=True)
     except Exception as exc:
-        raise IngestError("not_a_workbook", f"无法打开工作簿：{exc} / Cannot open workbook: {exc}")
+        raise IngestError("not_a_workbook", Message("store.read.cannot_open", error=str(exc)))
     name = _pick_sheet(book.sheet_names(), sheet)
     ws = book.sheet_by_name(name)
     if ws.nrows * ws.ncols > limits.max_cells:
@@ -442,7 +437,7 @@ def _rows_to_grid(rows: list[list[str]]) -> pd.DataFrame:
     width = max((len(r) for r in rows), default=0)
     grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
     if grid.empty:
-        raise IngestError("empty", "工作表是空的。 / The sheet is empty.")
+        raise IngestError("empty", Message("store.read.empty_sheet"))
     grid.columns = range(grid.shape[1])
     grid.index = range(1, len(grid) + 1)
     return grid
@@ -567,7 +562,7 @@ def _split_grid(grid: pd.DataFrame) -> dict:
             continue
         break
     if start >= end:
-        raise IngestError("empty", "没有找到表格数据。 / No table found in the file.")
+        raise IngestError("empty", Message("store.read.no_table"))
     # header block: first table row, plus following rows that hold no figures (max 6)
     header = [start]
     j = start + 1
@@ -672,19 +667,18 @@ def read_table(data: bytes, filename: str, sheet: str | None = None, limits: Lim
     except IngestError:
         raise
     except MemoryError:
-        raise IngestError("too_large", "文件太大，内存不足。 / File too large to read in memory.")
+        raise IngestError("too_large", Message("store.read.out_of_memory"))
     except Exception as exc:  # a parser bug must reach the user as a message, not a traceback
-        raise IngestError("unreadable", f"无法读取文件：{type(exc).__name__}: {exc}"
-                                        f" / Cannot read the file: {type(exc).__name__}: {exc}")
+        raise IngestError("unreadable", Message("store.read.unreadable", error=f"{type(exc).__name__}: {exc}"))
 
 
 def _read_table(data: bytes, filename: str, sheet: str | None, limits: Limits) -> RawTable:
     if not isinstance(data, (bytes, bytearray)):
-        raise IngestError("unreadable", "需要文件内容（bytes）。 / File content (bytes) expected.")
+        raise IngestError("unreadable", Message("store.read.not_bytes"))
     data = bytes(data)
     _refuse_size(data, limits)
     if not data[:100_000].strip() and not data.strip():
-        raise IngestError("empty", "文件是空的。 / The file is empty.")
+        raise IngestError("empty", Message("store.read.empty_file"))
     encoding = None
     if _is_xlsx(data):
         grid, sheet = _xlsx_grid(data, sheet, limits)
@@ -694,9 +688,7 @@ def _read_table(data: bytes, filename: str, sheet: str | None, limits: Limits) -
         sniff = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
         if sniff.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta", b"<head")):
             # web portals often save an HTML table with an .xls name
-            raise IngestError("html_table", "这是网页格式的表格：请在 Excel 中打开并另存为 xlsx 或 csv 后再上传。"
-                                            " / This is an HTML table (often saved as .xls by web portals): open it"
-                                            " in Excel and save as xlsx or csv.")
+            raise IngestError("html_table", Message("store.read.html_table"))
         grid, encoding = _text_grid(data, filename, limits)
         sheet = None
     # drop columns that are empty everywhere (trailing commas, spacer columns)
@@ -705,12 +697,12 @@ def _read_table(data: bytes, filename: str, sheet: str | None, limits: Limits) -
         grid = grid.loc[:, filled]
         grid.columns = range(grid.shape[1])
     if grid.shape[1] == 0:
-        raise IngestError("empty", "没有找到表格数据。 / No table found in the file.")
+        raise IngestError("empty", Message("store.read.no_table"))
     parts = _split_grid(grid)
     columns, header_parts, units = _header_labels(grid, parts["header"])
     body = grid.iloc[parts["body"][0]:parts["body"][1]]
     if body.empty or not (body != "").to_numpy().any():
-        raise IngestError("header_only", "表格只有表头，没有数据行。 / The table has a header but no data rows.")
+        raise IngestError("header_only", Message("store.read.header_only"))
     body.columns = columns
     hints, caveats = _hints(parts["meta"], parts["notes"])
     return RawTable(filename=filename, body=body, columns=columns, header_parts=header_parts, units=units,
