@@ -9,11 +9,11 @@ from components import cached, controls, data, panels, presenter
 from components.downloads import download_buttons
 from figures import gaps as fg
 from figures import caption
-from figures.map_view import region_table
 from i18n import t
 from metrics._data import UndefinedMeasure
 from metrics.spatial import local_moran, moran_global
 from resolve import groupings
+from viewmodel import gaps as gm
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -59,7 +59,6 @@ group_names = dict(zip(store.grouping(view.group), store.grouping(view.group, la
     if view.group in set(store.groups["id"]) else {}
 grouping_name = group_labels.get(view.group, view.group)
 breaks = cached.break_years(store, meta.name, view.level, view.scope)
-values = store.values(meta.name, view.level, year)
 table = cached.region_table(store, meta.name, view.level, year, view.scope, direction,
                              None if target is None else target.name, lang)
 source = caption.citation(store.sources, meta["source"], lang)
@@ -103,21 +102,17 @@ with tabs[1]:
         if group_of.notna().sum() < 2 or group_of.nunique() < 2:
             st.info(t("gaps.no_grouping", lang, grouping=grouping_name, level=t(f"level.{view.level}", lang)))
         else:
-            outside = int(group_of.isna().sum())
+            g = gm.groups(panel, group_of, year)
             st.caption(t("gaps.groups_caption", lang, grouping=grouping_name) +
-                       (" " + t("gaps.groups_outside", lang, n=outside) if outside else ""))
-            theil = fg.theil_by_year(panel, group_of)
-            dagum, results = fg.dagum_by_year(panel, group_of)
-            presenter.figure_view(fg.theil_figure(theil, group_names, lang, breaks), None, source_line,
+                       (" " + t("gaps.groups_outside", lang, n=g.outside) if g.outside else ""))
+            presenter.figure_view(fg.theil_figure(g.theil, group_names, lang, breaks), None, source_line,
                                   key="gaps-theil", slide=False)
-            presenter.figure_view(fg.dagum_figure(dagum, lang, breaks), None, source_line, key="gaps-dagum",
+            presenter.figure_view(fg.dagum_figure(g.dagum, lang, breaks), None, source_line, key="gaps-dagum",
                                   name=f"decomposition_{meta.name}_{view.group}", notes=notes(grouping=grouping_name),
-                                  data=dagum.merge(theil[theil["part"] == "between"][["year", "value", "total"]]
-                                                   .rename(columns={"value": "theil_between", "total": "theil_t"}),
-                                                   on="year", how="outer"))
-            shown = year if year in results else (max(results) if results else None)
+                                  data=g.download)
+            shown = g.shown
             if shown is not None:
-                d = results[shown]
+                d = g.results[shown]
                 left, right = st.columns([2, 3])
                 with left:
                     st.markdown(f"**{t('gaps.dagum_table', lang, year=shown)}**")
@@ -132,7 +127,7 @@ with tabs[1]:
                 with right:
                     presenter.figure_view(fg.pair_gini_figure(d, group_names, shown, lang), None, source_line,
                                           key="gaps-pairs", slide=False)
-            presenter.figure_view(fg.group_gini_figure(dagum, group_names, lang, breaks), None, source_line,
+            presenter.figure_view(fg.group_gini_figure(g.dagum, group_names, lang, breaks), None, source_line,
                                   key="gaps-group-gini", slide=False)
 
 with tabs[2]:
@@ -147,58 +142,49 @@ with tabs[2]:
                                   notes=notes(slope=f"{result.slope:.6f}",
                                               p_value=result.undefined.get("p_value") or f"{result.p_value:.4f}",
                                               speed=str(result.speed), half_life=str(result.half_life)))
-            laggards = points[points["laggard"]].sort_values("start", ascending=direction > 0)["label"]
+            laggards = gm.laggards(points, direction)
             if (since := fg.since_break(panel.columns, breaks)) is not None:
                 st.caption(t("fixes.beta_since_break", lang, year=since, last=points.attrs["last"]))
             st.caption(t("gaps.beta_caption", lang) + " " +
                        (t("gaps.beta_laggard_list", lang,
-                          names=("、" if lang == "zh" else ", ").join(escape(str(s)) for s in laggards))
+                          names=("、" if lang == "zh" else ", ").join(escape(s) for s in laggards))
                         if len(laggards) else t("gaps.beta_no_laggards", lang)))
 
 with tabs[3]:
     if tabs[3].open:
-        pair = fg.urban_rural_variants(store.catalog, meta.name)
-        if pair is None:
+        ur = gm.urban_rural(store, meta.name, view.level, regions, year)
+        if ur is None:
             st.info(t("gaps.no_variants", lang, name=escape(name)))
         else:
-            urban, rural = (store.panel(i, view.level).reindex(regions["code"]).dropna(how="all") for i in pair)
-            ratio = fg.urban_rural_panel(urban, rural)
-            base = store.catalog.loc[pair[0], f"name_{lang}"]
-            shown = year if year in ratio.columns and ratio[year].notna().any() else \
-                (ratio.columns[ratio.notna().any()].max() if ratio.notna().any().any() else None)
-            if shown is None:
-                st.info(t("gaps.no_variants", lang, name=escape(name)))
-            else:
-                left, right = st.columns([3, 2])
-                layer = fg.ratio_layer(ratio[shown], regions, lang, t("gaps.ratio_legend", lang))
-                with left:
-                    ratio_title = fg.ratio_title(ratio[shown], labels, name, int(shown), lang)
-                    st.markdown(f"**{ratio_title}**")
-                    presenter.figure_view(data.region_map(layer, view.level, view.scope, 520), ratio_title, source_line,
-                                          key="gaps-ratio-map", name=f"urban_rural_{meta.name}",
-                                          notes=notes(definition="urban / rural"),
-                                          data=ratio.rename(columns=int).reset_index(names="code"))
-                with right:
-                    presenter.figure_view(fg.ratio_trend_figure(ratio, labels, name, lang), None, source_line,
-                                          key="gaps-ratio-trend", slide=False)
-                st.caption(t("gaps.ratio_caption", lang, urban=escape(base),
-                             rural=escape(store.catalog.loc[pair[1], f"name_{lang}"])))
+            ratio, shown, (urban_id, rural_id) = ur.ratio, ur.shown, ur.pair
+            left, right = st.columns([3, 2])
+            layer = fg.ratio_layer(ratio[shown], regions, lang, t("gaps.ratio_legend", lang))
+            with left:
+                ratio_title = fg.ratio_title(ratio[shown], labels, name, int(shown), lang)
+                st.markdown(f"**{ratio_title}**")
+                presenter.figure_view(data.region_map(layer, view.level, view.scope, 520), ratio_title, source_line,
+                                      key="gaps-ratio-map", name=f"urban_rural_{meta.name}",
+                                      notes=notes(definition="urban / rural"),
+                                      data=ratio.rename(columns=int).reset_index(names="code"))
+            with right:
+                presenter.figure_view(fg.ratio_trend_figure(ratio, labels, name, lang), None, source_line,
+                                      key="gaps-ratio-trend", slide=False)
+            st.caption(t("gaps.ratio_caption", lang, urban=escape(store.catalog.loc[urban_id, f"name_{lang}"]),
+                         rural=escape(store.catalog.loc[rural_id, f"name_{lang}"])))
 
 with tabs[4]:
     if tabs[4].open:
         # The view's own target, else another place's target for this indicator as a benchmark.
-        others = store.targets[store.targets["indicator"] == meta.name].sort_values("target_year")
-        benchmark = target if target is not None else (others.iloc[-1] if len(others) else None)
-        ranked = table if benchmark is target else region_table(
-            values, regions, direction, cached.population(store, view.level, year), benchmark, lang)
-        options = ["gap_avg"] + (["gap_target"] if benchmark is not None else [])
-        column = st.segmented_control(t("gaps.rank_ref", lang), options, default="gap_avg", key="gaps-rank-ref",
+        rk = gm.ranking(store, meta.name, view.level, year, regions, cached.population(store, view.level, year),
+                        direction, target, table, lang)
+        ranked, benchmark = rk.table, rk.benchmark
+        column = st.segmented_control(t("gaps.rank_ref", lang), rk.columns, default="gap_avg", key="gaps-rank-ref",
                                       format_func=lambda c: t(f"gaps.rank.{c}", lang)) or "gap_avg"
         avg = ranked.attrs.get("average")
         title = t(f"gaps.rank_title_{column}", lang, name=escape(name), year=year,
                   avg=f"{avg:,.4g}" if avg is not None else "—",
                   target=f"{ranked.attrs.get('target', float('nan')):,.4g}")
-        if column == "gap_target" and benchmark is not target:
+        if column == "gap_target" and rk.borrowed:
             title += "<br><sub>" + t("gaps.rank_benchmark", lang, scope=escape(str(benchmark["scope_name"])),
                                      year=benchmark["target_year"]) + "</sub>"
         presenter.figure_view(fg.gap_ranking_figure(ranked, group_of, group_names, column, unit, lang, title), None,
@@ -209,7 +195,7 @@ with tabs[4]:
 
 with tabs[5]:
     if tabs[5].open:
-        y = regions["code"].map(values.set_index("code")["value"]).to_numpy(float)
+        y = gm.values_in_view(store, meta.name, view.level, year, regions)
         if np.isfinite(y).sum() < 4:
             st.info(t("gaps.lisa_few", lang))
         else:
