@@ -364,12 +364,8 @@ _NAME_WORDS = ("地区名称", "地区", "名称", "单位", "单位名称", "�
 _NOTE_WORDS = ("备注", "说明", "note", "notes", "remark", "remarks")
 
 
-def _guide_plan_id(data: bytes) -> str:
-    """The plan id written in a 填报说明 sheet ('' if the file has none)."""
-    try:
-        names = list_sheets(data)
-    except IngestError:
-        return ""
+def _guide_plan_id(data: bytes, names: list[str]) -> str:
+    """The plan id written in a 填报说明 sheet ('' if the file has none); `names`: the file's sheets."""
     guide = next((s for s in names if "说明" in s), None)
     if guide is None or not data.startswith(b"PK"):  # legacy .xls: no plan id to check (the rows still are)
         return ""
@@ -395,7 +391,7 @@ def read_file(plan: Plan, filename: str, data: bytes, cat: pd.DataFrame | None =
     fr = FileRead(file=filename)
     try:
         sheets = list_sheets(data)
-        fr.plan_id = _guide_plan_id(data) if sheets else ""
+        fr.plan_id = _guide_plan_id(data, sheets) if sheets else ""
         if fr.plan_id and fr.plan_id != plan.id:
             fr.errors.append(Message("plans.err.other_plan", file=filename, other=fr.plan_id, plan=plan.id))
             return fr
