@@ -151,6 +151,15 @@ def indicator_note(store, indicator: str, level: str, codes: tuple, lang: str) -
 
 
 @shared
+def source_note(store, indicator: str, level: str, year: int, scope: str, direction: int, target_id, lang: str) -> str:
+    """components.panels.source_note_text of `region_table(…)`."""
+    from components.panels import source_note_text
+    target = None if target_id is None else store.targets.loc[target_id]
+    return source_note_text(store, store.catalog.loc[indicator], target,
+                            region_table(store, indicator, level, year, scope, direction, target_id, lang), lang)
+
+
+@shared
 def populations(store, level: str, years: tuple):
     """Population per region (rows) and year (columns), as the gaps page weights its inequality trend."""
     import pandas as pd

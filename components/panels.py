@@ -123,8 +123,15 @@ def sparkline(series: pd.Series, unit: str) -> go.Figure:
     return fig
 
 
-def source_note(store, meta: pd.Series, target, table: pd.DataFrame, lang: str) -> None:
-    """Where the numbers come from, their unit, caveats, flags and the target's quote."""
+def source_note(store, meta: pd.Series, target, level: str, year: int, scope: str, lang: str) -> None:
+    """Where the numbers come from, their unit, caveats, flags and the target's quote (the same for every visitor
+    of the view: cached.source_note)."""
+    st.caption(cached.source_note(store, meta.name, level, year, scope, int(meta["direction"]),
+                                  None if target is None else target.name, lang))
+
+
+def source_note_text(store, meta: pd.Series, target, table: pd.DataFrame, lang: str) -> str:
+    """Markdown for `source_note`: source, unit, caveats, coverage, flags counted, the target's quote."""
     lines = [f"**{t('common.source', lang)}**: {escape(citation(store.sources, meta['source'], lang))} · "
              f"**{t('common.unit', lang)}**: "
              f"{escape(str(meta[f'unit_{lang}']))}"]
@@ -143,4 +150,4 @@ def source_note(store, meta: pd.Series, target, table: pd.DataFrame, lang: str) 
     if target is not None:
         lines.append(t("map.target_quote", lang, doc=escape(str(target["document"])),
                        quote=escape(str(target["quote"]))))
-    st.caption("  \n".join(lines))
+    return "  \n".join(lines)

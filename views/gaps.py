@@ -223,5 +223,5 @@ with tabs[5]:
                            t("fixes.lisa_fdr_none", lang))
 
 # ── caption ──────────────────────────────────────────────────────────────────
-panels.source_note(store, meta, target, table, lang)
+panels.source_note(store, meta, target, view.level, year, view.scope, lang)
 controls.keep_playing(store, meta.name)

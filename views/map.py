@@ -69,5 +69,5 @@ with right:
                           slide=False, export_size=(1200, 1400))
 
 # ── caption ──────────────────────────────────────────────────────────────────
-panels.source_note(store, meta, target, table, lang)
+panels.source_note(store, meta, target, view.level, year, view.scope, lang)
 controls.keep_playing(store, meta.name)
