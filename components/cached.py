@@ -93,13 +93,16 @@ def composite_texts(store, choice, level: str, scope: str, lang: str, draws: int
     from figures import composite as cf
     from viewmodel import composite as cm
     result = build_index(store, choice, level, scope, lang)
+    if result.note:                                   # the index could not be computed: say why, nothing more
+        return {"note": result.note}
     band = sensitivity(store, choice, level, scope, lang, n_draws=draws, seed=0)
-    return {"finding": cf.headline(result, lang), "stable": None if band is None else cm.stable_count(band),
+    normalised = cm.normalised_frame(result, store.catalog, lang)
+    return {"note": "", "finding": cf.headline(result, lang), "stable": None if band is None else cm.stable_count(band),
             "ranked": None if band is None else int(band["rank"].notna().sum()),
             "index_frame": cm.index_frame(result, band, lang), "notes": cf.choice_notes(result, store.catalog, lang),
             "choice_lines": cf.choice_lines(result, store.catalog, lang),
             "implicit": cf.implicit_notes(store, result, level, data.regions_in_view(level, scope), lang),
-            "normalised": cm.normalised_frame(result, store.catalog, lang)}
+            "normalised": normalised, "normalised_shown": None if normalised is None else normalised.round(3)}
 
 
 @shared

@@ -79,11 +79,10 @@ if not years:
 choice, notes = cm.coherent(cm.IndexChoice(tuple(chosen), int(view.year), method, weighting, aggregation, custom))
 for note in notes:
     st.caption("ℹ️ " + t(note, lang))
-result = cached.build_index(store, choice, view.level, view.scope, lang)
-if result.note:
-    st.error(result.note)
-    st.stop()
 texts = cached.composite_texts(store, choice, view.level, view.scope, lang, draws)
+if texts["note"]:
+    st.error(texts["note"])
+    st.stop()
 # ── figures ──────────────────────────────────────────────────────────────────
 finding = texts["finding"]
 sources = sources_text(store, choice.indicators, lang)
@@ -124,5 +123,5 @@ with right:
 normalised = texts["normalised"]
 if normalised is not None:
     with st.expander(t("composite.normalised", lang)):
-        st.dataframe(normalised.round(3), width="stretch")
+        st.dataframe(texts["normalised_shown"], width="stretch")
         download_buttons(normalised.reset_index(), "composite_normalised", {}, lang, "dl-normalised")
