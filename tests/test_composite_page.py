@@ -255,3 +255,13 @@ def test_a_link_with_custom_weights_restores_the_sliders_and_the_index():
     # moving a slider writes the new weights back into the link
     at.sidebar.slider(key=f"cmp-w-{inds[1]}").set_value(3.0).run()
     assert at.query_params["index"] in ("minmax.custom.linear.2,3,1", ["minmax.custom.linear.2,3,1"])
+
+
+def test_the_normalised_values_are_shown_on_request_with_their_download():
+    from tests.apptest import open_page
+    at = open_page("views/composite.py")
+    assert not at.dataframe                                      # not built on an ordinary visit
+    at.toggle(key="cmp-normalised").set_value(True).run()
+    assert not at.exception and len(at.dataframe) == 1
+    shown = at.dataframe[0].value
+    assert len(shown) == 31 and shown.iloc[:, 0].tolist() == sorted(shown.iloc[:, 0].tolist())   # rank order

@@ -122,6 +122,7 @@ with right:
     st.caption(sources)
 normalised = texts["normalised"]
 if normalised is not None:
-    with st.expander(t("composite.normalised", lang)):
+    # Shown on request: a table in a closed expander is still built and sent on every visit.
+    if st.toggle(t("composite.normalised", lang), key="cmp-normalised"):
         st.dataframe(texts["normalised_shown"], width="stretch")
         download_buttons(normalised.reset_index(), "composite_normalised", {}, lang, "dl-normalised")
