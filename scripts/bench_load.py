@@ -39,9 +39,11 @@ def main() -> None:
         before_cmd = streamlit_cmd(tmp / "baseline" / "app.py", free_port(a.port + 2, a.port + 50))
         before = start(before_cmd, env, tmp / "baseline.log", cwd=tmp / "baseline")
         before_url = f"http://127.0.0.1:{before_cmd[before_cmd.index('--server.port') + 1]}"
-    app_cmd = streamlit_cmd(ROOT / "app.py", free_port(a.port, a.port + 50))
+    app_port = free_port(a.port, a.port + 50)
+    app_cmd = streamlit_cmd(ROOT / "app.py", app_port)
     app = start(app_cmd, env, tmp / "app.log")
-    bare_cmd = streamlit_cmd(BARE, free_port(a.port + 1, a.port + 50), ["bare", str(ROOT)])
+    # above the app's port: it is not bound yet, and the bare page must never answer for the app
+    bare_cmd = streamlit_cmd(BARE, free_port(app_port + 1, a.port + 50), ["bare", str(ROOT)])
     bare = start(bare_cmd, env, tmp / "bare.log")
     app_url, bare_url = (f"http://127.0.0.1:{c[c.index('--server.port') + 1]}" for c in (app_cmd, bare_cmd))
     try:
