@@ -71,7 +71,7 @@ class Plan:
     bundled: bool = False
     based_on: str = ""      # the plan this one was copied from
     owner: str = ""
-    shared: bool = False
+    shared: bool | str = False          # True: everyone; a group's name: that group (store.identity)
 
     def indicators(self) -> list[str]:
         """The indicator ids the units report, in target order, once each."""

@@ -34,7 +34,8 @@ _EVERY = User("\0every", is_admin=True)      # internal reads across owners (ids
 
 def _plan(row) -> Plan:
     p = Plan.from_dict(json.loads(row.meta))
-    p.id, p.bundled, p.owner, p.shared = row.name, False, row.owner, row.visibility == dbm.SHARED
+    group = row.visibility[len(dbm.GROUP):] if row.visibility.startswith(dbm.GROUP) else None
+    p.id, p.bundled, p.owner, p.shared = row.name, False, row.owner, group or row.visibility == dbm.SHARED
     return p
 
 
@@ -86,7 +87,7 @@ def save_plan(plan: Plan, root: str | os.PathLike | None = None, user=None) -> s
                 raise taken
         meta = {**plan.to_dict(), "bundled": False, "owner": "", "shared": False}
         db.put(KIND, plan.id, meta, actor, obj_id=held.id if held is not None else None,
-               visibility=dbm.SHARED if plan.shared else dbm.PRIVATE, check=same_holder)
+               visibility=dbm.visibility_of(plan.shared), check=same_holder)
     except dbm.DatabaseError as exc:
         raise PlanError(exc.args[0] if exc.args else str(exc)) from exc
     return plan.id

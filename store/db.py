@@ -139,6 +139,13 @@ class Visible:
                       objects.c.visibility.in_(sorted(group_visibility(g) for g in self.user.groups)))
 
 
+def _check_audience(visibility: str | None, actor: User) -> None:
+    """None (unchanged), private, everyone, or a group the actor belongs to (an admin: any group)."""
+    group = visibility[len(GROUP):] if visibility and visibility.startswith(GROUP) else None
+    if visibility not in (None, PRIVATE, SHARED) and not (group and (actor.is_admin or group in actor.groups)):
+        raise ValueError(visibility)
+
+
 def visibility_of(shared: bool | str) -> str:
     """True: shared with everyone; False: private; a group's name: shared with that group."""
     if isinstance(shared, str):
@@ -237,6 +244,7 @@ class Database:
             visibility: str | None = None, check=None) -> tuple[str, int]:
         """Save a new object, or a new version of ``obj_id`` (only its owner or an admin may); returns
         (id, version). ``check(conn)`` runs inside the transaction first and may raise to refuse the save."""
+        _check_audience(visibility, actor)
         with self.write(actor) as conn:
             if check is not None:
                 check(conn)
@@ -335,9 +343,7 @@ class Database:
 
     def set_visibility(self, obj_id: str, visibility: str, actor: User) -> None:
         """Private, shared with everyone, or with one of the actor's groups (an admin: any group)."""
-        group = visibility[len(GROUP):] if visibility.startswith(GROUP) else None
-        if visibility not in (PRIVATE, SHARED) and not (group and (actor.is_admin or group in actor.groups)):
-            raise ValueError(visibility)
+        _check_audience(visibility, actor)
         with self.write(actor) as conn:
             row = self._managed(conn, obj_id, actor, None)
             conn.execute(objects.update().where(objects.c.id == obj_id).values(visibility=visibility,

@@ -290,6 +290,22 @@ def test_a_user_plan_is_its_owners_until_shared_and_only_they_change_it(tmp_path
     storage.save_plan(copy_plan(BJ, "alice_bj", "bob's"), tmp_path, user="bob")   # a deleted plan's id is free
 
 
+def test_a_plan_shared_with_a_group_reaches_its_members_only(tmp_path):
+    from store.identity import User
+    alice, bob, carol = (User(n, groups=frozenset(g)) for n, g in (("alice", {"宝鸡市卫健局"}),
+                                                                   ("bob", {"宝鸡市卫健局"}), ("carol", ())))
+    mine = copy_plan(BJ, "bj_group", "宝鸡 2021 监测（组内）")
+    mine.shared = "教育局"
+    with pytest.raises(ValueError):                         # only a group of one's own
+        storage.save_plan(mine, tmp_path, user=alice)
+    mine.shared = "宝鸡市卫健局"
+    storage.save_plan(mine, tmp_path, user=alice)
+    assert storage.get_plan("bj_group", tmp_path, user=bob).shared == "宝鸡市卫健局"
+    assert "bj_group" not in {p.id for p in storage.list_plans(tmp_path, user=carol)}
+    with pytest.raises(Exception, match="无权查看"):
+        storage.get_plan("bj_group", tmp_path, user=carol)
+
+
 def test_each_users_rounds_are_versions_of_one_dataset_and_never_collide(tmp_path):
     from store import saved
     r = pd.DataFrame({"code": ["610302", "610303"], "year": 2020, "indicator": "gp_per_10k", "value": [2.6, 2.0]})

@@ -5,7 +5,7 @@ import streamlit as st
 
 from components import chart, controls, data
 from components.briefing_panel import offer_files, plan_briefing_files
-from components.identity import current_user
+from components.identity import current_user, visibility_label
 from components.importer import table_text
 from i18n import t
 from plans import storage
@@ -21,6 +21,7 @@ from plans.model import (
     unit_codes,
 )
 from plans.score import export_xlsx, plan_values, scorecard
+from store.identity import GROUP, PRIVATE, SHARED
 from store.messages import in_lang
 from plans.workbook import (
     column_specs,
@@ -54,6 +55,8 @@ def whose(p) -> str:
     if p.bundled:
         return t("plans.bundled", lang)
     if p.owner == user.name:
+        if isinstance(p.shared, str):
+            return visibility_label(GROUP + p.shared, lang)
         return t("plans.mine_shared" if p.shared else "plans.mine_private", lang)
     return t("plans.theirs", lang, owner=p.owner)
 
@@ -91,7 +94,14 @@ with st.expander(t("plans.copy", lang)):
         scope = st.text_input(t("plans.copy.scope", lang), value=plan.scope_code)
         level = st.selectbox(t("plans.units.level", lang), LEVELS, index=LEVELS.index(plan.level),
                              format_func=lambda v: t(f"level.{v}", lang))
-        shared = st.checkbox(t("plans.copy.shared", lang), value=plan.shared and mine)
+        if user.groups:          # private, everyone, or one of the user's groups
+            options = [False, True, *sorted(user.groups)]
+            now = plan.shared if mine and plan.shared in options else False
+            shared = st.selectbox(t("db.visibility", lang), options, index=options.index(now),
+                                  format_func=lambda o: visibility_label(
+                                      GROUP + o if isinstance(o, str) else SHARED if o else PRIVATE, lang))
+        else:
+            shared = st.checkbox(t("plans.copy.shared", lang), value=plan.shared is True and mine)
         editable = pd.DataFrame([{"id": x.id, "indicator": x.indicator, "kind": x.kind, "text": x.text,
                                   "comparator": x.comparator, "value": x.value, "unit": x.unit,
                                   "target_year": x.target_year, "lead": x.lead, "partners": x.partners}
