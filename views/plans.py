@@ -5,7 +5,7 @@ import streamlit as st
 
 from components import chart, controls, data
 from components.briefing_panel import offer_files, plan_briefing_files
-from components.identity import current_user, visibility_label
+from components.identity import current_user, share_control, visibility_label
 from components.importer import table_text
 from i18n import t
 from plans import storage
@@ -21,7 +21,8 @@ from plans.model import (
     unit_codes,
 )
 from plans.score import export_xlsx, plan_values, scorecard
-from store.identity import GROUP, PRIVATE, SHARED
+from store.db import visibility_of
+from store.identity import GROUP
 from store.messages import in_lang
 from plans.workbook import (
     column_specs,
@@ -94,14 +95,9 @@ with st.expander(t("plans.copy", lang)):
         scope = st.text_input(t("plans.copy.scope", lang), value=plan.scope_code)
         level = st.selectbox(t("plans.units.level", lang), LEVELS, index=LEVELS.index(plan.level),
                              format_func=lambda v: t(f"level.{v}", lang))
-        if user.groups:          # private, everyone, or one of the user's groups
-            options = [False, True, *sorted(user.groups)]
-            now = plan.shared if mine and plan.shared in options else False
-            shared = st.selectbox(t("db.visibility", lang), options, index=options.index(now),
-                                  format_func=lambda o: visibility_label(
-                                      GROUP + o if isinstance(o, str) else SHARED if o else PRIVATE, lang))
-        else:
-            shared = st.checkbox(t("plans.copy.shared", lang), value=plan.shared is True and mine)
+        now = plan.shared if mine else False            # a copy starts private
+        shared = share_control(st, visibility_of(now), "plans-share", lang)
+        shared = now if shared is None else shared
         editable = pd.DataFrame([{"id": x.id, "indicator": x.indicator, "kind": x.kind, "text": x.text,
                                   "comparator": x.comparator, "value": x.value, "unit": x.unit,
                                   "target_year": x.target_year, "lead": x.lead, "partners": x.partners}
