@@ -84,9 +84,8 @@ def resolve(view: ViewState, store, regions: Regions, page: str = "map", domain:
         usable = groupings(store, view.level)
         if view.group not in usable and usable:
             view = replace(view, group=usable[0])
-    grouping = store.memo(("grouping_at", view.group, view.level, regions),
-                          lambda: store.grouping_at(view.group, regions(view.level))) if page in ("gaps", "profile") \
-        else pd.Series(dtype=object)
+    grouping = store.grouping_in(view.group, view.level, regions) if page in ("gaps", "profile") else \
+        pd.Series(dtype=object)
     return Resolved(view, meta, years, target, grouping, tuple(notices), indicators, spec, weights)
 
 

@@ -127,8 +127,7 @@ def province_bounds(province: str) -> tuple[float, float, float, float]:
 
 def grouping(store, group_id: str, level: str):
     """Region code -> group label for every region drawn at `level` (see `Store.grouping_at`)."""
-    return store.memo(("grouping_at", group_id, level, regions_in_view),
-                      lambda: store.grouping_at(group_id, regions_in_view(level)))
+    return store.grouping_in(group_id, level, regions_in_view)
 
 
 def grouping_label(store, group_id: str, lang: str) -> str:

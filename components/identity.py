@@ -9,7 +9,6 @@ import streamlit as st
 from components.importer import table_text
 from i18n import t
 from store import identity
-from store.identity import GROUP, PRIVATE, SHARED
 
 
 def _oidc_configured() -> bool:
@@ -51,23 +50,21 @@ def signed_in_line(lang: str) -> None:
 
 def visibility_label(visibility: str, lang: str) -> str:
     """Who sees an object, in words: only its owner, everyone, or a named group's members."""
-    if visibility.startswith(GROUP):
-        return t("db.group", lang, group=table_text(visibility[len(GROUP):]))
-    return t("db.shared" if visibility == SHARED else "db.private", lang)
+    audience = identity.shared_with(visibility)
+    if isinstance(audience, str):
+        return t("db.group", lang, group=table_text(audience))
+    return t("db.shared" if audience else "db.private", lang)
 
 
 def share_control(container, visibility: str, key: str, lang: str):
     """How its owner shares an object: a toggle (everyone or nobody), or, for a member of named groups, a
     choice of private, everyone or one of the groups. Returns the new choice for saved.share_dataset /
     stories.share_story (True, False or a group's name), or None when unchanged."""
-    user = current_user()
-    if not user.groups and not visibility.startswith(GROUP):
-        shared = visibility == SHARED
-        return None if container.toggle(t("db.share", lang), value=shared, key=key) == shared else not shared
-    groups = user.groups | ({visibility[len(GROUP):]} if visibility.startswith(GROUP) else set())
-    options = [PRIVATE, SHARED, *(GROUP + g for g in sorted(groups))]
+    user, now = current_user(), identity.shared_with(visibility)
+    if not user.groups and not isinstance(now, str):
+        return None if container.toggle(t("db.share", lang), value=now, key=key) == now else not now
+    groups = sorted(user.groups | ({now} if isinstance(now, str) else set()))
+    options = [identity.PRIVATE, identity.SHARED, *map(identity.visibility_of, groups)]
     chosen = container.selectbox(t("db.visibility", lang), options, index=options.index(visibility), key=key,
                                  format_func=lambda v: visibility_label(v, lang))
-    if chosen == visibility:
-        return None
-    return chosen[len(GROUP):] if chosen.startswith(GROUP) else chosen == SHARED
+    return None if chosen == visibility else identity.shared_with(chosen)

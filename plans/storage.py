@@ -34,8 +34,7 @@ _EVERY = User("\0every", is_admin=True)      # internal reads across owners (ids
 
 def _plan(row) -> Plan:
     p = Plan.from_dict(json.loads(row.meta))
-    group = row.visibility[len(dbm.GROUP):] if row.visibility.startswith(dbm.GROUP) else None
-    p.id, p.bundled, p.owner, p.shared = row.name, False, row.owner, group or row.visibility == dbm.SHARED
+    p.id, p.bundled, p.owner, p.shared = row.name, False, row.owner, dbm.shared_with(row.visibility)
     return p
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from store.identity import GROUP, LOCAL_USER, PRIVATE, SHARED, User, group_visibility, local_user
+from store.identity import LOCAL_USER, PRIVATE, SHARED, User, local_user, shared_with, visibility_of
 from store.messages import Message
 
 URL_ENV = "ATLAS_DATABASE_URL"
@@ -136,21 +136,16 @@ class Visible:
         if manage and self.user.is_admin:
             return sa.true()
         return sa.or_(objects.c.owner == self.user.name, objects.c.visibility == SHARED,
-                      objects.c.visibility.in_(sorted(group_visibility(g) for g in self.user.groups)))
+                      objects.c.visibility.in_(sorted(visibility_of(g) for g in self.user.groups)))
 
 
 def _check_audience(visibility: str | None, actor: User) -> None:
     """None (unchanged), private, everyone, or a group the actor belongs to (an admin: any group)."""
-    group = visibility[len(GROUP):] if visibility and visibility.startswith(GROUP) else None
-    if visibility not in (None, PRIVATE, SHARED) and not (group and (actor.is_admin or group in actor.groups)):
+    if visibility in (None, PRIVATE, SHARED):
+        return
+    group = shared_with(visibility)
+    if not (isinstance(group, str) and group and (actor.is_admin or group in actor.groups)):
         raise ValueError(visibility)
-
-
-def visibility_of(shared: bool | str) -> str:
-    """True: shared with everyone; False: private; a group's name: shared with that group."""
-    if isinstance(shared, str):
-        return group_visibility(shared)
-    return SHARED if shared else PRIVATE
 
 
 class Database:

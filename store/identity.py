@@ -36,13 +36,19 @@ class User:
 
     def may_see(self, owner: str, visibility: str) -> bool:
         """The owner; everyone when shared; the members of the group it is shared with."""
-        return owner == self.name or visibility == SHARED or (
-            visibility.startswith(GROUP) and visibility[len(GROUP):] in self.groups)
+        return owner == self.name or visibility == SHARED or shared_with(visibility) in self.groups
 
 
-def group_visibility(group: str) -> str:
-    """The visibility of an object shared with the named group."""
-    return GROUP + group
+def visibility_of(shared: bool | str) -> str:
+    """The stored visibility: True shared with everyone, False private, a group's name shared with that group."""
+    if isinstance(shared, str):
+        return GROUP + shared
+    return SHARED if shared else PRIVATE
+
+
+def shared_with(visibility: str) -> bool | str:
+    """The inverse of `visibility_of`: True, False or the group's name."""
+    return visibility[len(GROUP):] if visibility.startswith(GROUP) else visibility == SHARED
 
 
 def groups_from_config(name: str, env: Mapping[str, str] | None = None) -> frozenset[str]:

@@ -121,6 +121,10 @@ class Store:
         via_province = regions["province_code"].map(labels)
         return pd.Series(direct.fillna(via_province).to_numpy(), index=regions["code"])
 
+    def grouping_in(self, group_id: str, level: str, regions) -> pd.Series:
+        """`grouping_at` for the regions `regions(level)` draws (a function of the level), once per store."""
+        return self.memo(("grouping_at", group_id, level, regions), lambda: self.grouping_at(group_id, regions(level)))
+
     def population(self, level: str, year: int) -> pd.Series:
         """code -> persons, from the nearest year with data (earlier year on a tie)."""
         r = self._rows("population", level)
@@ -130,9 +134,8 @@ class Store:
 
     def coverage(self) -> pd.DataFrame:
         """Per indicator x level: regions, first/last year, years, share of the panel missing."""
-        return self._coverage.copy()
+        return self.memo(("coverage",), self._coverage).copy()
 
-    @cached_property
     def _coverage(self) -> pd.DataFrame:
         o = self.observations
         g = o.groupby(["indicator", "level"])

@@ -21,8 +21,7 @@ from plans.model import (
     unit_codes,
 )
 from plans.score import export_xlsx, plan_values, scorecard
-from store.db import visibility_of
-from store.identity import GROUP
+from store.identity import visibility_of
 from store.messages import in_lang
 from plans.workbook import (
     column_specs,
@@ -57,7 +56,7 @@ def whose(p) -> str:
         return t("plans.bundled", lang)
     if p.owner == user.name:
         if isinstance(p.shared, str):
-            return visibility_label(GROUP + p.shared, lang)
+            return visibility_label(visibility_of(p.shared), lang)
         return t("plans.mine_shared" if p.shared else "plans.mine_private", lang)
     return t("plans.theirs", lang, owner=p.owner)
 
