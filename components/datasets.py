@@ -39,7 +39,8 @@ def saved_list(lang: str) -> None:
                           f"{row.observations:,} {t('data.figures', lang)}")
             left.caption(f"{table_text(row.description)} — {t('common.source', lang)}: {table_text(row.source)} · "
                          f"{t('data.uploaded', lang)} {row.uploaded_at} · {t('db.version', lang, n=row.version)} · "
-                         f"{t('db.owner', lang)}: {table_text(row.owner)} · {visibility_label(row.visibility, lang)}")
+                         f"{t('db.owner', lang)}: {table_text(row.owner)} · "
+                         f"{table_text(visibility_label(row.visibility, lang))}")
             if not mine:
                 continue
             if (shared := share_control(right, row.visibility, f"share-{row.id}", lang)) is not None:

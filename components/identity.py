@@ -49,10 +49,11 @@ def signed_in_line(lang: str) -> None:
 
 
 def visibility_label(visibility: str, lang: str) -> str:
-    """Who sees an object, in words: only its owner, everyone, or a named group's members."""
+    """Who sees an object, in words: only its owner, everyone, or a named group's members. Plain text, for a
+    widget's options; wrap it in `table_text` for markdown."""
     audience = identity.shared_with(visibility)
     if isinstance(audience, str):
-        return t("db.group", lang, group=table_text(audience))
+        return t("db.group", lang, group=audience)
     return t("db.shared" if audience else "db.private", lang)
 
 
