@@ -6,4 +6,4 @@ cd "$(dirname "$0")"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
 [ -z "${WORKERS:-}" ] || exec deploy/workers.sh
-exec .venv/bin/python -m streamlit run app.py --server.port "${PORT:-8501}" --server.address "${ADDRESS:-127.0.0.1}"
+exec .venv/bin/python serve.py run app.py --server.port "${PORT:-8501}" --server.address "${ADDRESS:-127.0.0.1}"

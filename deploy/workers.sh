@@ -70,7 +70,7 @@ declare -A PIDS
 STOPPING=""
 start_worker() {
   local i=$1 port=$((WORKER_PORT + $1 - 1))
-  .venv/bin/python -m streamlit run app.py --server.port "$port" --server.address 127.0.0.1 --server.headless true &
+  .venv/bin/python serve.py run app.py --server.port "$port" --server.address 127.0.0.1 --server.headless true &
   PIDS[$i]=$!
   echo "worker w$i on 127.0.0.1:$port (pid ${PIDS[$i]})"
 }

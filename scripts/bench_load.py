@@ -4,7 +4,8 @@
     .venv/bin/python scripts/bench_load.py [--rounds 3] [--visits 8] [--port 8750] [--baseline REV]
 
 --baseline REV also serves the app as it was at git revision REV (extracted to a temporary folder) and measures
-it in the same rounds: before and after side by side.
+it in the same rounds, served as it was then (through its own serve.py, if it had one): before and after.
+The bare page is served like the app (serve.py), so the ratio compares like with like.
 
 Goals (issue 17): the city map <= 1.3 x the bare page, every page <= 2 x. Not a timed test.
 """
@@ -36,7 +37,8 @@ def main() -> None:
         (tmp / "baseline").mkdir()
         archive = subprocess.run(["git", "archive", a.baseline], cwd=ROOT, capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(tmp / "baseline")], input=archive, check=True)
-        before_cmd = streamlit_cmd(tmp / "baseline" / "app.py", free_port(a.port + 2, a.port + 50))
+        before_cmd = streamlit_cmd(tmp / "baseline" / "app.py", free_port(a.port + 2, a.port + 50),
+                                   serve=tmp / "baseline" / "serve.py")     # served as it was then
         before = start(before_cmd, env, tmp / "baseline.log", cwd=tmp / "baseline")
         before_url = f"http://127.0.0.1:{before_cmd[before_cmd.index('--server.port') + 1]}"
     app_port = free_port(a.port, a.port + 50)
@@ -59,7 +61,7 @@ def main() -> None:
         ws_load(bare_url, [""], max_visits=3)                       # warm: imports, caches of a first visit
         ws_load(app_url, list(PAGES.values()), max_visits=2 * len(PAGES))
         print(f"\n{'page':24} {'p50 s':>7} {'bare s':>7} {'ratio':>6}   "
-              f"{'before s':>8} {'ratio':>6}   (medians of {a.rounds} rounds)")
+              f"{'before s':>8} {'before/now':>10}   (medians of {a.rounds} rounds)")
         for name, query in PAGES.items():
             rows = []
             for _ in range(a.rounds):
@@ -71,9 +73,9 @@ def main() -> None:
                 rows.append((p["p50_s"], b, old))
             page_s, bare_s, old_s = (statistics.median(r[i] for r in rows) for i in range(3))
             ratio = statistics.median(p / b for p, b, _ in rows)
-            old_ratio = statistics.median(o / b for _, b, o in rows)
+            speedup = statistics.median(o / p for p, _, o in rows)
             goal = 1.3 if name == "city map" else 2.0
-            print(f"{name:24} {page_s:7.3f} {bare_s:7.3f} {ratio:5.2f}x   {old_s:8.3f} {old_ratio:5.2f}x   "
+            print(f"{name:24} {page_s:7.3f} {bare_s:7.3f} {ratio:5.2f}x   {old_s:8.3f} {speedup:9.2f}x   "
                   f"goal <= {goal}x {'ok' if ratio <= goal else 'MISSED'}   query {query!r}")
         print(f"\napp process after the run: {rss_mb(app.pid):.0f} MB")
     finally:

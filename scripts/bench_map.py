@@ -47,7 +47,7 @@ def free_port() -> int:
 
 def serve(script: Path, cwd: Path, env: dict, args: list[str] = ()) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, str(ROOT / "serve.py"), "run", str(script), "--server.port", str(port),
                              "--server.headless", "true", "--server.enableStaticServing", "true",
                              "--browser.gatherUsageStats", "false", "--", *args],
                             cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

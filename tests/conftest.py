@@ -36,13 +36,13 @@ def _free_port() -> int:
 
 def start_app(tmp_dir: Path, env: dict | None = None, args: tuple = (), port: int | None = None
               ) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on a free loopback port, user data in `tmp_dir` (and `env` set, `args` added);
-    returns (process, url)."""
+    """`python serve.py run app.py` (streamlit run, see serve.py) on a free loopback port, user data in `tmp_dir`
+    (and `env` set, `args` added); returns (process, url)."""
     port = port or _free_port()
     env = {**os.environ, "ATLAS_USER_DATA": str(tmp_dir / "user-data"), **(env or {})}
     log = (tmp_dir / "streamlit.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "serve.py", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", *args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
