@@ -210,6 +210,6 @@ def merger_choice(result, raw: RawTable, lang: str) -> None:
 
 
 def _with_reason_text(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The reason code of each skipped or rejected row, in words, beside the code."""
+    """The reason code of each skipped or rejected row, in words, beside the code; its detail in `lang`."""
     text = rows["reason"].map(lambda code: t(f"imp.reason.{code}", lang) if code else "")
-    return rows.assign(**{t("imp.reason_text", lang): text})
+    return rows.assign(detail=rows["detail"].map(lambda d: in_lang(d, lang)), **{t("imp.reason_text", lang): text})

@@ -307,7 +307,7 @@ def match_columns(plan: Plan, raw: RawTable, skip: set[str], cat: pd.DataFrame |
         if ind is not None and unit in (units[ind], ""):
             m.indicator, m.status = ind, "exact"
             if not unit:
-                m.note = f"表头没有写单位，按方案单位“{units[ind]}”读取 / no unit in the header: read as {units[ind]}"
+                m.note = Message("plans.note.unit_assumed", unit=units[ind])
         else:
             close = [ind] if ind else []
             close += [i for i in difflib.get_close_matches(_norm(name), list(aliases), n=3, cutoff=0.6)
@@ -320,25 +320,24 @@ def match_columns(plan: Plan, raw: RawTable, skip: set[str], cat: pd.DataFrame |
                 m.indicator = close[0]
                 scale = _unit_scale(unit, units[close[0]]) if unit else 1.0
                 if scale is None:
-                    m.note = (f"单位“{unit}”与方案单位“{units[close[0]]}”不同且无法换算 / unit {unit} differs from "
-                              f"{units[close[0]]} and cannot be converted")
+                    m.note = Message("plans.note.unit_unconvertible", unit=unit, plan_unit=units[close[0]])
                 else:
                     m.factor = scale
                     if scale != 1:
-                        m.note = (f"单位“{unit}”将换算为“{units[close[0]]}”（×{scale:g}） / "
-                                  f"{unit} will be converted to {units[close[0]]} (×{scale:g})")
+                        m.note = Message("plans.note.unit_converted", unit=unit, plan_unit=units[close[0]],
+                                         factor=f"{scale:g}")
         if key in confirmed:
             chosen = confirmed[key]
             if chosen:
                 scale = _unit_scale(unit, units[chosen]) if unit else 1.0
                 m.indicator, m.status, m.factor = chosen, "confirmed", scale or 1.0
                 if scale is None:
-                    m.status, m.note = "close", (f"单位“{unit}”无法换算为“{units[chosen]}” / unit {unit} cannot be "
-                                                 f"converted to {units[chosen]}")
+                    m.status, m.note = "close", Message("plans.note.unit_unconvertible", unit=unit,
+                                                        plan_unit=units[chosen])
             else:
                 m.indicator, m.status = "", "ignored"
         if m.status in ("close",) and not m.note:
-            m.note = f"可能是“{names[m.indicator]}”，请确认 / maybe {m.indicator}: please confirm"
+            m.note = Message("plans.note.maybe", name=names[m.indicator])
         out.append(m)
     return out
 
@@ -458,13 +457,11 @@ def _unit_rows(fr: FileRead, units: pd.DataFrame) -> tuple[np.ndarray, np.ndarra
         elif not c6 and not nm:
             reason[i] = "empty_row" if not (body.iloc[i] != "").any() else "no_region"
         elif is_summary_label(nm or c6) or re.match(r"^(合计|总计|小计|全市|全省|汇总)", nm or ""):
-            reason[i], detail[i] = "summary_row", "汇总行，不是填报单位 / a totals row, not a unit"
+            reason[i], detail[i] = "summary_row", Message("plans.detail.summary_row")
         elif c6 and _norm(nm) in by_name and by_name[_norm(nm)] != c6:
-            reason[i], detail[i] = "code_name_mismatch", (f"代码 {c6} 与名称“{nm}”不一致 / code {c6} and name {nm} "
-                                                           "disagree")
+            reason[i], detail[i] = "code_name_mismatch", Message("plans.detail.code_name_mismatch", code=c6, name=nm)
         else:
-            reason[i], detail[i] = "not_a_unit", (f"“{nm or c6}”不是本方案的填报单位 / {nm or c6} is not a unit of this "
-                                                  "plan")
+            reason[i], detail[i] = "not_a_unit", Message("plans.detail.not_a_unit", name=nm or c6)
     return code, reason, detail
 
 
@@ -503,18 +500,19 @@ def read_cells(plan: Plan, fr: FileRead, units: pd.DataFrame, years: list[int] |
         open_ = reason == ""
         bad_year = open_ & np.isnan(year)
         reason[bad_year] = "bad_year"
-        detail[bad_year] = [f"年份“{y}”无法读取 / unreadable year {y!r}" for y in year_raw[bad_year]]
+        detail[bad_year] = [Message("plans.detail.bad_year", year=y) for y in year_raw[bad_year]]
         if years:
             off = open_ & ~bad_year & ~np.isin(np.nan_to_num(year), years)
             reason[off] = "year_not_in_round"
-            detail[off] = [f"{int(y)}年不在本轮（{min(years)}-{max(years)}年） / {int(y)} is not a year of this round"
+            detail[off] = [Message("plans.detail.year_not_in_round", year=int(y), first=min(years), last=max(years))
                            for y in year[off]]
         open_ = reason == ""
         empty = open_ & (outcome == "missing")
         reason[empty] = "empty_cell"
         bad = open_ & (outcome == "rejected")
         reason[bad] = "bad_value"
-        detail[bad] = [f"“{body[m.column].iloc[i]}”不是数字（{how[i]}） / not a number" for i in np.flatnonzero(bad)]
+        detail[bad] = [Message("plans.detail.not_a_number", raw=body[m.column].iloc[i], how=how[i])
+                       for i in np.flatnonzero(bad)]
         ok = reason == ""
         key = pd.Series(list(zip(ucode, np.nan_to_num(year))))
         dup = ok & key.duplicated(keep="first").to_numpy()
@@ -524,17 +522,18 @@ def read_cells(plan: Plan, fr: FileRead, units: pd.DataFrame, years: list[int] |
                 if o:
                     first_row.setdefault(k, r)
             reason[dup] = "duplicate_in_file"
-            detail[dup] = [f"与第{first_row[key[i]]}行重复（保留第一行） / duplicate of row {first_row[key[i]]}"
-                           for i in np.flatnonzero(dup)]
+            detail[dup] = [Message("plans.detail.duplicate", row=first_row[key[i]]) for i in np.flatnonzero(dup)]
             ok &= ~dup
         outcome_txt = np.where(ok, "used", np.where(np.isin(reason, SKIP_REASONS), "skipped", "rejected"))
         conv = ok & (how != "")
         detail[conv] = how[conv]
         if m.factor != 1:
-            detail[ok] = [f"{d + '；' if d else ''}×{m.factor:g}（{m.unit}→方案单位）" for d in detail[ok]]
+            detail[ok] = [Message("plans.detail.converted", how=f"{d}；" if d else "", factor=f"{m.factor:g}",
+                                  unit=m.unit) for d in detail[ok]]
         cell_parts.append(pd.DataFrame({"file": fr.file, "column": m.column, "indicator": m.indicator, "row": rows,
                                         "unit_code": ucode, "raw": body[m.column].to_numpy(dtype=object),
-                                        "outcome": outcome_txt, "reason": reason, "detail": detail}))
+                                        "outcome": outcome_txt, "reason": reason,
+                                        "detail": pd.Series(detail, dtype=object)}))   # Messages: the page translates
         obs_parts.append(pd.DataFrame({"code": ucode[ok], "year": year[ok].astype("int64"),
                                        "indicator": m.indicator, "value": value[ok], "file": fr.file,
                                        "row": rows[ok], "column": m.column}))

@@ -508,7 +508,7 @@ REASONS = ["", "empty_row", "repeated_header", "summary_row", "no_values", "no_r
            "ambiguous_region", "bad_year", "bad_value", "duplicate_key", "no_indicator", "error"]
 SKIP_REASONS = ("empty_row", "repeated_header", "summary_row", "no_values")
 _R = {r: np.int8(i) for i, r in enumerate(REASONS)}
-_SUMMARY_DETAIL = "汇总行，不是地区 / aggregate row, not a region"
+_SUMMARY_DETAIL = Message("store.detail.summary_row")
 _SUB_ITEM = re.compile(r"^\s*(其中|#)")
 
 
@@ -635,9 +635,9 @@ def _mark_rows(raw: RawTable, roles: Roles, rows: _Rows) -> tuple[np.ndarray, np
     parts = raw.header_parts or [(c,) for c in raw.columns]
     last = {c: (p[-1] if p else c) for c, p in zip(raw.columns, parts)}
     same = sum(((body[c] == last[c]) & (body[c] != "")).to_numpy(dtype=int) for c in body.columns)
-    rows.settle(same >= 2, "repeated_header", "表头重复 / header repeated inside the table")
+    rows.settle(same >= 2, "repeated_header", Message("store.detail.repeated_header"))
     sub_item = np.array([bool(_SUB_ITEM.match(nfkc(u))) for u in rlabels], dtype=bool)
-    rows.settle(sub_item[rcode], "summary_row", "分项（其中）行，不是地区 / 'of which' sub-item, not a region")
+    rows.settle(sub_item[rcode], "summary_row", Message("store.detail.sub_item"))
     rows.settle(np.array([is_summary_label(u) for u in rlabels], dtype=bool)[rcode], "summary_row", _SUMMARY_DETAIL)
     rows.settle((rlabels == "")[rcode], "no_region")
     return rcode, rlabels
@@ -750,15 +750,15 @@ def _row_outcomes(raw: RawTable, roles: Roles, rows: _Rows, regions: _Regions, f
         first_of = duplicates.drop_duplicates("row").set_index("row")["first_row"]
         for r in dup_rows:
             why = regions.note[regions.pair_id[r]]  # e.g. 莱芜市 merged into 济南市 in 2019: both rows now mean one
-            text = f"duplicate of row {first_of.get(row_numbers[r], '?')} (that one kept)"
-            rows.describe(r, text + (f"; {why}" if why else ""))
+            rows.describe(r, Message("store.detail.duplicate", row=first_of.get(row_numbers[r], "?"),
+                                     why=f"; {why}" if why else ""))
     skipped = np.isin(rows.reason, [_R[r] for r in SKIP_REASONS])
     outcome = np.where(used, 0, np.where(skipped, 1, 2))
     table = pd.DataFrame({
         "row": row_numbers, "region": body[roles.region].reset_index(drop=True),
         "outcome": pd.Categorical.from_codes(outcome, categories=["used", "skipped", "rejected"]),
         "reason": pd.Categorical.from_codes(rows.reason, categories=REASONS),
-        "detail": _str_column(rows.detail, rows.details),
+        "detail": pd.Series(np.array(rows.details, dtype=object)[rows.detail], dtype=object),  # Messages kept
         "values": kept_per_row, "missing": miss_per_row, "rejected_cells": rej_per_row})
     return table, outcome, duplicates
 
@@ -893,7 +893,7 @@ def _user_target(catalog: pd.DataFrame, meta: IndicatorMeta, warnings: list[str]
         "id": f"user_{row['id']}", "indicator": row["id"], "indicator_text": row["name_zh"],
         "comparator": ">=" if meta.direction > 0 else "<=", "value": float(meta.target), "unit": row["unit_zh"],
         "target_year": meta.target_year, "scope": "national", "scope_code": "", "scope_name": "全国",
-        "document": meta.target_document.strip() or "用户填写的目标 / a target entered by the user", "quote": ""}],
+        "document": meta.target_document.strip() or Message("store.detail.user_target"), "quote": ""}],
         columns=TARGET_COLUMNS)
 
 
@@ -904,8 +904,9 @@ def _candidates_text(r) -> str:
     elif not isinstance(cands, str):
         cands = ""
     note = r.note if isinstance(r.note, str) else ""
-    parts = [p for p in [str(r.status), note, f"候选/candidates: {cands}" if cands else ""] if p]
-    return "; ".join(parts)
+    status, note = Message(f"imp.status.{r.status}"), f"; {note}" if note else ""
+    return Message("store.detail.candidates", status=status, note=note, candidates=cands) if cands else \
+        Message("store.detail.no_candidates", status=status, note=note)
 
 
 def _regions_table(matched: pd.DataFrame, rows_per_pair: np.ndarray) -> pd.DataFrame:

@@ -242,6 +242,12 @@ def test_yearbook_region_label_styles():
     assert set(res.observations["code"]) == {"110000", "120000", "440000"}
     assert out.loc["  其中：广州", "reason"] == "summary_row" and "sub-item" in out.loc["  其中：广州", "detail"]
     assert out.loc["#深圳", "outcome"] == "skipped" and out.loc["合　计", "reason"] == "summary_row"
+    # the page shows a row's detail in its language (components.importer), the file keeps both
+    from components.importer import _with_reason_text
+    shown = {lang: _with_reason_text(res.row_outcomes, lang).set_index("region")["detail"] for lang in ("zh", "en")}
+    assert shown["zh"]["  其中：广州"] == "分项（其中）行，不是地区" and shown["zh"]["合　计"] == "汇总行，不是地区"
+    assert shown["en"]["  其中：广州"] == "'of which' sub-item, not a region"
+    assert out.loc["合　计", "detail"] == "汇总行，不是地区 / aggregate row, not a region"
 
 
 XLS = SHARED / "data" / "fiscal" / "general_budget_expenditure_province_2005_2024.xls"

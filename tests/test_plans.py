@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from plans import storage
 from plans.model import Plan, Target, bundled_plans, check_plan, copy_plan, units_table
 from plans.score import export_xlsx, plan_values, scorecard
+from store.messages import in_lang
 from plans.workbook import (
     FORM_SHEET,
     GUIDE_SHEET,
@@ -173,6 +174,9 @@ def test_bad_input_named_by_row_and_column():
     assert c.loc[5, "reason"] == "bad_value" and c.loc[8, "reason"] == "bad_value"
     assert c.loc[6, "outcome"] == "used" and c.loc[7, "outcome"] == "used"
     assert c.loc[17, "reason"] == "not_a_unit" and "外星县" in c.loc[17, "detail"]
+    assert in_lang(c.loc[17, "detail"], "en") == "外星县 is not a unit of this plan"         # the page's language
+    assert in_lang(c.loc[18, "detail"], "zh") == "汇总行，不是填报单位"
+    assert in_lang(c.loc[5, "detail"], "zh").startswith("“") and "不是数字" in in_lang(c.loc[5, "detail"], "zh")
     assert c.loc[18, "outcome"] == "skipped" and c.loc[18, "reason"] == "summary_row"
     obs = rnd.observations.set_index(["code", "indicator"])["value"]
     assert obs[("610303", "gp_per_10k")] == 2.6 and obs[("610304", "gp_per_10k")] == 1234
@@ -206,12 +210,12 @@ def test_several_files_merge_with_conflicts_and_progress():
     assert "610303" not in set(rnd.observations["code"])           # conflicting figures wait for a fix
     dup = rnd.cells[(rnd.cells["file"] == "b.csv") & (rnd.cells["reason"] == "duplicate_in_file")]
     assert len(dup) == 1 and "row 3" in dup.iloc[0]["detail"]
+    assert in_lang(dup.iloc[0]["detail"], "zh") == "与第 3 行重复（保留第一行）"
 
 
 def test_refusals_empty_other_plan_wrong_year():
     other = template(PLANS["gd2019"], "440000", "city", [2018])
     wrong = read_returns(BJ, [("gd.xlsx", other)]).errors[0]
-    from store.messages import in_lang                                    # said in the page's language
     assert in_lang(wrong, "en") == "gd.xlsx is a workbook of plan gd2019, not of this plan (bj2018)."
     assert in_lang(wrong, "zh") == "“gd.xlsx”是方案 gd2019 的填报表，不是本方案（bj2018）的。"
     assert read_returns(BJ, [("empty.csv", b"")]).errors

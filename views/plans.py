@@ -182,7 +182,8 @@ if uploads:
     for m in rnd.pending():
         options = [*m.candidates, ""]
         names = {i: f"{cat.loc[i, f'name_{lang}']}（{cat.loc[i, f'unit_{lang}']}）" for i in m.candidates}
-        choice = st.selectbox(table_text(t("plans.confirm", lang, column=m.column, file=m.file, note=m.note)),
+        choice = st.selectbox(table_text(t("plans.confirm", lang, column=m.column, file=m.file,
+                                           note=in_lang(m.note, lang))),
                               options, format_func=lambda i, names=names: names.get(i) or t("plans.confirm.ignore", lang),
                               key=f"plans-pick-{m.file}-{m.column}")
         if st.button(t("plans.confirm.choose", lang) + " ✓", key=f"plans-ok-{m.file}-{m.column}"):
@@ -213,7 +214,8 @@ if rnd is not None and len(rnd.cells):
     if len(odd):
         with st.expander(f"{t('plans.report.problems', lang)} ({len(odd)})"):
             odd = odd.assign(outcome=odd["outcome"].map(lambda o: t(f"plans.outcome.{o}", lang)),
-                             reason=odd["reason"].map(lambda r: t(f"plans.reason.{r}", lang)))
+                             reason=odd["reason"].map(lambda r: t(f"plans.reason.{r}", lang)),
+                             detail=odd["detail"].map(lambda d: in_lang(d, lang)))
             st.dataframe(odd.rename(columns={"outcome": t("plans.col.status", lang), "file": t("plans.col.file", lang),
                                              "column": t("plans.col.column", lang),
                                              "row": t("plans.col.row", lang), "raw": t("plans.col.raw", lang),
