@@ -171,10 +171,17 @@ def populations(store, level: str, years: tuple):
 
 @shared
 def inequality_by_year(store, indicator: str, level: str, scope: str):
-    """figures.gaps.inequality_by_year of the regions in view, population-weighted."""
-    from figures import gaps as fg
+    """viewmodel.gaps.inequality_by_year of the regions in view, population-weighted."""
+    from viewmodel import gaps as gm
     p = _gaps_panel(store, indicator, level, scope)
-    return fg.inequality_by_year(p, populations(store, level, tuple(p.columns)))
+    return gm.inequality_by_year(p, populations(store, level, tuple(p.columns)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def clusters(level: str, codes: tuple, y: tuple, fdr: bool = False):
+    """viewmodel.gaps.clusters, kept: the permutations take a while. Keyed by the values themselves."""
+    from viewmodel import gaps as gm
+    return gm.clusters(level, codes, y, fdr)
 
 
 # ── figures ──────────────────────────────────────────────────────────────────

@@ -18,13 +18,8 @@ from figures.china_map import MapLayer
 from figures.classify import Classes
 from figures.style import AVERAGE_COLOR, FONT_FAMILY, GROUP_COLORS, TARGET_COLOR, sequential
 from i18n import t
-from metrics._data import UndefinedMeasure
-from metrics.convergence import BetaConvergence, beta_convergence
-from metrics.dagum import dagum_gini
-from metrics.gaps import urban_rural_gap
-from metrics.inequality import theil_decomposition
+from metrics.convergence import BetaConvergence
 from metrics.spatial import LocalMoranResult
-from metrics.summary import summarise_series
 
 MEASURES = ("cv", "williamson", "gini", "theil_t", "theil_l")
 LISA_CLASSES = ("HH", "LL", "HL", "LH", "ns", "no_neighbours")
@@ -53,27 +48,6 @@ def _layout(fig: go.Figure, title: str, height: int = 420, **kwargs) -> go.Figur
 
 
 # ── trend of inequality ─────────────────────────────────────────────────────
-
-def inequality_by_year(panel: pd.DataFrame, population: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per year with at least two regions: CV, Williamson (population-weighted CV), Gini, Theil T/L,
-    from the engine's ``summarise_series``; a measure undefined in a year is NaN there.
-
-    A region without a population figure is left out of the Williamson only (pairwise, as the engine does).
-    """
-    years = [y for y in panel.columns if panel[y].notna().sum() >= 2]
-    if not years:
-        return pd.DataFrame(columns=["year", "n_regions", *MEASURES])
-    y = panel[years].to_numpy(float)
-    plain = summarise_series(y, np.asarray(years))
-    out = pd.DataFrame({"year": [int(v) for v in years], "n_regions": plain.n_regions,
-                        "cv": plain.series["cv"], "williamson": np.nan, "gini": plain.series["gini"],
-                        "theil_t": plain.series["theil_t"], "theil_l": plain.series["theil_l"]})
-    if population is not None and not population.empty:
-        w = population.reindex(index=panel.index, columns=years).to_numpy(float)
-        if np.isfinite(w).any():
-            out["williamson"] = summarise_series(y, np.asarray(years), weights=w).series["cv"]
-    return out
-
 
 def change_sentence(series: pd.Series, years: pd.Series, label: str, lang: str, digits: int = 3) -> str:
     """'the CV fell from 0.31 to 0.22 between 2007 and 2016' from the first and last year with a value."""
@@ -141,26 +115,6 @@ def distribution_figure(panel: pd.DataFrame, labels: pd.Series, name: str, unit:
 
 # ── decomposition by groups ──────────────────────────────────────────────────
 
-def theil_by_year(panel: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
-    """Theil T split per year: the between-group part and each group's within contribution (long table).
-
-    Unweighted (each region counts once), as on the map's summary card.
-    """
-    g = groups.reindex(panel.index).to_numpy(object)
-    rows = []
-    for year in panel.columns:
-        y = panel[year].to_numpy(float)
-        try:
-            d = theil_decomposition(y, g, index="T")
-        except (UndefinedMeasure, ValueError):
-            continue
-        rows.append({"year": int(year), "part": "between", "value": d.between, "total": d.total})
-        for label, contribution, own in zip(d.groups, d.within_contribution, d.group_index):
-            rows.append({"year": int(year), "part": str(label), "value": contribution, "total": d.total,
-                         "group_theil": own})
-    return pd.DataFrame(rows, columns=["year", "part", "value", "total", "group_theil"])
-
-
 def since_break(years, breaks) -> int | None:
     """The last series-break year inside the span of `years`, if any."""
     years = list(years)
@@ -203,25 +157,6 @@ def theil_figure(theil: pd.DataFrame, group_names: dict, lang: str, breaks: list
         title = t("gaps.theil_none", lang)
     return _layout(fig, title, xaxis=_year_axis(fig, lang),
                    yaxis={"title": t("gaps.axis_theil", lang), "rangemode": "tozero"})
-
-
-def dagum_by_year(panel: pd.DataFrame, groups: pd.Series):
-    """Dagum decomposition per year: a table of G and its three parts, and each year's full result."""
-    g = groups.reindex(panel.index).to_numpy(object)
-    rows, results = [], {}
-    for year in panel.columns:
-        y = panel[year].to_numpy(float)
-        try:
-            d = dagum_gini(y, g)
-        except (UndefinedMeasure, ValueError):
-            continue
-        if d.n_regions < 2:
-            continue
-        results[int(year)] = d
-        rows.append({"year": int(year), "gini": d.gini, **{p: getattr(d, p) for p in DAGUM_PARTS},
-                     **{f"{p}_share": s for p, s in d.shares.items()},
-                     **{f"gini_{label}": v for label, v in zip(d.groups, d.group_gini)}})
-    return pd.DataFrame(rows), results
 
 
 def dagum_figure(table: pd.DataFrame, lang: str, breaks: list[int] = ()) -> go.Figure:
@@ -293,35 +228,6 @@ def pair_gini_figure(d, group_names: dict, year: int, lang: str) -> go.Figure:
 
 # ── β-convergence ─────────────────────────────────────────────────────────────
 
-def beta_frame(panel: pd.DataFrame, labels: pd.Series, direction: int = 1, breaks: list[int] = ()):
-    """The engine's β-convergence over the panel's first and last year, and one point per region to plot.
-
-    After a series break only the years since the last break are used (growth across a change of
-    definition is not growth). Each point is the region's start (ln y0) and annualised log growth,
-    the regression's own variables; a laggard started on the worse side of the mean and grew less
-    well than the line predicts.
-    """
-    panel = panel.dropna(axis=1, how="all")
-    since = since_break(panel.columns, breaks)
-    if since is not None:
-        panel = panel[[y for y in panel.columns if y >= since]]
-    result = beta_convergence(panel.to_numpy(float), panel.columns.to_numpy(float))
-    first, last = panel.columns[0], panel.columns[-1]
-    pts = panel[[first, last]].dropna()
-    pts = pts[(pts > 0).all(axis=1)]
-    span = float(last - first)
-    frame = pd.DataFrame({"code": pts.index, "label": [labels.get(c, c) for c in pts.index],
-                          "start": pts[first].to_numpy(float), "end": pts[last].to_numpy(float)})
-    frame["ln_start"] = np.log(frame["start"])
-    frame["growth"] = np.log(frame["end"] / frame["start"]) / span
-    frame["fitted"] = result.intercept + result.slope * frame["ln_start"]
-    d = direction if direction in (1, -1) else 1
-    frame["laggard"] = (d * (frame["ln_start"] - frame["ln_start"].mean()) < 0) & \
-                       (d * (frame["growth"] - frame["fitted"]) < 0)
-    frame.attrs.update(first=int(first), last=int(last))
-    return result, frame
-
-
 def beta_title(result: BetaConvergence, first: int, last: int, lang: str) -> str:
     stats = t("gaps.beta_stats", lang, b=f"{result.slope:.4f}",
               p="—" if result.p_value is None else f"{result.p_value:.3f}",
@@ -359,28 +265,6 @@ def beta_figure(result: BetaConvergence, frame: pd.DataFrame, unit: str, lang: s
 
 
 # ── urban–rural ───────────────────────────────────────────────────────────────
-
-def urban_rural_variants(catalog: pd.DataFrame, indicator: str) -> tuple[str, str] | None:
-    """(urban id, rural id) for an indicator that has both variants, or is one of them."""
-    base = catalog.loc[indicator, "variant_of"] if indicator in catalog.index else ""
-    base = base or indicator
-    variants = catalog[catalog["variant_of"] == base]
-    urban = variants.index[variants["variant"] == "urban"]
-    rural = variants.index[variants["variant"] == "rural"]
-    if len(urban) and len(rural):
-        return str(urban[0]), str(rural[0])
-    return None
-
-
-def urban_rural_panel(urban: pd.DataFrame, rural: pd.DataFrame) -> pd.DataFrame:
-    """Urban/rural ratio per region and year from the engine (NaN where either is missing or rural <= 0)."""
-    codes = urban.index.union(rural.index)
-    years = urban.columns.union(rural.columns)
-    u = urban.reindex(index=codes, columns=years)
-    r = rural.reindex(index=codes, columns=years)
-    gap = urban_rural_gap(u.to_numpy(float), r.to_numpy(float))
-    return pd.DataFrame(gap.ratio, index=codes, columns=years)
-
 
 def ratio_layer(ratio: pd.Series, regions: pd.DataFrame, lang: str, unit_label: str) -> MapLayer:
     """Continuous map of the urban/rural ratio (1 = parity); darker = bigger urban advantage."""

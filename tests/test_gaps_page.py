@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from figures import gaps as fg
+from viewmodel import gaps as gm
 from metrics.convergence import beta_convergence
 from metrics.dagum import dagum_gini
 from metrics.inequality import coefficient_of_variation, gini, theil_decomposition, theil_l, theil_t, williamson
@@ -24,7 +25,7 @@ POP = pd.DataFrame({2012: [2078, 1413, 7262, 3611, 2490, 4389, 2750, 3834],
 
 
 def test_inequality_by_year_is_the_engine_per_year_and_the_title_states_the_change():
-    trend = fg.inequality_by_year(BEDS, POP)
+    trend = gm.inequality_by_year(BEDS, POP)
     assert trend["year"].tolist() == YEARS and trend["n_regions"].tolist() == [8] * 5
     for j, year in enumerate(YEARS):
         y = BEDS[year].to_numpy()
@@ -51,19 +52,19 @@ def test_a_series_break_limits_the_title_to_comparable_years():
     flags = pd.DataFrame("", index=CODES, columns=panel.columns)
     flags.loc["110000", 2012] = "series_break"
     assert fg.break_years(flags) == [2012]
-    trend = fg.inequality_by_year(panel)
+    trend = gm.inequality_by_year(panel)
     fig = fg.trend_figure(trend, "cv", "床位", "zh", fg.break_years(flags))
     since = trend[trend["year"] >= 2012]["cv"]
     assert f"从2012年的{since.iloc[0]:.3f}" in fig.layout.title.text
     assert f"{trend['cv'].iloc[0]:.3f}" not in fig.layout.title.text and "口径变化" in fig.layout.title.text
     assert fig.layout.shapes[0].x0 == 2011.5
-    result, points = fg.beta_frame(panel, LABELS, 1, [2012])          # growth only since the break
+    result, points = gm.beta_frame(panel, LABELS, 1, [2012])          # growth only since the break
     assert points.attrs["first"] == 2012
     assert result.slope == pytest.approx(beta_convergence(BEDS.to_numpy(), YEARS).slope)
 
 
 def test_theil_areas_stack_to_the_engine_total_with_between_and_each_group():
-    theil = fg.theil_by_year(BEDS, GROUPS)
+    theil = gm.theil_by_year(BEDS, GROUPS)
     for year in YEARS:
         d = theil_decomposition(BEDS[year].to_numpy(), GROUPS.to_numpy(), index="T")
         rows = theil[theil["year"] == year]
@@ -76,7 +77,7 @@ def test_theil_areas_stack_to_the_engine_total_with_between_and_each_group():
 
 
 def test_dagum_parts_add_up_and_the_heatmap_is_the_pair_gini():
-    table, results = fg.dagum_by_year(BEDS, GROUPS)
+    table, results = gm.dagum_by_year(BEDS, GROUPS)
     d16 = dagum_gini(BEDS[2016].to_numpy(), GROUPS.to_numpy())
     last = table.iloc[-1]
     assert last["gini"] == pytest.approx(d16.gini) and last["net_between"] == pytest.approx(d16.net_between)
@@ -93,7 +94,7 @@ def test_dagum_parts_add_up_and_the_heatmap_is_the_pair_gini():
 
 
 def test_beta_points_line_and_laggards_follow_the_engine():
-    result, points = fg.beta_frame(BEDS, LABELS, direction=1)
+    result, points = gm.beta_frame(BEDS, LABELS, direction=1)
     ref = beta_convergence(BEDS.to_numpy(), YEARS)
     assert result.slope == pytest.approx(ref.slope) and result.n_regions == 8
     # the points are the regression's own variables: refitting them gives the engine's slope
@@ -111,13 +112,13 @@ def test_beta_points_line_and_laggards_follow_the_engine():
 def test_urban_rural_variants_and_ratio_from_the_real_catalog():
     catalog = pd.read_csv(ROOT / "data" / "bundled" / "indicators.csv", dtype=str, keep_default_na=False)
     catalog = catalog.set_index("id", drop=False)
-    assert fg.urban_rural_variants(catalog, "beds_per_1000") == ("beds_per_1000_urban", "beds_per_1000_rural")
-    assert fg.urban_rural_variants(catalog, "beds_per_1000_rural") == ("beds_per_1000_urban", "beds_per_1000_rural")
-    assert fg.urban_rural_variants(catalog, "gen_exp_pc") is None
+    assert gm.urban_rural_variants(catalog, "beds_per_1000") == ("beds_per_1000_urban", "beds_per_1000_rural")
+    assert gm.urban_rural_variants(catalog, "beds_per_1000_rural") == ("beds_per_1000_urban", "beds_per_1000_rural")
+    assert gm.urban_rural_variants(catalog, "gen_exp_pc") is None
     # per_bed_town / per_bed_village 2016 ÷ 10: 北京 has no rural figure; 天津 6.312 urban, 6.150 rural
     urban = pd.DataFrame({2016: [8.636, 6.312]}, index=["110000", "120000"])
     rural = pd.DataFrame({2016: [np.nan, 6.150]}, index=["110000", "120000"])
-    ratio = fg.urban_rural_panel(urban, rural)
+    ratio = gm.urban_rural_panel(urban, rural)
     assert np.isnan(ratio.loc["110000", 2016]) and ratio.loc["120000", 2016] == pytest.approx(6.312 / 6.150)
 
 
@@ -187,7 +188,7 @@ def _view_panel(indicator: str, level: str = "province"):
 def test_gaps_page_trend_carries_the_engines_cv_for_bundled_beds():
     at = _page({"ind": "beds_per_1000"})
     store, _, panel = _view_panel("beds_per_1000")
-    trend = fg.inequality_by_year(panel, pd.DataFrame({y: store.population("province", int(y)) for y in panel.columns}))
+    trend = gm.inequality_by_year(panel, pd.DataFrame({y: store.population("province", int(y)) for y in panel.columns}))
     figure = _figures(at)[0]
     assert _arr(figure["data"][0]["y"]) == pytest.approx(trend["cv"].to_numpy())
     # beds change definition in 2012 (flag series_break): the title compares 2012 onwards only
@@ -202,7 +203,7 @@ def test_gaps_page_group_tab_stacks_the_theil_split_of_the_four_regions():
     from components.data import grouping
     at = _page({"ind": "beds_per_1000", "group": "nbs_four_regions"}, tab="分组分解")
     store, _, panel = _view_panel("beds_per_1000")
-    theil = fg.theil_by_year(panel, grouping(store, "nbs_four_regions", "province").reindex(panel.index))
+    theil = gm.theil_by_year(panel, grouping(store, "nbs_four_regions", "province").reindex(panel.index))
     figures = _figures(at)
     between = theil[theil["part"] == "between"]
     assert _arr(figures[0]["data"][0]["y"]) == pytest.approx(between["value"].to_numpy())

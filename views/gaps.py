@@ -11,18 +11,8 @@ from figures import gaps as fg
 from figures import caption
 from i18n import t
 from metrics._data import UndefinedMeasure
-from metrics.spatial import local_moran, moran_global
 from resolve import groupings
 from viewmodel import gaps as gm
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def clusters(level: str, codes: tuple, y: tuple, fdr: bool = False):
-    """Moran's I and LISA (999 permutations) for one indicator-year; cached, the permutations take a while."""
-    from geo import boundaries
-    neighbors = boundaries.neighbors(level)
-    return moran_global(np.array(y), list(codes), neighbors), local_moran(np.array(y), list(codes), neighbors,
-                                                                           fdr=fdr)
 
 
 # ── filters ──────────────────────────────────────────────────────────────────
@@ -133,7 +123,7 @@ with tabs[1]:
 with tabs[2]:
     if tabs[2].open:
         try:
-            result, points = fg.beta_frame(panel, labels, direction, breaks)
+            result, points = gm.beta_frame(panel, labels, direction, breaks)
         except UndefinedMeasure as e:
             st.info(t("gaps.beta_undefined", lang, reason=str(e)))
         else:
@@ -201,7 +191,7 @@ with tabs[5]:
         else:
             fdr = st.toggle(t("fixes.lisa_fdr", lang), key="gaps-lisa-fdr", help=t("fixes.lisa_fdr_help", lang))
             try:
-                moran, lisa = clusters(view.level, tuple(regions["code"]), tuple(y), fdr)
+                moran, lisa = cached.clusters(view.level, tuple(regions["code"]), tuple(y), fdr)
             except (ImportError, FileNotFoundError, AttributeError):
                 st.info(t("gaps.no_neighbours", lang))
             except (UndefinedMeasure, ValueError) as e:
