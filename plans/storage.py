@@ -187,7 +187,8 @@ def save_round(plan: Plan, observations: pd.DataFrame, level: str, label: str = 
         c = cat.loc[ind].to_dict()
         c.update(id=iid, name_zh=f"{c['name_zh']}（{plan.title[:24]}·填报{who}）",
                  name_en=f"{c['name_en']} ({plan.id}, reported{who})", levels=level, source=source,
-                 caveats_zh="由填报单位报送，本工具不核实。", caveats_en="Reported by the units; not verified by this tool.",
+                 caveats_zh="由填报单位报送，本工具不核实。",
+                 caveats_en="Reported by the units; not verified by this tool.",
                  variant_of="", variant="")
         rows.append(c)
     result = ImportResult(obs, pd.DataFrame(rows), ImportReport(), pd.DataFrame(), level)

@@ -75,8 +75,8 @@ def upload(page, plan_id, files):
     wait_for_app(page)
 
 
-BJ_NAMES = ("达到省级示范标准的普通高中比例", "社会保障卡持卡人口覆盖率", "农村卫生厕所普及率", "基层医疗卫生机构标准化达标率",
-            "土地出让收益用于保障性安居工程的比例")
+BJ_NAMES = ("达到省级示范标准的普通高中比例", "社会保障卡持卡人口覆盖率", "农村卫生厕所普及率",
+            "基层医疗卫生机构标准化达标率", "土地出让收益用于保障性安居工程的比例")
 
 
 def test_baoji_round_twice(page, app_url, tmp_path):
@@ -92,7 +92,8 @@ def test_baoji_round_twice(page, app_url, tmp_path):
         values.update({(code, 2020, n): 90.0 for n in BJ_NAMES})
     filled = fill(blank, values)
     # two units' offices each return their own copy
-    upload(page, "bj2018", [("渭滨区.xlsx", fill(filled, {}, codes[:6])), ("其他县区.xlsx", fill(filled, {}, codes[6:]))])
+    upload(page, "bj2018", [("渭滨区.xlsx", fill(filled, {}, codes[:6])),
+                            ("其他县区.xlsx", fill(filled, {}, codes[6:]))])
     expect(page.get_by_text("4. 填报进度")).to_be_visible(timeout=90_000)
     expect(page.get_by_text("新增 84 个，修改 0 个，未变 0 个。")).to_be_visible(timeout=60_000)   # 12 units × 7
     page.get_by_role("button", name="保存本轮").click()

@@ -381,7 +381,8 @@ def test_export_is_formula_safe():
 
 def test_cli_list_template_score(tmp_path):
     env = {**__import__("os").environ, "ATLAS_USER_DATA": str(tmp_path / "ud")}
-    out = subprocess.run([sys.executable, "-m", "plans", "list"], capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    out = subprocess.run([sys.executable, "-m", "plans", "list"], capture_output=True, text=True, cwd=ROOT, env=env,
+                         check=False)
     assert out.stdout.splitlines()[1] == f"bj2018\t{BJ.title}"
     f = tmp_path / "bj.xlsx"
     subprocess.run([sys.executable, "-m", "plans", "template", "--plan", "bj2018", "--units", "610300", "--level",

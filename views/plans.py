@@ -184,7 +184,8 @@ if uploads:
         names = {i: f"{cat.loc[i, f'name_{lang}']}（{cat.loc[i, f'unit_{lang}']}）" for i in m.candidates}
         choice = st.selectbox(table_text(t("plans.confirm", lang, column=m.column, file=m.file,
                                            note=in_lang(m.note, lang))),
-                              options, format_func=lambda i, names=names: names.get(i) or t("plans.confirm.ignore", lang),
+                              options,
+                              format_func=lambda i, names=names: names.get(i) or t("plans.confirm.ignore", lang),
                               key=f"plans-pick-{m.file}-{m.column}")
         if st.button(t("plans.confirm.choose", lang) + " ✓", key=f"plans-ok-{m.file}-{m.column}"):
             confirmed[(m.file, m.column)] = choice
