@@ -19,14 +19,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.regions import children, load_regions, region_name
+from geo.regions import LEVELS, children, load_regions, region_name
 from store.messages import Message
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "bundled"
 KINDS = ("per_unit", "share_of_units", "plan_total", "spread", "qualitative")
 SCORED_PER_UNIT = ("per_unit", "share_of_units")
 COMPARATORS = (">=", "<=", "=")
-LEVELS = ("province", "city", "county")
 NATIONAL = "100000"
 NOT_PROVINCES = ("710000", "810000", "820000")  # 台湾, 香港, 澳门: outside the 31 provinces that report
 
