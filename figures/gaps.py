@@ -41,7 +41,7 @@ def _year_axis(fig: go.Figure, lang: str) -> dict:
 def _layout(fig: go.Figure, title: str, height: int = 420, **kwargs) -> go.Figure:
     fig.update_layout(title={"text": title, "font": {"size": 15}}, height=height,
                       margin={"l": 10, "r": 10, "t": 60, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
-                      plot_bgcolor="white", legend={"orientation": "h", "y": -0.15}, **kwargs)
+                      plot_bgcolor="white", legend={"orientation": "h", "y": -0.22, "yanchor": "top"}, **kwargs)
     fig.update_xaxes(gridcolor="#eef0f3")
     fig.update_yaxes(gridcolor="#eef0f3")
     return fig
