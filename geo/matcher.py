@@ -138,6 +138,22 @@ def _t2s():
     return OpenCC("t2s").convert
 
 
+class Note(str):
+    """A note in the output's `note` column: English text, with a key and parameters so a page can translate it
+    (store.ingest reads it as the i18n message `store.note.<key>`)."""
+
+    key: str
+    params: dict
+
+    def __new__(cls, key: str, text: str, **params) -> "Note":
+        self = super().__new__(cls, text)
+        self.key, self.params = key, params
+        return self
+
+    def __getnewargs_ex__(self):
+        return (self.key, str(self)), self.params
+
+
 @lru_cache(maxsize=1 << 16)
 def strip_suffix(name: str, suffixes=SUFFIXES) -> str:
     """Drop one administrative suffix (and minority names before 自治…), keeping
@@ -587,10 +603,11 @@ class RegionMatcher:
         other = [k for k in self._all_full.get(key, []) + self._all_full.get(strip_suffix(key), [])
                  if k not in self._units]
         if other and zh:
-            lv = self._all[other[0]]["level"]
-            note = f"{self._all[other[0]]['name']} is a {lv}-level unit, not {self.level}"
+            name, lv = self._all[other[0]]["name"], self._all[other[0]]["level"]
+            note = Note("other_level", f"{name} is a {lv}-level unit, not {self.level}", name=name, level=lv,
+                        wanted=self.level)
         else:
-            note = "no region of that name"
+            note = Note("no_name", "no region of that name")
         return "unmatched", [], note, self._suggest(key, parents, zh)
 
     def _suggest(self, key: str, parents, zh: bool, limit: int = 5) -> list:

@@ -897,14 +897,23 @@ def _user_target(catalog: pd.DataFrame, meta: IndicatorMeta, warnings: list[str]
         columns=TARGET_COLUMNS)
 
 
+def matcher_note(note):
+    """The matcher's note (geo.matcher.Note, English) as the i18n message `store.note.<key>`; other text as it is."""
+    from geo.matcher import Note
+    if not isinstance(note, Note):
+        return note
+    levels = {k: Message(f"level.{v}") for k, v in note.params.items() if k in ("level", "wanted")}
+    return Message(f"store.note.{note.key}", **{**note.params, **levels})
+
+
 def _candidates_text(r) -> str:
     cands = r.candidates
     if isinstance(cands, (list, tuple, np.ndarray)) and len(cands):
         cands = "、".join(" ".join(map(str, c)) if isinstance(c, (list, tuple)) else str(c) for c in cands[:5])
     elif not isinstance(cands, str):
         cands = ""
-    note = r.note if isinstance(r.note, str) else ""
-    status, note = Message(f"imp.status.{r.status}"), f"; {note}" if note else ""
+    note = matcher_note(r.note) if isinstance(r.note, str) else ""
+    status, note = Message(f"imp.status.{r.status}"), Message("store.detail.note", note=note) if note else ""
     return Message("store.detail.candidates", status=status, note=note, candidates=cands) if cands else \
         Message("store.detail.no_candidates", status=status, note=note)
 

@@ -175,6 +175,14 @@ def test_messy_yearbook_table_every_outcome():
     regions = res.report.regions.set_index("input")
     assert regions.loc["火星市", "status"] == "unmatched"
     assert res.report.summary_rows["region"].tolist() == ["全国", "东部地区"]
+    # the unmatched row's detail, the matcher's note included, reads in the page's language
+    from components.importer import _with_reason_text
+    shown = {lang: _with_reason_text(res.row_outcomes, lang).set_index("region")["detail"] for lang in ("zh", "en")}
+    assert shown["zh"]["火星市"].startswith("未匹配；没有这个名称的地区") and "region" not in shown["zh"]["火星市"]
+    assert shown["en"]["火星市"].startswith("unmatched; no region of that name")
+    from store.ingest import matcher_note
+    from store.messages import in_lang
+    assert in_lang(matcher_note(regions.loc["火星市", "note"]), "zh") == "没有这个名称的地区"    # the matching tab
 
 
 def test_wide_by_indicator_with_codes_and_a_year():
