@@ -9,8 +9,10 @@ as copies (st.cache_data), so a page may change what it gets. One bounded cache 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
+import pandas as pd
 import streamlit as st
 
 from components import data
@@ -56,6 +58,26 @@ def standing(store, level: str, codes: tuple, year: int, scope: str, lang: str):
     from viewmodel import profile as pm
     return pm.standing(store, level, list(codes), year, data.regions_in_view(level, scope),
                        population(store, level, year), lang)
+
+
+@dataclass(frozen=True)
+class ProfileTexts:
+    finding: str              # the page's headline: in the better half on m of n indicators
+    sources: str              # one markdown line citing every source behind the standing
+    table: pd.DataFrame       # the region on every indicator (viewmodel.profile.profile_table)
+    peers: pd.DataFrame       # the region beside its peers (viewmodel.profile.peer_table)
+
+
+@shared
+def profile_texts(store, level: str, codes: tuple, year: int, scope: str, lang: str, label: str) -> ProfileTexts:
+    """What the profile page writes about `codes[0]` among `codes`, the same for every visitor of the view."""
+    from figures import profile as pf
+    from figures.caption import sources_text
+    from viewmodel import profile as pm
+    rows = standing(store, level, codes, year, scope, lang)
+    return ProfileTexts(pf.headline(rows[rows["code"] == codes[0]], label, year, lang),
+                        sources_text(store, rows["indicator"].unique(), lang),
+                        pm.profile_table(rows, codes[0], lang), pm.peer_table(rows, lang))
 
 
 @shared
@@ -165,7 +187,6 @@ def source_note(store, indicator: str, level: str, year: int, scope: str, direct
 @shared
 def populations(store, level: str, years: tuple):
     """Population per region (rows) and year (columns), as the gaps page weights its inequality trend."""
-    import pandas as pd
     return pd.DataFrame({y: population(store, level, int(y)) for y in years})
 
 
@@ -276,7 +297,6 @@ def target_map(store, target_id: str, level: str, scope: str, lang: str):
 @shared_figure
 def target_pace(store, target_id: str, level: str, scope: str, lang: str, title: str):
     """The tab's pace chart: the year each region would reach the target at its recent trend."""
-    import pandas as pd
     from figures import targets as ft
     regions = data.regions_in_view(level, scope)
     labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), index=regions["code"])
@@ -305,7 +325,6 @@ def break_years(store, indicator: str, level: str, scope: str) -> list[int]:
 
 @shared_figure
 def gaps_distribution(store, indicator: str, level: str, scope: str, lang: str):
-    import pandas as pd
     from figures import gaps as fg
     regions = data.regions_in_view(level, scope)
     labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), index=regions["code"])

@@ -8,7 +8,7 @@ import streamlit as st
 from components import cached, controls, data, presenter
 from components.downloads import download_buttons
 from figures import profile as pf
-from figures.caption import plot_wide, source_line, sources_text
+from figures.caption import plot_wide, source_line
 from i18n import t
 from viewmodel import composite as cm
 from viewmodel import profile as pm
@@ -48,12 +48,10 @@ if not view.region:
 year = int(view.year)
 codes = [view.region, *peers]
 label = labels[view.region]
-rows = cached.standing(store, view.level, tuple(codes), year, view.scope, lang)
-own = rows[rows["code"] == view.region]
+texts = cached.profile_texts(store, view.level, tuple(codes), year, view.scope, lang, label)
+finding, sources = texts.finding, texts.sources
 
 # ── where it stands ──────────────────────────────────────────────────────────
-finding = pf.headline(own, label, year, lang)
-sources = sources_text(store, rows["indicator"].unique(), lang)
 st.markdown(f"### {finding}")
 choice = cm.default_choice(store, view.level, year)
 with st.container(border=True):
@@ -91,7 +89,7 @@ presenter.figure_view(standing, finding, plot_wide(sources.replace("**", "")), k
 st.caption(t("profile.standing_caption", lang) + "  \n" + sources)
 
 st.markdown(f"#### {t('profile.table_title', lang)}")
-table = pm.profile_table(rows, view.region, lang)
+table = texts.table
 st.dataframe(table.round(2), hide_index=True, width="stretch")
 download_buttons(table, f"profile_{view.region}_{year}",
                  {t("profile.region", lang): label, t("profile.year", lang): str(year),
@@ -99,7 +97,7 @@ download_buttons(table, f"profile_{view.region}_{year}",
 
 if peers:
     st.markdown(f"#### {t('profile.peers_header', lang)}")
-    side = pm.peer_table(rows, lang)
+    side = texts.peers
     st.dataframe(side.round(2), hide_index=True, width="stretch")
     st.caption(t("profile.peers_caption", lang, year=year))
     download_buttons(side, f"profile_peers_{view.region}_{year}", {t("profile.year", lang): str(year)}, lang,
