@@ -11,7 +11,7 @@ from components.downloads import download_buttons
 from figures.style import ERROR_COLOR
 from i18n import t
 from store.messages import in_lang
-from store.ingest import IndicatorMeta, RawTable, Roles, matcher_note
+from store.ingest import IndicatorMeta, RawTable, Roles
 from store.ingest_clean import guess_domain
 from store.ingest_read import default_sheet, sheet_summaries
 
@@ -186,7 +186,7 @@ def show_report(result, lang: str) -> None:
             if key == "regions" and len(frame):
                 status = frame["status"].value_counts()
                 st.caption(" · ".join(f"{t(f'imp.status.{s}', lang)}: {n}" for s, n in status.items()))
-                frame = frame.assign(note=frame["note"].map(lambda n: in_lang(matcher_note(n), lang)),
+                frame = frame.assign(note=frame["note"].map(lambda n: in_lang(n, lang)),
                                      candidates=frame["candidates"].map(
                     lambda c: "、".join(f"{x[0]} {x[1]}" if isinstance(x, (list, tuple)) else str(x) for x in c)
                     if isinstance(c, (list, tuple)) else c))

@@ -359,6 +359,8 @@ def _match(pairs: pd.DataFrame, level: str, matcher_for, year) -> pd.DataFrame:
         out[c] = m[c] if c in m.columns else None
     out["code"] = out["code"].astype(object).where(out["code"].notna(), None)
     out["status"] = out["status"].fillna("unmatched").astype(str)
+    # Messages, translated by the page in details and the regions report (Series.map would make them plain str)
+    out["note"] = pd.Series([_matcher_note(n) for n in out["note"]], index=out.index, dtype=object)
     return out
 
 
@@ -897,7 +899,7 @@ def _user_target(catalog: pd.DataFrame, meta: IndicatorMeta, warnings: list[str]
         columns=TARGET_COLUMNS)
 
 
-def matcher_note(note):
+def _matcher_note(note):
     """The matcher's note (geo.matcher.Note, English) as the i18n message `store.note.<key>`; other text as it is."""
     from geo.matcher import Note
     if not isinstance(note, Note):
@@ -912,7 +914,7 @@ def _candidates_text(r) -> str:
         cands = "、".join(" ".join(map(str, c)) if isinstance(c, (list, tuple)) else str(c) for c in cands[:5])
     elif not isinstance(cands, str):
         cands = ""
-    note = matcher_note(r.note) if isinstance(r.note, str) else ""
+    note = r.note if isinstance(r.note, str) else ""
     status, note = Message(f"imp.status.{r.status}"), Message("store.detail.note", note=note) if note else ""
     return Message("store.detail.candidates", status=status, note=note, candidates=cands) if cands else \
         Message("store.detail.no_candidates", status=status, note=note)
