@@ -190,7 +190,7 @@ def show_report(result, lang: str) -> None:
                                      candidates=frame["candidates"].map(
                     lambda c: "、".join(f"{x[0]} {x[1]}" if isinstance(x, (list, tuple)) else str(x) for x in c)
                     if isinstance(c, (list, tuple)) else c))
-            st.dataframe(frame.astype(str) if len(frame) else frame, width="stretch", hide_index=True)
+            st.dataframe(frame.fillna("").astype(str) if len(frame) else frame, width="stretch", hide_index=True)
             if len(frame):
                 download_buttons(_cells_as_text(frame), f"import_report_{key}", {}, lang, key=f"imp-report-{key}")
 
