@@ -90,9 +90,11 @@ st.markdown(f"### {finding}")
 left, right = st.columns([3, 2], gap="medium")
 band = None
 with right:
-    with st.status(t("composite.sensitivity_running", lang, draws=draws), expanded=False) as status:
+    # st.spinner shows only if the draws take over half a second (a new choice). st.status sleeps 0.05 s
+    # whenever it is created (Streamlit 1.67), which was half of every visit to this page.
+    with st.spinner(t("composite.sensitivity_running", lang, draws=draws)):
         band = cached.sensitivity(store, choice, view.level, view.scope, lang, n_draws=draws, seed=0)
-        status.update(label=t("composite.sensitivity_done", lang, draws=draws, seed=0), state="complete")
+    st.caption("✅ " + t("composite.sensitivity_done", lang, draws=draws, seed=0))
     if band is not None:
         title = t("composite.rank_title", lang, stable=texts["stable"], n=texts["ranked"])
     else:
