@@ -57,9 +57,10 @@ def wait_healthy(url: str, proc: subprocess.Popen | None = None, seconds: float 
     raise RuntimeError(f"{url} not healthy within {seconds:.0f} s")
 
 
-def streamlit_cmd(script: Path, port: int, args: list[str] = (), serve: Path = ROOT / "serve.py") -> list[str]:
-    """`streamlit run script` as the app is served: through `serve` (serve.py) where that checkout has one."""
-    launcher = [str(serve)] if serve.exists() else ["-m", "streamlit"]
+def streamlit_cmd(script: Path, port: int, args: list[str] = (), serve: Path | None = ROOT / "serve.py") -> list[str]:
+    """`streamlit run script` as the app is served: through `serve` (serve.py) where that checkout has one;
+    serve=None: a stock `streamlit run`."""
+    launcher = [str(serve)] if serve and serve.exists() else ["-m", "streamlit"]
     return [sys.executable, *launcher, "run", str(script), "--server.port", str(port),
             "--server.address", "127.0.0.1", "--server.headless", "true", "--", *args]
 
