@@ -94,7 +94,7 @@ with right:
     # whenever it is created (Streamlit 1.67), which was half of every visit to this page.
     with st.spinner(t("composite.sensitivity_running", lang, draws=draws)):
         band = cached.sensitivity(store, choice, view.level, view.scope, lang, n_draws=draws, seed=0)
-    st.caption("✅ " + t("composite.sensitivity_done", lang, draws=draws, seed=0))
+    st.caption(":material/check_circle: " + t("composite.sensitivity_done", lang, draws=draws, seed=0))
     if band is not None:
         title = t("composite.rank_title", lang, stable=texts["stable"], n=texts["ranked"])
     else:
