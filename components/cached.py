@@ -271,18 +271,22 @@ def composite_weights(store, choice, level: str, scope: str, lang: str, title: s
 
 
 @shared_figure
-def profile_trend(store, indicator: str, level: str, codes: tuple, scope: str, group: str, lang: str, title: str,
+def profile_trend(store, indicator: str, level: str, codes: tuple, scope: str, group: str, lang: str, label: str,
                   group_label: str):
+    """The trend of `codes` (codes[0] is `label`) with its finding as the title."""
     from figures import profile as pf
     meta = store.catalog.loc[indicator]
-    return pf.trend_figure(trend_frame(store, indicator, level, codes, scope, group, lang), meta[f"unit_{lang}"], lang,
-                           title, group_label=group_label, direction=int(meta["direction"]))
+    frame = trend_frame(store, indicator, level, codes, scope, group, lang)
+    return pf.trend_figure(frame, meta[f"unit_{lang}"], lang, pf.trend_title(frame, label, meta[f"name_{lang}"], lang),
+                           group_label=group_label, direction=int(meta["direction"]))
 
 
 @shared_figure
-def profile_ranks(store, level: str, code: str, scope: str, lang: str, title: str):
+def profile_ranks(store, level: str, code: str, scope: str, lang: str, label: str):
+    """The rank history of `code` (named `label`) with its finding as the title."""
     from figures import profile as pf
-    return pf.rank_history_figure(rank_history(store, level, code, scope, lang), lang, title)
+    history = rank_history(store, level, code, scope, lang)
+    return pf.rank_history_figure(history, lang, pf.rank_history_title(history, label, lang))
 
 
 @shared_figure

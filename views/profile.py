@@ -109,10 +109,9 @@ pick = st.columns([1, 1, 2])
 with pick[0]:
     controls.indicator_select(store, lang)
 if meta is not None:
-    name, unit = meta[f"name_{lang}"], meta[f"unit_{lang}"]
+    unit = meta[f"unit_{lang}"]
     trend = cached.trend_frame(store, meta.name, view.level, tuple(codes), view.scope, view.group, lang)
-    fig = cached.profile_trend(store, meta.name, view.level, tuple(codes), view.scope, view.group, lang,
-                               pf.trend_title(trend, label, name, lang),
+    fig = cached.profile_trend(store, meta.name, view.level, tuple(codes), view.scope, view.group, lang, label,
                                pf.group_name(store, view.group, trend.attrs.get("group", ""), lang))
     presenter.figure_view(fig, None, source_line(store, meta, lang), key="profile-trend", slide=False,
                           name=f"profile_trend_{view.region}_{meta.name}", data=trend,
@@ -125,7 +124,6 @@ history = cached.rank_history(store, view.level, view.region, view.scope, lang)
 if history.empty:
     st.caption(t("profile.rank_empty", lang))
 else:
-    presenter.figure_view(cached.profile_ranks(store, view.level, view.region, view.scope, lang,
-                                               pf.rank_history_title(history, label, lang)), None,
+    presenter.figure_view(cached.profile_ranks(store, view.level, view.region, view.scope, lang, label), None,
                           sources.replace("**", ""), key="profile-ranks", slide=False,
                           name=f"profile_ranks_{view.region}")
