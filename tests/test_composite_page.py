@@ -174,7 +174,8 @@ def test_composite_page_ranks_and_weights_are_the_engines():
     choice = cf.default_choice(store, "province")
     result = cf.build_index(store, choice, "province", regions, "zh")
     assert at.markdown[0].value == "### " + cf.headline(result, "zh")
-    assert ":material/check_circle: 已完成 1000 组随机权重（种子 0）" in [c.value for c in at.caption]   # the band's draws and seed
+    # the band's draws and seed
+    assert ":material/check_circle: 已完成 1000 组随机权重（种子 0）" in [c.value for c in at.caption]
     figs = figures(at)
     ranking = figs[1]
     chosen = [tr for tr in ranking["data"] if tr.get("name") == "所选权重下的排名"][0]
