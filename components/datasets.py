@@ -66,6 +66,7 @@ def audit_log(lang: str) -> None:
         if log.empty:
             st.caption(t("db.audit_empty", lang))
             return
-        st.dataframe(log.drop(columns=["id"]), hide_index=True, width="stretch")   # shown as text, never markup
+        # shown as text, never markup
+        st.dataframe(log.drop(columns=["id"]), hide_index=True, width="stretch", placeholder="—")
 
 

@@ -126,5 +126,5 @@ normalised = texts["normalised"]
 if normalised is not None:
     # Shown on request: a table in a closed expander is still built and sent on every visit.
     if st.toggle(t("composite.normalised", lang), key="cmp-normalised"):
-        st.dataframe(texts["normalised_shown"], width="stretch")
+        st.dataframe(texts["normalised_shown"], width="stretch", placeholder="—")
         download_buttons(normalised.reset_index(), "composite_normalised", {}, lang, "dl-normalised")

@@ -49,7 +49,7 @@ except ingest.IngestError as exc:
 st.markdown(f"**1 · {t('data.step_preview', lang)}** — {raw.n_rows:,} {t('data.rows', lang)}")
 for line in raw.notes:
     st.caption(table_text(in_lang(line, lang)))
-st.dataframe(raw.body.head(20), width="stretch")
+st.dataframe(raw.body.head(20), width="stretch", placeholder="—")
 
 st.markdown(f"**2 · {t('data.step_roles', lang)}**")
 roles = edit_roles(raw, ingest.detect_roles(raw), lang)

@@ -107,7 +107,7 @@ with tabs[1]:
                 with left:
                     st.markdown(f"**{t('gaps.dagum_table', lang, year=shown)}**")
                     dagum_rows = fg.dagum_table(d, group_names, lang)
-                    st.dataframe(dagum_rows, hide_index=True, width="stretch",
+                    st.dataframe(dagum_rows, hide_index=True, width="stretch", placeholder="—",
                                  column_config={"component": t("gaps.col.component", lang),
                                                 "value": st.column_config.NumberColumn(t("gaps.col.value", lang),
                                                                                        format="%.4f"),

@@ -90,7 +90,7 @@ st.caption(t("profile.standing_caption", lang) + "  \n" + sources)
 
 st.markdown(f"#### {t('profile.table_title', lang)}")
 table = texts.table
-st.dataframe(table.round(2), hide_index=True, width="stretch")
+st.dataframe(table.round(2), hide_index=True, width="stretch", placeholder="—")
 download_buttons(table, f"profile_{view.region}_{year}",
                  {t("profile.region", lang): label, t("profile.year", lang): str(year),
                   "": t("profile.standing_caption", lang)}, lang, key="profile-dl")
@@ -98,7 +98,7 @@ download_buttons(table, f"profile_{view.region}_{year}",
 if peers:
     st.markdown(f"#### {t('profile.peers_header', lang)}")
     side = texts.peers
-    st.dataframe(side.round(2), hide_index=True, width="stretch")
+    st.dataframe(side.round(2), hide_index=True, width="stretch", placeholder="—")
     st.caption(t("profile.peers_caption", lang, year=year))
     download_buttons(side, f"profile_peers_{view.region}_{year}", {t("profile.year", lang): str(year)}, lang,
                      key="profile-peers-dl")

@@ -164,7 +164,7 @@ def missing_tab() -> None:
     st.dataframe(shown[["scope_name", "indicator_text", "goal", "target_year", "document", "quote"]], hide_index=True,
                  width="stretch", height=560, column_config={c: t(f"targets.col.{c}", lang) for c in
                                                  ("scope_name", "indicator_text", "goal", "target_year", "document",
-                                                  "quote")})
+                                                  "quote")}, placeholder="—")
     download_buttons(without_data, "targets_without_data", {"note": "targets with no bundled series"}, lang,
                      "dl-missing")
 
