@@ -8,6 +8,11 @@ def test_plans_page_in_english_and_chinese():
     assert any("of 14 targets can be scored" in m.value for m in at.markdown)
     maps = [f for f in figures(at) if any(tr.get("type") == "choropleth" for tr in f["data"])]
     assert maps, "the scorecard map is drawn"
+    # before any file comes back: steps 1–3 and the scorecard as step 4 (progress and diff need files)
+    assert [h.value for h in at.subheader] == ["1. Reporting units and years", "2. Download the workbook",
+                                                "3. Upload the returned files (several at once)", "4. Scorecard"]
+    # nd2013 has per-unit targets but no unit figures yet: the blank map says so, not "no per-unit target"
+    assert "No unit has figures for its per-unit targets in 2015 yet" in " ".join(c.value for c in at.caption)
     at = open_page("views/plans.py")
     assert at.title[0].value.startswith("规划监测")
     assert at.selectbox[0].value == "nd2013" and len(at.selectbox[0].options) == 6

@@ -1,5 +1,7 @@
 """Plan monitoring: pick a plan → units and years → workbook out → returned files in (progress, checks, diff) →
 save the round → scorecard with a map and an XLSX export. Logic lives in plans/ (pure); this page only wires it."""
+import itertools
+
 import pandas as pd
 import streamlit as st
 
@@ -85,7 +87,7 @@ def targets_frame(p) -> pd.DataFrame:
 
 quantified = sum(1 for x in plan.targets if x.quantified)
 with st.expander(t("plans.targets", lang, n=len(plan.targets), q=quantified), expanded=False):
-    st.dataframe(targets_frame(plan), hide_index=True, width="stretch")
+    st.dataframe(targets_frame(plan), hide_index=True, width="stretch", placeholder="—")
 
 with st.expander(t("plans.copy", lang)):
     with st.form("plans-copy"):
@@ -135,7 +137,8 @@ with st.expander(t("plans.copy", lang)):
             st.error(t("plans.error", lang, msg=table_text(in_lang(exc, lang))))
 
 # ── units and years ──────────────────────────────────────────────────────────
-st.subheader(t("plans.step.units", lang))
+step = (f"{n}. " for n in itertools.count(1))        # steps 4–5 show only with files: numbered as shown
+st.subheader(next(step) + t("plans.step.units", lang))
 c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
 scope_code = c1.text_input(t("plans.units.scope", lang), value=plan.scope_code, key=f"plans-scope-{plan.id}").strip()
 level = c2.selectbox(t("plans.units.level", lang), LEVELS, index=LEVELS.index(plan.level),
@@ -151,7 +154,7 @@ except (PlanError, KeyError) as exc:
 st.caption(t("plans.units.count", lang, n=len(codes), y=len(years)))
 
 # ── workbook out ─────────────────────────────────────────────────────────────
-st.subheader(t("plans.step.template", lang))
+st.subheader(next(step) + t("plans.step.template", lang))
 if plan.indicators():
     specs = column_specs(plan, cat)
     known = known_values(store, specs["indicator"].tolist(), level, codes, years)
@@ -168,7 +171,7 @@ if plan.indicators():
     st.caption(t("plans.template.prefill", lang, n=len(known)))
 
 # ── files back ───────────────────────────────────────────────────────────────
-st.subheader(t("plans.step.upload", lang))
+st.subheader(next(step) + t("plans.step.upload", lang))
 uploads = st.file_uploader(t("plans.upload", lang), type=["xlsx", "xls", "csv", "tsv", "txt"],
                            accept_multiple_files=True, key=f"plans-upload-{plan.id}")
 confirm_key = f"plans-confirm-{plan.id}"
@@ -192,7 +195,7 @@ if uploads:
             st.rerun()
 
 if rnd is not None and len(rnd.cells):
-    st.subheader(t("plans.step.progress", lang))
+    st.subheader(next(step) + t("plans.step.progress", lang))
     prog = rnd.progress
     cols = st.columns(4)
     for c, s in zip(cols, ("reported", "partial", "missing", "conflicting")):
@@ -201,16 +204,16 @@ if rnd is not None and len(rnd.cells):
         "code": t("plans.col.code", lang), "name": t("plans.col.unit_name", lang),
         "status": t("plans.col.status", lang),
         "filled": t("plans.col.filled", lang), "expected": t("plans.col.expected", lang),
-        "files": t("plans.col.file", lang)}), hide_index=True, width="stretch", height=240)
+        "files": t("plans.col.file", lang)}), hide_index=True, width="stretch", height=240, placeholder="—")
     if len(rnd.conflicts):
         st.warning(t("plans.progress.conflicts", lang))
-        st.dataframe(rnd.conflicts, hide_index=True, width="stretch")
+        st.dataframe(rnd.conflicts, hide_index=True, width="stretch", placeholder="—")
     st.markdown(f"**{t('plans.report', lang)}**")
     st.dataframe(rnd.column_report().rename(columns={
         "file": t("plans.col.file", lang), "column": t("plans.col.column", lang),
         "indicator": t("plans.col.indicator", lang), "input": t("plans.col.input", lang),
         "used": t("plans.col.used", lang), "skipped": t("plans.col.skipped", lang),
-        "rejected": t("plans.col.rejected", lang)}), hide_index=True, width="stretch")
+        "rejected": t("plans.col.rejected", lang)}), hide_index=True, width="stretch", placeholder="—")
     odd = rnd.cells[rnd.cells["outcome"] != "used"]
     if len(odd):
         with st.expander(f"{t('plans.report.problems', lang)} ({len(odd)})"):
@@ -221,12 +224,13 @@ if rnd is not None and len(rnd.cells):
                                              "column": t("plans.col.column", lang),
                                              "row": t("plans.col.row", lang), "raw": t("plans.col.raw", lang),
                                              "reason": t("plans.col.reason", lang),
-                                             "detail": t("plans.col.detail", lang)}), hide_index=True, width="stretch")
+                                             "detail": t("plans.col.detail", lang)}),
+                         hide_index=True, width="stretch", placeholder="—")
 
 # ── diff and save ────────────────────────────────────────────────────────────
 saved_rounds = storage.rounds(plan.id, user=user)
 if rnd is not None and len(rnd.observations):
-    st.subheader(t("plans.step.diff", lang))
+    st.subheader(next(step) + t("plans.step.diff", lang))
     own = saved_rounds[saved_rounds["owner"] == user.name]["round"] if len(saved_rounds) else []
     st.caption(t("plans.diff.rounds", lang, n=int(max(own, default=0))))
     d = diff(rnd.observations, storage.latest(saved_rounds))
@@ -237,7 +241,7 @@ if rnd is not None and len(rnd.observations):
     st.dataframe(shown.rename(columns={"code": t("plans.col.code", lang), "year": t("plans.col.year", lang),
                                        "indicator": t("plans.col.indicator", lang), "old": t("plans.col.old", lang),
                                        "new": t("plans.col.new", lang), "change": t("plans.col.change", lang)}),
-                 hide_index=True, width="stretch", height=240)
+                 hide_index=True, width="stretch", height=240, placeholder="—")
     with st.form(f"plans-save-{plan.id}"):
         label = st.text_input(t("plans.save.label", lang))
         if st.form_submit_button(t("plans.save", lang), disabled=not counts.get("new", 0) + counts.get("changed", 0)):
@@ -249,7 +253,7 @@ if rnd is not None and len(rnd.observations):
                 st.error(t("plans.error", lang, msg=table_text(in_lang(exc, lang))))
 
 # ── scorecard ────────────────────────────────────────────────────────────────
-st.subheader(t("plans.step.score", lang))
+st.subheader(next(step) + t("plans.step.score", lang))
 st.caption(t("plans.score.rules", lang))
 year = st.selectbox(t("plans.score.year", lang), years[::-1], key=f"plans-year-{plan.id}")
 current = storage.latest(saved_rounds)
@@ -276,7 +280,7 @@ st.dataframe(tg.assign(status=tg["status"].map(status), kind=tg["kind"].map(lamb
                                                                                       lang),
         "cv": t("plans.col.cv", lang), "max_min": t("plans.col.max_min", lang), "plan_gap": t("plans.col.gap", lang),
         "lead": t("plans.col.lead", lang), "partners": t("plans.col.partners", lang),
-        "quote": t("plans.col.quote", lang)}), hide_index=True, width="stretch")
+        "quote": t("plans.col.quote", lang)}), hide_index=True, width="stretch", placeholder="—")
 
 left, right = st.columns([3, 2])
 with right:
@@ -285,13 +289,14 @@ with right:
         "code": t("plans.col.code", lang), "name": t("plans.col.unit_name", lang),
         "scored": t("plans.col.scored", lang), "met": t("plans.col.met", lang), "no_data": t("plans.col.no_data", lang),
         "share_met": t("plans.col.share_met", lang), "rank": t("plans.col.rank", lang)}), hide_index=True,
-        width="stretch", height=420)
+        width="stretch", height=420, placeholder="—")
 with left:
     st.markdown(f"**{t('plans.map.title', lang, year=year)}**")
     map_scope = "" if scope_code == "100000" else province_of(scope_code)
     unit_key = f"plans-unit-{plan.id}"
-    if card.units["share_met"].isna().all():
-        st.caption(t("plans.map.none", lang))
+    if card.units["share_met"].isna().all():       # why the map is blank: no such target, or no figures yet
+        per_unit = card.targets["kind"].isin(["per_unit", "share_of_units"]).any()
+        st.caption(t("plans.map.no_figures" if per_unit else "plans.map.none", lang, year=year))
 
     def picked(location: str) -> None:
         st.session_state[unit_key] = data.region_at(level, map_scope, location)
@@ -319,7 +324,7 @@ st.dataframe(shown_cells.rename(columns={
     "kind": t("plans.col.kind", lang), "indicator": t("plans.col.indicator", lang), "value": t("plans.col.value", lang),
     "goal": t("plans.col.goal", lang), "gap": t("plans.col.gap", lang), "status": t("plans.col.result", lang),
     "on_pace": t("plans.col.on_pace", lang), "source": t("plans.col.source", lang),
-    "round": t("plans.col.round", lang)}), hide_index=True, width="stretch", height=300)
+    "round": t("plans.col.round", lang)}), hide_index=True, width="stretch", height=300, placeholder="—")
 with st.container(horizontal=True, gap="small"):
     st.download_button(t("plans.score.export", lang), export_xlsx(card), file_name=f"{plan.id}_{year}_考核.xlsx",
                        key="plans-score-xlsx", on_click="ignore", icon=":material/download:",
