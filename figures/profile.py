@@ -60,7 +60,9 @@ def standing_figure(rows: pd.DataFrame, lang: str, title: str) -> go.Figure:
                      gridcolor="#eef0f3", zeroline=False, side="top")
     fig.update_yaxes(categoryorder="array", categoryarray=categories[::-1], range=[-0.5, len(categories) - 0.5],
                      gridcolor="#f4f5f7")
-    fig.update_layout(title={"text": title, "font": {"size": 15}}, height=max(320, 24 * len(categories) + 150),
+    # the title at the very top: the percentile axis' own title sits above the plot, in the same margin
+    fig.update_layout(title={"text": title, "font": {"size": 15}, "yref": "container", "y": 1, "yanchor": "top",
+                             "pad": {"t": 14}}, height=max(320, 24 * len(categories) + 150),
                       margin={"l": 10, "r": 10, "t": 110, "b": 30}, font={"family": FONT_FAMILY, "size": 12},
                       plot_bgcolor="white", legend={"orientation": "h", "y": -0.02, "x": 0, "yanchor": "top"})
     for x, text, anchor in ((0, t("profile.worse", lang), "left"), (50, t("profile.median_peer", lang), "center"),
