@@ -19,15 +19,17 @@ _NONE = "—"
 SHAPES = ("long", "wide_year", "wide_indicator")
 
 
-def file_uploader(label: str, *, types: list[str], key: str, lang: str, help: str | None = None):
+def file_uploader(label: str, *, types: list[str], key: str, lang: str, help: str | None = None,
+                  multiple: bool = False):
     """st.file_uploader whose own words (its button, the size and type line) speak the page language.
     Streamlit writes them in English only, so on a Chinese page CSS scoped to this widget replaces them.
     A file the browser refuses (wrong type, over the size limit, more than one) gets a visible line
     saying what is accepted: Streamlit shows only a red chip, its reason in an English tooltip."""
     mb, zone = st.get_option("server.maxUploadSize"), f".st-key-{key} [data-testid='stFileUploaderDropzone']"
     listed = ("、" if lang == "zh" else ", ").join(x.upper() for x in types)
+    rejected = t("common.upload_rejected_many" if multiple else "common.upload_rejected", lang, mb=mb, types=listed)
     css = (f"{zone}:has([data-testid='stFileChip'][aria-invalid='true'])::after {{content: "
-           f"{_css_text(t('common.upload_rejected', lang, mb=mb, types=listed))}; color: {ERROR_COLOR}; "
+           f"{_css_text(rejected)}; color: {ERROR_COLOR}; "
            f"font-size: 0.875rem; align-self: center; padding: 0 0.75rem}}")
     if lang != "en":
         button, line = f"{zone} button [data-testid='stMarkdownContainer'] p", \
@@ -36,7 +38,7 @@ def file_uploader(label: str, *, types: list[str], key: str, lang: str, help: st
                 f"font-size: 0.875rem}} {line}::after {{content: "
                 f"{_css_text(t('common.upload_limit', lang, mb=mb, types=listed))}; font-size: 0.875rem}}")
     st.html(f"<style>{css}</style>")
-    return st.file_uploader(label, type=types, key=key, help=help)
+    return st.file_uploader(label, type=types, key=key, help=help, accept_multiple_files=multiple)
 
 
 def _css_text(text: str) -> str:

@@ -57,8 +57,9 @@ def test_upload_messy_file_report_save_and_see_it_on_the_map(page, app_url):
     expect(page.get_by_text("每千人口养老床位", exact=False).first).to_be_visible(timeout=60_000)
 
 
-UPLOADER_WORDS = """() => [...document.querySelectorAll('.st-key-upload [data-testid=stFileUploaderDropzone] button p, '
-  + '.st-key-upload [data-testid=stFileUploaderDropzoneInstructions] span')]
+UPLOADER_WORDS = """(key) => [...document.querySelectorAll(
+  `.st-key-${key} [data-testid=stFileUploaderDropzone] button p, `
+  + `.st-key-${key} [data-testid=stFileUploaderDropzoneInstructions] span`)]
   .map(e => getComputedStyle(e).fontSize === '0px' ? getComputedStyle(e, '::after').content : e.textContent)"""
 
 
@@ -67,12 +68,18 @@ def test_the_uploader_speaks_the_page_language(page, app_url):
     wait_for_app(page)
     page.locator('[data-testid="stFileUploaderDropzone"]').wait_for(timeout=60_000)
     # What is drawn: Streamlit's own English words give way to ours on a Chinese page ...
-    assert page.evaluate(UPLOADER_WORDS) == ['"上传"', '"单个文件不超过 50 MB · CSV、TSV、TXT、XLSX、XLS"']
+    assert page.evaluate(UPLOADER_WORDS, "upload") == ['"上传"', '"单个文件不超过 50 MB · CSV、TSV、TXT、XLSX、XLS"']
     page.goto(app_url + "/data?lang=en")
     wait_for_app(page)
     page.locator('[data-testid="stFileUploaderDropzone"]').wait_for(timeout=60_000)
     # ... and stay on an English one.
-    assert page.evaluate(UPLOADER_WORDS) == ["Upload", "50MB per file • CSV, TSV, TXT, XLSX, XLS"]
+    assert page.evaluate(UPLOADER_WORDS, "upload") == ["Upload", "50MB per file • CSV, TSV, TXT, XLSX, XLS"]
+    # The plans page's uploader (several returned workbooks at once) speaks Chinese too.
+    page.goto(app_url + "/plans")
+    wait_for_app(page)
+    page.locator('.st-key-plans-upload-nd2013 [data-testid="stFileUploaderDropzone"]').wait_for(timeout=60_000)
+    words = page.evaluate(UPLOADER_WORDS, "plans-upload-nd2013")
+    assert words == ['"上传"', '"单个文件不超过 50 MB · XLSX、XLS、CSV、TSV、TXT"']
 
 
 REFUSAL = ("() => getComputedStyle(document.querySelector('.st-key-upload [data-testid=stFileUploaderDropzone]'),"

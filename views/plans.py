@@ -8,7 +8,7 @@ import streamlit as st
 from components import chart, controls, data
 from components.briefing_panel import offer_files, plan_briefing_files
 from components.identity import current_user, share_control, visibility_label
-from components.importer import table_text
+from components.importer import file_uploader, table_text
 from i18n import t
 from plans import storage
 from geo.regions import province_of
@@ -172,8 +172,8 @@ if plan.indicators():
 
 # ── files back ───────────────────────────────────────────────────────────────
 st.subheader(next(step) + t("plans.step.upload", lang))
-uploads = st.file_uploader(t("plans.upload", lang), type=["xlsx", "xls", "csv", "tsv", "txt"],
-                           accept_multiple_files=True, key=f"plans-upload-{plan.id}")
+uploads = file_uploader(t("plans.upload", lang), types=["xlsx", "xls", "csv", "tsv", "txt"],
+                        key=f"plans-upload-{plan.id}", lang=lang, multiple=True)
 confirm_key = f"plans-confirm-{plan.id}"
 confirmed = st.session_state.setdefault(confirm_key, {})
 rnd = None
