@@ -7,6 +7,7 @@ arranges them for display.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 from html import escape
 
 import numpy as np
@@ -30,6 +31,15 @@ def fmt(value: float, digits: int = 4) -> str:
     if abs(value) >= 10 ** digits:
         return f"{value:,.0f}"
     return f"{value:,.{digits}g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+
+
+def legend_format(bounds) -> Callable[[float], str]:
+    """`fmt` with one number of decimals for every bound of a legend ("13.90 – 16.26", not "13.9 – 16.26")."""
+    texts = [fmt(float(b)) for b in bounds if np.isfinite(b)]
+    if any("e" in x for x in texts):
+        return fmt
+    decimals = min(4, max((len(x.partition(".")[2]) for x in texts), default=0))
+    return lambda v: f"{v:,.{decimals}f}"
 
 
 def applicable_target(targets: pd.DataFrame, indicator: str, scope: str) -> pd.Series | None:
@@ -186,7 +196,8 @@ def _classed(shown, view: ViewState, palette, common: dict, symmetric: float | N
     colour of its midpoint on a scale centred on 0 and spanning ±symmetric, so 0 stays neutral."""
     classes = classify(shown, view.scheme, view.k, view.breaks)
     counts = classes.counts()
-    labels = [f"{label} ({n})" for label, n in zip(classes.labels(fmt), counts)]
+    labels = [f"{label} ({n})" for label, n in zip(classes.labels(legend_format([classes.lower, *classes.bins])),
+                                                   counts)]
     index = np.where(classes.index < 0, np.nan, classes.index.astype(float))
     if symmetric:
         lows = np.r_[classes.lower, classes.bins[:-1]]

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 
 from figures.china_map import MapLayer, china_map
-from figures.map_view import applicable_target, fmt, map_layer, ranking_bar, region_table
+from figures.map_view import applicable_target, fmt, legend_format, map_layer, ranking_bar, region_table
 from state import ViewState
 
 REGIONS = pd.DataFrame({"code": ["110000", "120000", "130000", "140000"],
@@ -53,6 +53,15 @@ def test_map_layer_classes_count_no_data_and_label_direction():
     assert flagged.hovertemplate.endswith("<br>⚑ 异常跳变<extra></extra>") and flagged.showscale is False
     plain = [tr for tr in fig.data if list(map(str, tr.locations)) == ["110000", "120000"]][0]
     assert "⚑" not in plain.hovertemplate and plain.showscale and (plain.zmin, plain.zmax) == (-0.5, 2.5)
+
+
+def test_legend_bounds_share_one_number_of_decimals():
+    # equal intervals over 4.11–5.386: bounds 4.11, 4.535, 4.961, 5.386 (fmt alone would write 4.11 and 4.535)
+    layer = map_layer(region_table(VALUES, REGIONS, 1), ViewState(scheme="equal_interval", k=3), "张/千人", 1, "zh")
+    assert layer.class_labels == ["4.110 – 4.535 (1)", "4.535 – 4.961 (1)", "4.961 – 5.386 (1)"]
+    assert [legend_format([12345.0, 23456.7])(v) for v in (12345.0, 23456.7)] == ["12,345", "23,457"]
+    assert [legend_format([0.001234, 150.5])(v) for v in (0.001234, 150.5)] == ["0.0012", "150.5000"]   # at most 4
+    assert legend_format([1e-5, 2e-5]) is fmt                                                           # no 0.0000
 
 
 def test_the_selected_region_is_outlined_on_top_of_the_map():
