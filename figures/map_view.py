@@ -34,11 +34,15 @@ def fmt(value: float, digits: int = 4) -> str:
 
 
 def legend_format(bounds) -> Callable[[float], str]:
-    """`fmt` with one number of decimals for every bound of a legend ("13.90 – 16.26", not "13.9 – 16.26")."""
-    texts = [fmt(float(b)) for b in bounds if np.isfinite(b)]
-    if any("e" in x for x in texts):
+    """One number of decimals for every bound of a legend, enough to show the narrowest class to two significant
+    digits (632 – 1,324 yuan; 13.90 – 16.26; 0.370 – 0.391), at most four; `fmt` for numbers it writes as 1e-05."""
+    finite = np.sort(np.asarray([b for b in bounds if np.isfinite(b)], dtype=float))
+    if not finite.size or any("e" in fmt(v) for v in finite):
         return fmt
-    decimals = min(4, max((len(x.partition(".")[2]) for x in texts), default=0))
+    gaps = np.diff(finite)
+    gaps = gaps[gaps > 0]
+    narrowest = gaps.min() if gaps.size else max(abs(finite[0]), 1.0)
+    decimals = 0 if np.all(finite == np.round(finite)) else int(min(4, max(0, 1 - np.floor(np.log10(narrowest)))))
     return lambda v: f"{v:,.{decimals}f}"
 
 

@@ -56,12 +56,19 @@ def test_map_layer_classes_count_no_data_and_label_direction():
 
 
 def test_legend_bounds_share_one_number_of_decimals():
-    # equal intervals over 4.11–5.386: bounds 4.11, 4.535, 4.961, 5.386 (fmt alone would write 4.11 and 4.535)
+    # equal intervals over 4.11–5.386: bounds 4.11, 4.535, 4.961, 5.386; classes 0.425 wide -> two decimals
     layer = map_layer(region_table(VALUES, REGIONS, 1), ViewState(scheme="equal_interval", k=3), "张/千人", 1, "zh")
-    assert layer.class_labels == ["4.110 – 4.535 (1)", "4.535 – 4.961 (1)", "4.961 – 5.386 (1)"]
-    assert [legend_format([12345.0, 23456.7])(v) for v in (12345.0, 23456.7)] == ["12,345", "23,457"]
-    assert [legend_format([0.001234, 150.5])(v) for v in (0.001234, 150.5)] == ["0.0012", "150.5000"]   # at most 4
-    assert legend_format([1e-5, 2e-5]) is fmt                                                           # no 0.0000
+    assert layer.class_labels == ["4.11 – 4.54 (1)", "4.54 – 4.96 (1)", "4.96 – 5.39 (1)"]
+
+    def shown(bounds):
+        return [legend_format(bounds)(v) for v in bounds]
+    # the city map's quintiles of education spending per person, 2018 (yuan): fmt alone wrote 631.5 and 6,502
+    assert shown([631.5, 1323.8, 1577.2, 1808.9, 2119.2, 6501.8]) == ["632", "1,324", "1,577", "1,809", "2,119",
+                                                                      "6,502"]
+    assert shown([11.29, 13.9, 16.26, 17.04]) == ["11.29", "13.90", "16.26", "17.04"]   # fmt wrote 13.9
+    assert shown([0.2962, 0.3701, 0.3911, 0.754]) == ["0.296", "0.370", "0.391", "0.754"]
+    assert shown([0, 1, 2]) == ["0", "1", "2"] and shown([0.10001, 0.10002]) == ["0.1000", "0.1000"]   # at most 4
+    assert legend_format([1e-5, 2e-5]) is fmt                                                         # not 0.0000
 
 
 def test_the_selected_region_is_outlined_on_top_of_the_map():
