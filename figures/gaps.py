@@ -244,15 +244,32 @@ def beta_title(result: BetaConvergence, first: int, last: int, lang: str) -> str
     return f"{head}<br><sub>{stats}</sub>"
 
 
+def _readable_labels(frame: pd.DataFrame, result: BetaConvergence) -> pd.Series:
+    """The laggards' names to write beside their dots: furthest below the line first, leaving out a name whose dot
+    sits where an earlier name is written (they piled up unreadably); every laggard is named in the caption."""
+    x, y = frame["ln_start"], frame["growth"]
+    span_x, span_y = max(np.ptp(x), 1e-9), max(np.ptp(y), 1e-9)
+    shortfall = (result.intercept + result.slope * x) - y
+    shown, placed = pd.Series("", index=frame.index), []
+    for i in shortfall[frame["laggard"]].sort_values(ascending=False).index:
+        px, py = (x[i] - x.min()) / span_x, (y[i] - y.min()) / span_y
+        if all(abs(px - qx) > 0.07 or abs(py - qy) > 0.06 for qx, qy in placed):
+            shown[i] = escape(str(frame.at[i, "label"]))
+            placed.append((px, py))
+    return shown
+
+
 def beta_figure(result: BetaConvergence, frame: pd.DataFrame, unit: str, lang: str) -> go.Figure:
     fig = go.Figure()
+    written = _readable_labels(frame, result)
     for laggard, color, key in ((False, "#0072B2", "gaps.beta_others"), (True, "#D55E00", "gaps.beta_laggards")):
         part = frame[frame["laggard"] == laggard]
         fig.add_trace(go.Scatter(
             x=part["start"], y=part["growth"] * 100, mode="markers+text" if laggard else "markers",
-            text=[escape(str(s)) for s in part["label"]], textposition="top center", textfont={"size": 10},
+            text=written[part.index].tolist(), customdata=[escape(str(s)) for s in part["label"]],
+            textposition="top center", textfont={"size": 10},
             marker={"color": color, "size": 9, "line": {"color": "white", "width": 1}}, name=t(key, lang),
-            hovertemplate="%{text}: %{x:,.4g} " + escape(unit) + " → %{y:.2f}%/" + t("gaps.per_year", lang)
+            hovertemplate="%{customdata}: %{x:,.4g} " + escape(unit) + " → %{y:.2f}%/" + t("gaps.per_year", lang)
                           + "<extra></extra>"))
     xs = np.linspace(frame["ln_start"].min(), frame["ln_start"].max(), 50)
     fig.add_trace(go.Scatter(x=np.exp(xs), y=(result.intercept + result.slope * xs) * 100, mode="lines",
