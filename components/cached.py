@@ -321,10 +321,12 @@ def _gaps_panel(store, indicator: str, level: str, scope: str):
 
 
 @shared
-def break_years(store, indicator: str, level: str, scope: str) -> list[int]:
+def break_years(store, indicator: str, level: str, scope: str, flag: str = "series_break") -> list[int]:
+    """figures.gaps.break_years over the regions in view: series breaks, or with flag="suspect_year" the years
+    whose values look misaligned in the source."""
     from figures import gaps as fg
     return fg.break_years(store.flags(indicator, level).reindex(index=_gaps_panel(store, indicator, level, scope).index)
-                          .fillna(""))
+                          .fillna(""), flag)
 
 
 @shared_figure
@@ -334,7 +336,8 @@ def gaps_distribution(store, indicator: str, level: str, scope: str, lang: str):
     labels = pd.Series(regions["name" if lang == "zh" else "name_en"].to_numpy(), index=regions["code"])
     meta = store.catalog.loc[indicator]
     return fg.distribution_figure(_gaps_panel(store, indicator, level, scope), labels, meta[f"name_{lang}"],
-                                  meta[f"unit_{lang}"], lang, break_years(store, indicator, level, scope))
+                                  meta[f"unit_{lang}"], lang, break_years(store, indicator, level, scope),
+                                  break_years(store, indicator, level, scope, flag="suspect_year"))
 
 
 @shared_figure
@@ -342,4 +345,5 @@ def gaps_trend(store, indicator: str, level: str, scope: str, measure: str, lang
     from figures import gaps as fg
     return fg.trend_figure(inequality_by_year(store, indicator, level, scope), measure,
                            store.catalog.loc[indicator, f"name_{lang}"], lang,
-                           break_years(store, indicator, level, scope))
+                           break_years(store, indicator, level, scope),
+                           break_years(store, indicator, level, scope, flag="suspect_year"))

@@ -61,13 +61,15 @@ def change_sentence(series: pd.Series, years: pd.Series, label: str, lang: str, 
              y0=y[0], y1=y[-1])
 
 
-def break_years(flags: pd.DataFrame) -> list[int]:
-    """Years in which any region's series changes definition (flag ``series_break``)."""
-    hit = flags.apply(lambda col: col.astype(str).str.contains("series_break")).any(axis=0)
+def break_years(flags: pd.DataFrame, flag: str = "series_break") -> list[int]:
+    """Years in which any region carries `flag`: by default a series changes definition; ``suspect_year``, the
+    year's values look misaligned in the source."""
+    hit = flags.apply(lambda col: col.astype(str).str.split(";").map(lambda fs: flag in fs)).any(axis=0)
     return sorted(int(y) for y in hit[hit].index)
 
 
-def trend_figure(trend: pd.DataFrame, measure: str, name: str, lang: str, breaks: list[int] = ()) -> go.Figure:
+def trend_figure(trend: pd.DataFrame, measure: str, name: str, lang: str, breaks: list[int] = (),
+                 suspect: list[int] = ()) -> go.Figure:
     """The chosen measure by year; the title says whether it fell (σ-convergence) or rose.
 
     With a series break the title compares only the years since the last break (the earlier
@@ -84,6 +86,7 @@ def trend_figure(trend: pd.DataFrame, measure: str, name: str, lang: str, breaks
     if since is not None:
         title += "<br><sub>" + t("gaps.trend_break", lang, year=since) + "</sub>"
     _mark_breaks(fig, trend["year"], breaks, lang)
+    _mark_suspect(fig, trend["year"], suspect, lang)
     _layout(fig, title, xaxis=_year_axis(fig, lang),
             yaxis={"title": f"{label}（{t('gaps.unitless', lang)}）" if lang == "zh"
                    else f"{label} ({t('gaps.unitless', lang)})", "rangemode": "tozero"}, showlegend=False)
@@ -91,7 +94,7 @@ def trend_figure(trend: pd.DataFrame, measure: str, name: str, lang: str, breaks
 
 
 def distribution_figure(panel: pd.DataFrame, labels: pd.Series, name: str, unit: str, lang: str,
-                        breaks: list[int] = ()) -> go.Figure:
+                        breaks: list[int] = (), suspect: list[int] = ()) -> go.Figure:
     """A violin per year with every region as a point: a second hump or a widening spread shows polarisation."""
     fig = go.Figure()
     for year in panel.columns:
@@ -107,6 +110,7 @@ def distribution_figure(panel: pd.DataFrame, labels: pd.Series, name: str, unit:
     years = [int(y) for y in panel.columns if panel[y].notna().any()]
     span = f"{years[0]}–{years[-1]}" if years else ""
     _mark_breaks(fig, years, breaks, lang)
+    _mark_suspect(fig, years, suspect, lang)
     _layout(fig, t("gaps.dist_title", lang, name=escape(name), span=span), height=440,
             xaxis=_year_axis(fig, lang),
             yaxis={"title": escape(unit)}, violinmode="overlay", showlegend=False)
@@ -129,6 +133,17 @@ def _mark_breaks(fig: go.Figure, years, breaks, lang: str) -> None:
             # Its label to the right of the line, inside the plot: on the left it covered the y-axis ticks.
             fig.add_vline(x=b - 0.5, line_color="#8a94a6", line_dash="dash",
                           annotation_text=t("gaps.break", lang, year=b), annotation_position="top right")
+
+
+def _mark_suspect(fig: go.Figure, years, suspect, lang: str) -> None:
+    """A grey band over a year whose values look misaligned in the source (flag ``suspect_year``): its gap is not
+    to be read as a change, and a slide shows the band without the page's caption."""
+    years = list(years)
+    for y in suspect:
+        if y in years:
+            fig.add_vrect(x0=y - 0.5, x1=y + 0.5, fillcolor="#8a94a6", opacity=0.15, line_width=0,
+                          annotation_text="⚑ " + t("gaps.suspect_mark", lang, year=y),
+                          annotation_position="bottom left")
 
 
 def theil_figure(theil: pd.DataFrame, group_names: dict, lang: str, breaks: list[int] = ()) -> go.Figure:

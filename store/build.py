@@ -29,6 +29,8 @@ FLAGS = {
     "suspect_jump": "more than a factor JUMP away from the previous available year; "
                     "kept as published, check before reading it as a trend",
     "suspect_value": "implausible against the other regions of the same year; kept as published",
+    "suspect_year": "the regions' order this year does not follow the years either side, which agree: rows look "
+                    "misaligned in the source; kept as published",
     "estimate": "the source derived this figure, unmarked, from the same city's neighbouring year "
                 "times its province's change that year",
     "imputed": "our figure: city population between the 2010 and 2020 censuses at a constant growth rate",
@@ -41,6 +43,10 @@ JUMP = 1.5
 JUMP_SPENDING = 2.0
 SPENDING = ("gen_exp_pc", "edu_exp_pc", "health_exp_pc", "edu_health_exp_pc")
 MAX_GAP = 2
+# A year is out of line (suspect_year) when the regions' ranks correlate below OUT_OF_LINE with both neighbouring
+# years while those two agree at IN_LINE or more (the bundle's one case: 小学生师比 2006, 0.48 and 0.44 against 0.91;
+# the next closest, 普通高中生师比 2006, is 0.68 and 0.66). At least MIN_REGIONS regions with all three years.
+OUT_OF_LINE, IN_LINE, MIN_REGIONS = 0.6, 0.8, 10
 # Shares in % and persons per 100 residents: above 100 is flagged suspect_value.
 PER_100 = ("medical_insured_per100", "pension_insured_per100")
 PERCENT = ("tap_water_coverage", "piped_gas_share", "gas_coverage", "green_cover_built_up", "refuse_treatment_rate",
@@ -320,6 +326,25 @@ def flag_jumps(obs: pd.DataFrame, breaks: pd.Series) -> pd.Series:
     return jump.reindex(obs.index).fillna(False)
 
 
+def flag_out_of_line_years(obs: pd.DataFrame) -> pd.Series:
+    """True for every value of an (indicator, level, year) whose cross-section does not follow the years either side
+    (Spearman rank correlation, see OUT_OF_LINE): one region's jump is flag_jumps' business, a whole year shuffled
+    is this one's."""
+    out = pd.Series(False, index=obs.index)
+    for (ind, level), part in obs.groupby(["indicator", "level"]):
+        ranks = part.pivot_table(index="code", columns="year", values="value")
+        for year in ranks.columns:
+            if year - 1 not in ranks or year + 1 not in ranks:
+                continue
+            three = ranks[[year - 1, year, year + 1]].dropna().rank()
+            if len(three) < MIN_REGIONS:
+                continue
+            before, after = three[year].corr(three[year - 1]), three[year].corr(three[year + 1])
+            if max(before, after) < OUT_OF_LINE and three[year - 1].corr(three[year + 1]) >= IN_LINE:
+                out[part.index[part["year"] == year]] = True
+    return out
+
+
 def combine_flags(*named: tuple[str, pd.Series]) -> pd.Series:
     """Join boolean flag columns into the ';'-separated flag string."""
     index = named[0][1].index
@@ -539,8 +564,8 @@ def flag(obs: pd.DataFrame) -> pd.Series:
     # A share above 100 % (北京 2006 tap water 123 %) cannot be right as published, nor can more
     # than 100 insured per 100 residents be read as coverage (double enrolment, 重庆 2012-).
     odd |= obs["indicator"].isin(PERCENT + PER_100) & (obs["value"] > 100.001)
-    return combine_flags(("series_break", brk), ("suspect_jump", jump),
-                         ("suspect_value", odd), ("estimate", est), ("imputed", ours))
+    return combine_flags(("series_break", brk), ("suspect_jump", jump), ("suspect_value", odd),
+                         ("suspect_year", flag_out_of_line_years(obs)), ("estimate", est), ("imputed", ours))
 
 
 def build_observations(shared: Path) -> pd.DataFrame:

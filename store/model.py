@@ -28,7 +28,7 @@ TARGET_COLUMNS = ["id", "indicator", "indicator_text", "comparator", "value", "u
                   "scope", "scope_code", "scope_name", "document", "quote"]
 
 # Flags a value may carry (several are joined by ";"); see data/bundled/README.md.
-FLAGS = ("series_break", "suspect_jump", "suspect_value", "estimate", "imputed")
+FLAGS = ("series_break", "suspect_jump", "suspect_value", "suspect_year", "estimate", "imputed")
 
 
 @dataclass(frozen=True, eq=False)

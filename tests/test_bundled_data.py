@@ -433,3 +433,30 @@ def test_city_population_between_censuses_is_interpolated_and_flagged(obs):
     growth = gz["value"].loc[2010:2020].pipe(lambda v: v / v.shift()).dropna()
     assert growth.max() / growth.min() == pytest.approx(1)      # one growth rate, no 2015->2016 jump
     assert not obs.loc[obs.indicator != "population", "flag"].str.contains("imputed").any()
+
+
+def test_a_misaligned_year_is_flagged_whole_and_nothing_else_is(obs):
+    """小学生师比 2006: every province carries suspect_year (上海 25.93 between 14.24 and 13.87), kept as published."""
+    hit = obs[obs["flag"].str.split(";").map(lambda fs: "suspect_year" in fs)]
+    assert set(zip(hit["indicator"], hit["level"], hit["year"])) == {("stu_teacher_primary", "province", 2006)}
+    assert len(hit) == 31
+    assert value(obs, "stu_teacher_primary", "310000", 2006).value == pytest.approx(25.93)
+
+
+def test_out_of_line_years_need_a_shuffled_cross_section_not_one_jump():
+    from store.build import flag_out_of_line_years
+    # 小学生师比 2005–2007 of twelve provinces as published: 2006 is out of line with both neighbours
+    codes = ["110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000", "310000", "320000",
+             "330000", "340000"]
+    y2005 = [10.31, 12.98, 15.63, 18.22, 13.42, 16.30, 11.80, 13.50, 14.24, 18.56, 21.11, 22.51]
+    y2006 = [9.82, 12.94, 16.34, 14.23, 17.49, 20.72, 16.48, 16.32, 25.93, 14.92, 17.47, 11.57]
+    y2007 = [13.83, 13.28, 14.73, 17.14, 13.75, 15.96, 11.69, 12.84, 13.87, 16.61, 20.26, 21.57]
+    rows = pd.DataFrame([(c, y, v) for y, vs in ((2005, y2005), (2006, y2006), (2007, y2007))
+                         for c, v in zip(codes, vs)], columns=["code", "year", "value"])
+    rows = rows.assign(indicator="stu_teacher_primary", level="province")
+    flagged = flag_out_of_line_years(rows)
+    assert flagged[rows["year"] == 2006].all() and not flagged[rows["year"] != 2006].any()
+    # the 2005 figures again in 2006 with one region doubled: a jump (flag_jumps' business), not a shuffled year
+    one_jump = rows.copy()
+    one_jump.loc[one_jump["year"] == 2006, "value"] = [v * (2 if i == 0 else 1) for i, v in enumerate(y2005)]
+    assert not flag_out_of_line_years(one_jump).any()

@@ -277,3 +277,15 @@ def test_gaps_page_keeps_the_indicator_chosen_on_the_map():
 def store_domain(indicator: str) -> str:
     catalog = pd.read_csv(ROOT / "data" / "bundled" / "indicators.csv", dtype=str, keep_default_na=False)
     return catalog.set_index("id").loc[indicator, "domain"]
+
+
+@needs_bundle
+def test_a_year_that_looks_misaligned_is_said_on_the_page_and_banded_on_the_trend():
+    """小学生师比 2006 (flag suspect_year): the page warns once for every tab, the σ chart bands the year."""
+    at = _page({"ind": "stu_teacher_primary"})
+    assert [w.value for w in at.warning] == [
+        "2006年各地区的数值与前后两年的排序对不上（来源表中疑似错行），这些年份的差距不宜解读为变化；数值按原样保留并标注。"]
+    shapes = _figures(at)[0]["layout"]["shapes"]
+    assert [(s["x0"], s["x1"]) for s in shapes if s.get("type") == "rect"] == [(2005.5, 2006.5)]
+    at = _page({"ind": "beds_per_1000"})
+    assert not at.warning                                 # beds have a series break, not a misaligned year

@@ -49,6 +49,7 @@ group_names = dict(zip(store.grouping(view.group), store.grouping(view.group, la
     if view.group in set(store.groups["id"]) else {}
 grouping_name = group_labels.get(view.group, view.group)
 breaks = cached.break_years(store, meta.name, view.level, view.scope)
+suspect = cached.break_years(store, meta.name, view.level, view.scope, flag="suspect_year")
 table = cached.region_table(store, meta.name, view.level, year, view.scope, direction,
                              None if target is None else target.name, lang)
 source = caption.citation(store.sources, meta["source"], lang)
@@ -62,6 +63,9 @@ def notes(**extra) -> dict:
 # ── figures ──────────────────────────────────────────────────────────────────
 panels.breadcrumbs(view, lang)
 st.markdown(f"### {t('gaps.title', lang, name=escape(name), where=escape(where))}")
+if suspect:             # every tab's gaps in those years: the page says so once, the trend charts mark the year
+    st.warning(t("gaps.suspect_years", lang, years="、".join(map(str, suspect)) if lang == "zh"
+                 else ", ".join(map(str, suspect))), icon=":material/flag:")
 tabs = st.tabs([t(f"gaps.tab.{k}", lang) for k in ("trend", "groups", "beta", "urban", "rank", "lisa")],
                key="gaps-tab", on_change="rerun")
 
