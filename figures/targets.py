@@ -92,6 +92,11 @@ def pace_sentence(frame: pd.DataFrame, n_regions: int, target: pd.Series, unit: 
     level_name = t(f"targets.regions.{level}", lang)
     if reaching.empty:
         return t("targets.pace_none", lang, n=n_regions, level=level_name, goal=goal)
+    if (reaching["status"] == "met").all():     # nobody still on the way: "reach by <latest year>" misled
+        never = int((frame["status"] == "never").sum())
+        rest = t("targets.pace_never_rest", lang, m=never) if never else ""
+        return t("targets.pace_all_met", lang, k=len(reaching), n=n_regions, level=level_name, goal=goal,
+                 year=int(reaching["latest_year"].max())) + rest
     return t("targets.pace", lang, k=len(reaching), n=n_regions, level=level_name, goal=goal,
              year=int(reaching["reach_year"].max()))
 

@@ -141,6 +141,9 @@ def test_targets_page_states_the_pace_for_the_first_target_with_data():
     n = int(panel[panel.columns.max()].notna().sum())
     sentence = ft.pace_sentence(reach, n, row, unit, level, "zh")
     assert any(sentence in m.value for m in at.markdown)
+    # 宁德's unemployment target (≤ 4 % by 2015): 30 provinces already meet it in 2019, 辽宁 never at its trend.
+    # Nobody is still on the way, so the page says "already", not "at this pace … by 2019"
+    assert sentence == "31个省级地区中已有30个达到≤ 4 %（2019年数据）；1个按目前趋势永远达不到"
     assert any(str(row["quote"]) in m.value for m in at.markdown)
     pace = figures(at)[1]
     xs = [x for trace in pace["data"] for x in _arr(trace["x"])]
