@@ -37,7 +37,7 @@ def test_targets_page_map_pace_and_spending_gap(page, app_url):
     page.goto(app_url + "/targets?lang=en")
     wait_for_app(page, 60_000)
     wait_for_count(page, POLYGONS, 31)
-    expect(page.get_by_text("At this pace", exact=False).first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("already meet", exact=False).first).to_be_visible(timeout=60_000)
     open_tab(page, "Guangdong spending gap")
     wait_for_count(page, ".js-plotly-plot", 1)
     expect(page.get_by_text("30% line", exact=False).first).to_be_visible(timeout=60_000)

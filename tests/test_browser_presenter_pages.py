@@ -15,7 +15,7 @@ SLIDE = ".st-key-presenter-slide"
 # page → (query, words the slide's headline must carry, whether the headline is the page's own h3 finding)
 PAGES = {
     "gaps": ("ind=beds_per_1000&year=2016", ["变异系数"], False),
-    "targets": ("lang=en", ["At this pace"], False),
+    "targets": ("lang=en", ["already meet"], False),
     "profile": ("region=440000&year=2016", ["广东省", "2016"], True),
     "composite": ("", ["综合指数", "居首"], True),
 }
