@@ -9,10 +9,10 @@ import streamlit as st
 
 from components.downloads import download_buttons
 from figures.style import ERROR_COLOR
-from i18n import t
+from i18n import strings, t
 from store.messages import in_lang
 from store.ingest import IndicatorMeta, RawTable, Roles
-from store.ingest_clean import guess_domain
+from store.ingest_clean import guess_domain, how_text
 from store.ingest_read import default_sheet, sheet_summaries
 
 _NONE = "—"
@@ -192,9 +192,24 @@ def show_report(result, lang: str) -> None:
                                      candidates=frame["candidates"].map(
                     lambda c: "、".join(f"{x[0]} {x[1]}" if isinstance(x, (list, tuple)) else str(x) for x in c)
                     if isinstance(c, (list, tuple)) else c))
+            frame = _in_words(frame, lang)
             st.dataframe(frame.fillna("").astype(str) if len(frame) else frame, width="stretch", hide_index=True)
             if len(frame):
                 download_buttons(_cells_as_text(frame), f"import_report_{key}", {}, lang, key=f"imp-report-{key}")
+
+
+def _in_words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A report table as the page shows and exports it: its codes (match status, a cell's or a row's outcome,
+    how a cell was read) and its column names in the page's language."""
+    out = frame.copy()
+    if "status" in out:
+        out["status"] = out["status"].map(lambda s: t(f"imp.status.{s}", lang) if s else s)
+    if "how" in out:
+        out["how"] = out["how"].map(lambda h: how_text(h, lang))
+    if "outcome" in out:         # a cell: number / missing / rejected; a row: used / skipped / rejected
+        cell = "how" in out
+        out["outcome"] = out["outcome"].map(lambda o: t(f"imp.cell.{o}" if cell else f"imp.{o}", lang) if o else o)
+    return out.rename(columns={c: t(f"imp.col.{c}", lang) for c in out.columns if f"imp.col.{c}" in strings()})
 
 
 def _cells_as_text(frame: pd.DataFrame) -> pd.DataFrame:

@@ -82,6 +82,32 @@ def clean_cell(text: str) -> tuple[float, str, str]:
     return value, "number", "; ".join(steps) or "number"
 
 
+# clean_cell's steps (English, joined by "; "; the importer reads "percent" and "footnote" in them) -> UI strings
+_HOW_FIXED = {"number": "number", "empty": "empty", "full-width characters": "full_width",
+              "percent sign dropped (value kept as written, unit %)": "percent", "thousands separator": "thousands",
+              "not a number": "not_a_number", "not a finite number": "not_finite"}
+_HOW_WITH = [(re.compile(r"^gap marker (.*)$", re.S), "gap_marker", "marker"),
+             (re.compile(r"^footnote mark (.*)$", re.S), "footnote", "mark"),
+             (re.compile(r"^spreadsheet error (.*)$", re.S), "excel_error", "error")]
+
+
+def how_text(how: str, lang: str) -> str:
+    """clean_cell's `how` in the page's language ("thousands separator; footnote mark ①" -> "千位分隔符；…")."""
+    from i18n import t
+    out = []
+    for step in str(how or "").split("; ") if how else []:
+        if step in _HOW_FIXED:
+            out.append(t(f"imp.how.{_HOW_FIXED[step]}", lang))
+            continue
+        for pattern, key, name in _HOW_WITH:
+            if m := pattern.match(step):
+                out.append(t(f"imp.how.{key}", lang, **{name: m.group(1)}))
+                break
+        else:
+            out.append(step)
+    return ("；" if lang == "zh" else "; ").join(out)
+
+
 _PLAIN_RE2 = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 _THOUSANDS_RE2 = r"^\s*[+-]?\d{1,3}(,\d{3})+(\.\d+)?\s*$"
 

@@ -274,3 +274,25 @@ def test_legacy_xls_with_indicator_names_in_stray_columns():
     assert value(obs, "110000", 2024) == 8396.49 and value(obs, "110000", 2007) == 1649.5
     assert value(obs, "110000", 2005) == 1058.31  # from the 财政支出 rows further down
     assert res.report.counts["used"] == 62 and obs["code"].nunique() == 31
+
+
+def test_the_report_tables_speak_the_page_language():
+    """The import report's tables as the Data page shows and exports them: column names, match status, a cell's
+    outcome and how it was read, a row's outcome, in Chinese on a Chinese page (English code words before)."""
+    from components.importer import _in_words, _with_reason_text
+    body = "地区,年份,床位\n北京市,2019,\"1,234①\"\n火星省,2019,12\n天津,2019,n/a\n".encode("utf-8")
+    raw = read_table(body, "beds.csv")
+    result = import_table(raw, detect_roles(raw))
+    regions = _in_words(result.report.regions, "zh")
+    assert list(regions.columns) == ["表中写法", "上级地区", "代码", "匹配到的地区", "匹配结果", "候选", "说明", "行数"]
+    assert dict(zip(regions["表中写法"], regions["匹配结果"])) == {"北京市": "完全匹配", "火星省": "未匹配",
+                                                                  "天津": "规范化后匹配"}
+    cells = _in_words(result.report.cells, "zh").set_index("原始内容")
+    assert cells.loc["1,234①", ["结果", "处理方式"]].tolist() == ["数值", "脚注标记 ①（已去掉）；千位分隔符"]
+    assert cells.loc["n/a", ["结果", "处理方式"]].tolist() == ["缺失", "缺失标记 'n/a'"]
+    assert _in_words(result.report.cells, "en").set_index("As written").loc["n/a", "How it was read"] == \
+        "gap marker 'n/a'"
+    rows = result.row_outcomes[result.row_outcomes["outcome"] != "used"]
+    shown = _in_words(_with_reason_text(rows, "zh"), "zh")
+    assert shown[["地区", "结果", "原因"]].values.tolist() == [["火星省", "已拒绝", "地区无法匹配"],
+                                                          ["天津", "已跳过", "没有数值"]]
