@@ -11,7 +11,7 @@ from components.downloads import download_buttons
 from figures.style import ERROR_COLOR
 from i18n import strings, t
 from store.messages import in_lang
-from store.ingest import IndicatorMeta, RawTable, Roles
+from store.ingest import IndicatorMeta, RawTable, Roles, split_unit
 from store.ingest_clean import guess_domain, how_text
 from store.ingest_read import default_sheet, sheet_summaries
 
@@ -123,14 +123,19 @@ def edit_roles(raw: RawTable, detected: Roles, lang: str) -> Roles:
     return roles
 
 
-def edit_meta(raw: RawTable, store, lang: str) -> tuple[IndicatorMeta, str | None]:
-    """Name, unit, domain, direction and level of the uploaded indicator (prefilled from the file)."""
+def edit_meta(raw: RawTable, roles: Roles, store, lang: str) -> tuple[IndicatorMeta, str | None]:
+    """Name, unit, domain, direction and level of the uploaded indicator, prefilled from the file: its title
+    lines, else the header of a long table's one value column (``每千人口养老床位（张）``), which the import
+    would use anyway, so the domain can be guessed from it and the user sees what will be saved."""
     hints = raw.hints
+    long_one_value = roles.shape == "long" and roles.value and not roles.indicator
+    header, header_unit = split_unit(roles.value) if long_one_value else ("", "")
     cols = st.columns(3)
-    name_zh = cols[0].text_input(t("imp.name_zh", lang), value=hints.get("name", hints.get("title", "")),
+    name_zh = cols[0].text_input(t("imp.name_zh", lang), value=hints.get("name", hints.get("title", "")) or header,
                                  key=f"nzh-{raw.digest}")
     name_en = cols[1].text_input(t("imp.name_en", lang), key=f"nen-{raw.digest}")
-    unit = cols[2].text_input(t("imp.unit", lang), value=hints.get("unit", ""), key=f"unit-{raw.digest}")
+    unit = cols[2].text_input(t("imp.unit", lang), value=hints.get("unit", "") or header_unit,
+                              key=f"unit-{raw.digest}")
     cols = st.columns(3)
     domains = store.domains.sort_values("order")
     names = dict(zip(domains["id"], domains[f"name_{lang}"]))

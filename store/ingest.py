@@ -223,7 +223,7 @@ def detect_roles(raw: RawTable) -> Roles:
             if c in used or not stats[c]["n"] or stats[c]["unique"] > 20 or stats[c]["text"] < 0.9:
                 continue
             names = [v for v in pd.unique(raw.body[c].iloc[:3000]) if v]
-            if names and all(_split_unit(re.sub(r"[a-z]$", "", clean_label(v)))[1] for v in names):
+            if names and all(split_unit(re.sub(r"[a-z]$", "", clean_label(v)))[1] for v in names):
                 roles.notes.append(Message("store.ingest.indicator_names_column", column=c, names="、".join(names[:3])))
     return roles
 
@@ -380,7 +380,7 @@ def indicator_id(name: str, unit: str, level: str | None, salt: str = "", slug_f
 _PERIOD = re.compile(r"^\d{4}\s*(年|年度)?(\s*[-–—~至到]\s*\d{4}\s*(年|年度)?)?$")
 
 
-def _split_unit(label: str) -> tuple[str, str]:
+def split_unit(label: str) -> tuple[str, str]:
     """``名称（单位）`` -> (名称, 单位); a title's period, ``(2000-2022年)``, is no unit."""
     m = re.match(r"^(.*?)\s*[（(]\s*([^()（）]{1,20})\s*[)）]\s*$", nfkc(label or "").strip())
     if not m or not m.group(1).strip() or _PERIOD.match(m.group(2).strip()):
@@ -791,7 +791,7 @@ def _catalog(raw: RawTable, roles: Roles, meta: IndicatorMeta, level: str, figur
     catalog_rows = []
     for i in present:
         label = figures.ind_labels[i]
-        name, unit = _split_unit(label) if label else ("", "")
+        name, unit = split_unit(label) if label else ("", "")
         name = name or meta.name_zh or raw.hints.get("name", "") or "用户指标"
         if single and meta.name_zh:
             name = meta.name_zh

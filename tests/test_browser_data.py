@@ -128,3 +128,17 @@ def test_the_report_downloads_from_the_server_formula_safe(page, app_url):
     cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
     assert any("HYPERLINK" in c for c in cells)                     # the rejected row is in the report
     assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+
+
+def test_a_plain_long_table_names_its_indicator_from_the_value_header(page, app_url):
+    """No title lines: the form shows the name and unit the import takes from the value column's header, and the
+    domain is guessed from that name (养老 -> 老有所养) instead of asking."""
+    body = "地区,年份,每千人口养老床位（张）\n北京市,2019,32.5\n天津市,2019,28.1\n广东省,2019,26.4\n"
+    page.goto(app_url + "/data")
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "beds.csv", "mimeType": "text/csv", "buffer": body.encode("utf-8")}])
+    expect(page.get_by_text("校验报告", exact=False)).to_be_visible(timeout=90_000)
+    expect(page.get_by_label("指标名称（中文）")).to_have_value("每千人口养老床位")
+    expect(page.get_by_label("单位", exact=True)).to_have_value("张")
+    expect(page.get_by_text("请选择这个指标所属的领域", exact=False)).to_have_count(0)

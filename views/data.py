@@ -55,7 +55,7 @@ st.markdown(f"**2 · {t('data.step_roles', lang)}**")
 roles = edit_roles(raw, ingest.detect_roles(raw), lang)
 
 st.markdown(f"**3 · {t('data.step_meta', lang)}**")
-meta, level = edit_meta(raw, data.get_store(), lang)
+meta, level = edit_meta(raw, roles, data.get_store(), lang)
 
 st.markdown(f"**4 · {t('data.step_report', lang)}**")
 key = (raw.digest, sheet, repr(roles), repr(meta), level)
