@@ -345,7 +345,7 @@ def _guess_level(regions: pd.Series, matcher_for) -> tuple[str | None, Message]:
         if share > best_share + 0.05:
             best, best_share = lv, share
     return best, Message("store.ingest.names_match", share=f"{best_share:.0%}", level=best,
-                         level_zh=t(f"level.{best}", "zh"))
+                         level_zh=t(f"level.{best}", "zh"), level_en=t(f"level.{best}", "en").lower())
 
 
 def _match(pairs: pd.DataFrame, level: str, matcher_for, year) -> pd.DataFrame:
@@ -666,7 +666,7 @@ def _match_regions(raw: RawTable, roles: Roles, meta: IndicatorMeta, level, matc
         if level is None:
             return Message("store.ingest.no_level")
         warnings.append(Message("store.ingest.level_guessed", level=level, level_zh=t(f"level.{level}", "zh"),
-                                why=why))
+                                level_en=t(f"level.{level}", "en").lower(), why=why))
     status_u = np.full(len(pairs), "", dtype=object)
     code_u = np.full(len(pairs), None, dtype=object)
     note_u = np.full(len(pairs), "", dtype=object)

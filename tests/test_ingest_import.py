@@ -283,6 +283,9 @@ def test_the_report_tables_speak_the_page_language():
     body = "地区,年份,床位\n北京市,2019,\"1,234①\"\n火星省,2019,12\n天津,2019,n/a\n".encode("utf-8")
     raw = read_table(body, "beds.csv")
     result = import_table(raw, detect_roles(raw))
+    from store.messages import in_lang
+    assert [in_lang(w, "en") for w in result.report.warnings] == [
+        "Level guessed from the data: province (67% of names match at province level); change it above."]
     regions = _in_words(result.report.regions, "zh")
     assert list(regions.columns) == ["表中写法", "上级地区", "代码", "匹配到的地区", "匹配结果", "候选", "说明", "行数"]
     assert dict(zip(regions["表中写法"], regions["匹配结果"])) == {"北京市": "完全匹配", "火星省": "未匹配",
