@@ -143,15 +143,17 @@ def _positions(level: str, resolution: str, province: str | None) -> tuple[list[
     return codes, {code: i for i, code in enumerate(codes)}
 
 
-def region_map(layer, level: str, scope: str = "", height: int = 620):
-    """`layer` on the national map (South China Sea inset) or framed on province `scope`,
-    with the boundaries served once as a static file and regions located by their position in it."""
+def region_map(layer, level: str, scope: str = "", height: int = 620, frame: tuple[str, ...] = ()):
+    """`layer` on the national map (South China Sea inset) or framed on province `scope` — on the units `frame`
+    within it if given (a city's plan: its counties, not the whole province) — with the boundaries served once as
+    a static file and regions located by their position in it."""
     from figures.china_map import china_map
     national = not scope
     return china_map(layer, map_geojson_url(level, scope),
                      national=national, inset_codes=inset_codes(level) if national else None,
                      maritime=maritime() if national else None,
-                     bounds=province_bounds(scope) if scope else None,
+                     bounds=(boundaries.bounds(level, scope, frame) if frame else province_bounds(scope)) if scope
+                     else None,
                      positions=_positions(level, _resolution(scope), scope or None)[1], height=height)
 
 

@@ -155,12 +155,14 @@ def neighbors(level: str) -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=None)
-def bounds(level: str, province: str | None = None) -> tuple[float, float, float, float]:
-    """(minx, miny, maxx, maxy) of `level`'s units, within `province` if given.
+def bounds(level: str, province: str | None = None, codes=()) -> tuple[float, float, float, float]:
+    """(minx, miny, maxx, maxy) of `level`'s units, within `province` if given, only `codes` (a tuple) if given.
 
     海南 reaches down to 曾母暗沙 (about 4°N), so its box spans the South China Sea.
     """
     gdf = _in_province(_load(level, "detail"), province)
+    if len(codes):
+        gdf = gdf[gdf["code"].isin(set(codes))]
     if gdf.empty:
         raise KeyError(f"no {level} units in province {province!r}")
     return tuple(float(v) for v in gdf.total_bounds)

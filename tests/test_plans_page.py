@@ -1,4 +1,6 @@
 """The Plans page runs in both languages on the bundled data, lists the plan's targets and draws its map."""
+import pytest
+
 from tests.apptest import figures, open_page
 
 
@@ -63,3 +65,18 @@ def test_the_scorecard_briefing_is_built_on_request_as_html_and_pdf(tmp_path, mo
     assert not at.exception, [e.value for e in at.exception]
     labels = [d.proto.label for d in at.get("download_button")]
     assert "下载考核简报（HTML）" in labels and "下载考核简报（PDF）" in labels, labels
+
+
+def test_a_city_plans_map_is_framed_on_its_units_not_the_province(tmp_path, monkeypatch):
+    """宝鸡's plan (bj2018, its 12 counties): the scorecard map spans 宝鸡, not all of 陕西 (seen as a speck)."""
+    from geo import boundaries
+    from plans.model import units_table
+    monkeypatch.setenv("ATLAS_USER_DATA", str(tmp_path))
+    at = open_page("views/plans.py")
+    at.selectbox[0].set_value("bj2018").run()
+    geo = next(f for f in figures(at) if any(tr.get("type") == "choropleth" for tr in f["data"]))["layout"]["geo"]
+    minx, miny, maxx, maxy = boundaries.bounds("county", "610000", tuple(units_table("610300", "county")["code"]))
+    assert geo["lonaxis"]["range"] == pytest.approx([minx - 0.03 * (maxx - minx), maxx + 0.03 * (maxx - minx)])
+    assert geo["lataxis"]["range"] == pytest.approx([miny - 0.03 * (maxy - miny), maxy + 0.03 * (maxy - miny)])
+    sx0, sy0, sx1, sy1 = boundaries.bounds("province", "610000")
+    assert (maxx - minx) < 0.5 * (sx1 - sx0) and (maxy - miny) < 0.5 * (sy1 - sy0)   # much tighter than 陕西

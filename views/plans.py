@@ -270,7 +270,9 @@ st.markdown(t("plans.score.evaluable", lang, n=len(tg), k=card.evaluable(), m=in
               x=int((tg["status"] == "not_met").sum()), d=int((tg["status"] == "no_data").sum())))
 status = {s: t(f"plans.status.{s}", lang) for s in ("met", "not_met", "no_data", "not_quantifiable", "contributes")}
 st.markdown(f"**{t('plans.score.targets', lang)}**")
-st.dataframe(tg.assign(status=tg["status"].map(status), kind=tg["kind"].map(lambda k: t(f"plans.kind.{k}", lang)))[
+# rounded for reading: a spread of nine equal figures is 0, not 0.0000000000000001 (the export keeps every digit)
+st.dataframe(tg.round(4).assign(status=tg["status"].map(status),
+                                kind=tg["kind"].map(lambda k: t(f"plans.kind.{k}", lang)))[
     ["target", "kind", "text", "goal", "status", "plan_value", "units_with_data", "share_units_met",
      "share_population_met", "cv", "max_min", "plan_gap", "lead", "partners", "quote"]].rename(columns={
         "target": t("plans.col.id", lang), "kind": t("plans.col.kind", lang), "text": t("plans.col.text", lang),
@@ -300,7 +302,9 @@ with left:
 
     def picked(location: str) -> None:
         st.session_state[unit_key] = data.region_at(level, map_scope, location)
-    chart.chart(data.region_map(share_met_layer(card, lang, st.session_state.get(unit_key)), level, map_scope, 460),
+    inside = scope_code not in ("100000", map_scope)                  # a city's plan: framed on its units
+    chart.chart(data.region_map(share_met_layer(card, lang, st.session_state.get(unit_key)), level, map_scope, 460,
+                                tuple(card.units["code"]) if inside else ()),
                 key=f"plans-map-{plan.id}", lang=lang, on_click=picked)
 chosen = st.session_state.get(unit_key)
 cells = card.cells
