@@ -163,7 +163,9 @@ def year_select(resolved: Resolved, lang: str) -> None:
     if len(years) > 1:
         _bound(st.select_slider, "year", "w_year", label=t("ctl.year", lang), options=years)
         playing = st.session_state.get("playing", False)
-        st.button(("⏸ " + t("ctl.pause", lang)) if playing else ("▶ " + t("ctl.play", lang)), key="play",
+        # Material icons: ⏸ has no glyph in the fonts of a machine without a colour-emoji font (a blank box)
+        st.button(t("ctl.pause" if playing else "ctl.play", lang), key="play",
+                  icon=":material/pause:" if playing else ":material/play_arrow:",
                   on_click=lambda: st.session_state.update(playing=not playing))
     else:
         st.caption(f"{t('ctl.year', lang)}: {years[0]}")

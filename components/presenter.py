@@ -147,7 +147,7 @@ def _footer(view) -> None:
     story, pos = active_story()
     with st.container(key="presenter-footer", horizontal=True, vertical_alignment="center"):
         year = f"**{view.year}**" if view.year else ""
-        playing = "⏸" if st.session_state.get("playing") else "▶"
+        playing = ":material/pause:" if st.session_state.get("playing") else ":material/play_arrow:"
         st.markdown(f"{year} &nbsp; {playing} &nbsp; {t('pres.keys', lang)}")
         if story is not None and story.views:
             st.markdown(t("pres.story_pos", lang, pos=pos + 1, n=len(story.views),
