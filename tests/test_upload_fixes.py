@@ -109,7 +109,8 @@ def test_changing_the_sheet_detects_roles_name_and_unit_afresh(user_data):
     assert next(x for x in at.text_input if x.label == "指标名称（中文）").value == "每千人口医疗卫生机构床位数"
     selectbox(at, "工作表").set_value("教师").run()
     assert selectbox(at, "地区列").value == "省份"
-    assert next(x for x in at.text_input if x.label == "指标名称（中文）").value == ""
+    # the second sheet's own name, from its value column's header; nothing of the first sheet's carried over
+    assert next(x for x in at.text_input if x.label == "指标名称（中文）").value == "专任教师数"
     assert next(x for x in at.text_input if x.label.startswith("单位")).value == ""
     counts = {m.label: m.value for m in at.metric}
     assert counts["已使用"] == "4" and counts["已拒绝"] == "0", counts
