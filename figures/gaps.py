@@ -86,7 +86,7 @@ def trend_figure(trend: pd.DataFrame, measure: str, name: str, lang: str, breaks
     if since is not None:
         title += "<br><sub>" + t("gaps.trend_break", lang, year=since) + "</sub>"
     _mark_breaks(fig, trend["year"], breaks, lang)
-    _mark_suspect(fig, trend["year"], suspect, lang)
+    mark_suspect(fig, trend["year"], suspect, lang)
     _layout(fig, title, xaxis=_year_axis(fig, lang),
             yaxis={"title": f"{label}（{t('gaps.unitless', lang)}）" if lang == "zh"
                    else f"{label} ({t('gaps.unitless', lang)})", "rangemode": "tozero"}, showlegend=False)
@@ -110,7 +110,7 @@ def distribution_figure(panel: pd.DataFrame, labels: pd.Series, name: str, unit:
     years = [int(y) for y in panel.columns if panel[y].notna().any()]
     span = f"{years[0]}–{years[-1]}" if years else ""
     _mark_breaks(fig, years, breaks, lang)
-    _mark_suspect(fig, years, suspect, lang)
+    mark_suspect(fig, years, suspect, lang)
     _layout(fig, t("gaps.dist_title", lang, name=escape(name), span=span), height=440,
             xaxis=_year_axis(fig, lang),
             yaxis={"title": escape(unit)}, violinmode="overlay", showlegend=False)
@@ -135,15 +135,15 @@ def _mark_breaks(fig: go.Figure, years, breaks, lang: str) -> None:
                           annotation_text=t("gaps.break", lang, year=b), annotation_position="top right")
 
 
-def _mark_suspect(fig: go.Figure, years, suspect, lang: str) -> None:
+def mark_suspect(fig: go.Figure, years, suspect, lang: str) -> None:
     """A grey band over a year whose values look misaligned in the source (flag ``suspect_year``): its gap is not
     to be read as a change, and a slide shows the band without the page's caption."""
     years = list(years)
     for y in suspect:
         if y in years:
-            fig.add_vrect(x0=y - 0.5, x1=y + 0.5, fillcolor="#8a94a6", opacity=0.15, line_width=0,
+            fig.add_vrect(x0=y - 0.5, x1=y + 0.5, fillcolor="#8a94a6", opacity=0.15, line_width=0, layer="below",
                           annotation_text="⚑ " + t("gaps.suspect_mark", lang, year=y),
-                          annotation_position="bottom left")
+                          annotation_position="bottom left", annotation_bgcolor="rgba(255,255,255,0.85)")
 
 
 def theil_figure(theil: pd.DataFrame, group_names: dict, lang: str, breaks: list[int] = ()) -> go.Figure:

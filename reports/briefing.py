@@ -142,10 +142,13 @@ def _trend(store, meta, view, regions, grouping, target, until: int) -> pd.DataF
         .astype({"year": int, "n": int})
 
 
-def _break_years(store, indicator: str, level: str, codes, years) -> list[int]:
-    """Years in the trend whose change from the year before is a definition change, not a real one."""
-    flags = store.flags(indicator, level).reindex(index=list(codes)).fillna("")
-    return [int(y) for y in years if y in flags.columns and flags[y].str.contains("series_break").any()]
+def _break_years(store, indicator: str, level: str, codes, years, flag: str = "series_break") -> list[int]:
+    """Years in the trend whose change from the year before is a definition change, not a real one; with
+    flag="suspect_year", years whose values look misaligned in the source (figures.gaps.break_years)."""
+    from figures.gaps import break_years
+    shown = {int(y) for y in years}
+    return [y for y in break_years(store.flags(indicator, level).reindex(index=list(codes)).fillna(""), flag)
+            if y in shown]
 
 
 def _documents(targets: pd.DataFrame, indicator: str) -> pd.DataFrame:
@@ -236,6 +239,10 @@ def build_briefing(store, view: ViewState, regions: pd.DataFrame, geometry=None,
     if breaks:
         findings["trend"] += t("brief.f_break", lang, years="、".join(map(str, breaks)) if lang == "zh"
                                else ", ".join(map(str, breaks)))
+    suspect = _break_years(store, meta.name, view.level, regions["code"], trend["year"], flag="suspect_year")
+    if suspect:
+        findings["trend"] += t("brief.f_suspect", lang, years="、".join(map(str, suspect)) if lang == "zh"
+                               else ", ".join(map(str, suspect)))
     line = source_line(store, meta, lang)
     figures: dict[str, tuple[go.Figure, str]] = {}
     geojson = None
@@ -251,10 +258,10 @@ def build_briefing(store, view: ViewState, regions: pd.DataFrame, geometry=None,
         figures["map"] = (fig, findings["map"])
     say(0.65, t("brief.p_figures", lang))
     if len(trend):
-        figures["trend"] = (charts.inequality_trend(trend, lang, breaks=breaks), findings["trend"])
+        figures["trend"] = (charts.inequality_trend(trend, lang, breaks=breaks, suspect=suspect), findings["trend"])
         if trend["between"].notna().any():
-            figures["decomposition"] = (charts.theil_decomposition_bars(trend, grouping_name, lang, breaks=breaks),
-                                        findings["decomposition"])
+            figures["decomposition"] = (charts.theil_decomposition_bars(trend, grouping_name, lang, breaks=breaks,
+                                                                        suspect=suspect), findings["decomposition"])
         if target is not None and trend["share_meeting"].notna().any():
             figures["targets"] = (charts.target_share_bars(trend, lang), findings["targets"])
     return Briefing(view=view, meta=meta, where=where, year=year, table=table, trend=trend, target=target,

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from figures.style import FONT_FAMILY, GROUP_COLORS, TARGET_COLOR
 from figures.caption import MUTED
+from figures.gaps import mark_suspect
 from i18n import t
 
 
@@ -28,10 +29,12 @@ def _mark_breaks(fig: go.Figure, breaks, lang: str) -> None:
                       annotation_position="top right", annotation_font={"size": 11, "color": MUTED})
 
 
-def inequality_trend(trend, lang: str, height: int = 330, breaks=()) -> go.Figure:
-    """CV, Gini and Theil T by year (all unitless, so one axis); a dotted line where the definition changed."""
+def inequality_trend(trend, lang: str, height: int = 330, breaks=(), suspect=()) -> go.Figure:
+    """CV, Gini and Theil T by year (all unitless, so one axis); a dotted line where the definition changed, a grey
+    band over a year whose values look misaligned in the source."""
     fig = go.Figure()
     _mark_breaks(fig, breaks, lang)
+    mark_suspect(fig, trend["year"].tolist(), suspect, lang)
     for i, (column, sid) in enumerate([("cv", "card.cv"), ("gini", "card.gini"), ("theil_t", "card.theil")]):
         fig.add_trace(go.Scatter(x=trend["year"], y=trend[column], mode="lines+markers", name=t(sid, lang),
                                  line={"color": GROUP_COLORS[i], "width": 2.5},
@@ -39,10 +42,12 @@ def inequality_trend(trend, lang: str, height: int = 330, breaks=()) -> go.Figur
     return _base(fig, height, t("brief.axis_index", lang))
 
 
-def theil_decomposition_bars(trend, grouping_name: str, lang: str, height: int = 330, breaks=()) -> go.Figure:
-    """Theil T split into between- and within-group parts, stacked per year."""
+def theil_decomposition_bars(trend, grouping_name: str, lang: str, height: int = 330, breaks=(),
+                             suspect=()) -> go.Figure:
+    """Theil T split into between- and within-group parts, stacked per year (a misaligned year banded)."""
     fig = go.Figure()
     _mark_breaks(fig, breaks, lang)
+    mark_suspect(fig, trend["year"].tolist(), suspect, lang)
     for column, sid, color in [("between", "brief.between", GROUP_COLORS[0]),
                                ("within", "brief.within", GROUP_COLORS[4])]:
         fig.add_trace(go.Bar(x=trend["year"], y=trend[column], name=t(sid, lang, grouping=grouping_name),

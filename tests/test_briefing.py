@@ -182,3 +182,16 @@ def test_an_extreme_that_rests_on_a_flagged_figure_is_named_with_its_flag(store)
     regions = load_regions("city")
     b = build_briefing(store, ViewState(indicator="edu_exp_pc", level="city", year=2006), regions)
     assert "嘉峪关市（⚑ 异常跳变）" in b.findings[0], b.findings[0]     # the lowest, and so the max ÷ min ratio
+
+
+def test_a_misaligned_year_is_said_and_banded_in_the_briefing(store, provinces):
+    """小学生师比 2006 (flag suspect_year): the trend's sentence says so, its two charts band the year."""
+    regions, geometry = provinces
+    b = build_briefing(store, ViewState(indicator="stu_teacher_primary", year=2019), regions, None,
+                       grouping=_four_regions(store, regions), grouping_name="四大区域")
+    assert "2006 年各地区的数值与前后两年的排序对不上" in b.findings[1]
+    for name in ("trend", "decomposition"):
+        rects = [s for s in b.figures[name][0].layout.shapes if s.type == "rect"]
+        assert [(r.x0, r.x1) for r in rects] == [(2005.5, 2006.5)], name
+    assert "疑似错行" not in build_briefing(store, ViewState(indicator="beds_per_1000", year=2016), regions,
+                                         None).findings[1]
