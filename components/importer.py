@@ -9,7 +9,7 @@ import streamlit as st
 
 from components.downloads import download_buttons
 from figures.style import ERROR_COLOR
-from i18n import strings, t
+from i18n import listing, strings, t
 from store.messages import in_lang
 from store.ingest import IndicatorMeta, RawTable, Roles, split_unit
 from store.ingest_clean import guess_domain, how_text
@@ -26,7 +26,7 @@ def file_uploader(label: str, *, types: list[str], key: str, lang: str, help: st
     A file the browser refuses (wrong type, over the size limit, more than one) gets a visible line
     saying what is accepted: Streamlit shows only a red chip, its reason in an English tooltip."""
     mb, zone = st.get_option("server.maxUploadSize"), f".st-key-{key} [data-testid='stFileUploaderDropzone']"
-    listed = ("、" if lang == "zh" else ", ").join(x.upper() for x in types)
+    listed = listing((x.upper() for x in types), lang)
     rejected = t("common.upload_rejected_many" if multiple else "common.upload_rejected", lang, mb=mb, types=listed)
     css = (f"{zone}:has([data-testid='stFileChip'][aria-invalid='true'])::after {{content: "
            f"{_css_text(rejected)}; color: {ERROR_COLOR}; "

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from figures.china_map import MapLayer
 from figures.classify import Classes
 from figures.style import AVERAGE_COLOR, FONT_FAMILY, GROUP_COLORS, TARGET_COLOR, sequential
-from i18n import t
+from i18n import listing, t
 from metrics.convergence import BetaConvergence
 from metrics.spatial import LocalMoranResult
 
@@ -327,7 +327,7 @@ def lisa_note(result: LocalMoranResult, labels: pd.Series, lang: str) -> str:
     if w.dropped_missing:
         parts.append(t("gaps.lisa_dropped_missing", lang, n=len(w.dropped_missing)))
     if w.dropped_islands:
-        names = ("、" if lang == "zh" else ", ").join(escape(str(labels.get(c, c))) for c in w.dropped_islands)
+        names = listing((escape(str(labels.get(c, c))) for c in w.dropped_islands), lang)
         parts.append(t("gaps.lisa_dropped_islands", lang, n=len(w.dropped_islands), names=names))
     return " ".join(parts)
 

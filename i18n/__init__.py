@@ -30,6 +30,11 @@ def strings() -> dict[str, dict[str, str]]:
     return table
 
 
+def listing(items, lang: str) -> str:
+    """Items as one list in `lang`: 2006、2007 in Chinese, 2006, 2007 in English."""
+    return ("、" if lang == "zh" else ", ").join(map(str, items))
+
+
 def t(sid: str, lang: str = "zh", **fmt) -> str:
     """The string `sid` in `lang`, formatted with `fmt`; an unknown id shows as itself."""
     entry = strings().get(sid)

@@ -32,7 +32,7 @@ from figures.caption import source_line, with_flags
 from figures.china_map import INSET_LAT, INSET_LON, china_map
 from figures.map_view import applicable_target, fmt, map_layer, region_table
 from figures.style import FONT_FAMILY
-from i18n import t
+from i18n import listing, t
 from metrics.summary import summarise
 from reports import charts
 from reports.render import html_to_pdf
@@ -237,12 +237,10 @@ def build_briefing(store, view: ViewState, regions: pd.DataFrame, geometry=None,
     breaks = _break_years(store, meta.name, view.level, regions["code"], trend["year"])
     findings = _findings(table, trend, meta, year, where, grouping_name, target, lang, breaks)
     if breaks:
-        findings["trend"] += t("brief.f_break", lang, years="、".join(map(str, breaks)) if lang == "zh"
-                               else ", ".join(map(str, breaks)))
+        findings["trend"] += t("brief.f_break", lang, years=listing(breaks, lang))
     suspect = _break_years(store, meta.name, view.level, regions["code"], trend["year"], flag="suspect_year")
     if suspect:
-        findings["trend"] += t("brief.f_suspect", lang, years="、".join(map(str, suspect)) if lang == "zh"
-                               else ", ".join(map(str, suspect)))
+        findings["trend"] += t("brief.f_suspect", lang, years=listing(suspect, lang))
     line = source_line(store, meta, lang)
     figures: dict[str, tuple[go.Figure, str]] = {}
     geojson = None

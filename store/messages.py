@@ -5,7 +5,7 @@ translate still get both languages; a page shows `in_lang(message_or_error, lang
 """
 from __future__ import annotations
 
-from i18n import t
+from i18n import listing, t
 
 
 class Message(str):
@@ -33,7 +33,7 @@ def _text(key: str, lang: str, params: dict) -> str:
         if isinstance(v, Message):
             return v.text(lang)
         if isinstance(v, tuple):
-            return ("、" if lang == "zh" else ", ").join(str(read(x)) for x in v)
+            return listing((read(x) for x in v), lang)
         return v
     return t(key, lang, **{k: read(v) for k, v in params.items()})
 

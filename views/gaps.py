@@ -9,7 +9,7 @@ from components import cached, controls, data, panels, presenter
 from components.downloads import download_buttons
 from figures import gaps as fg
 from figures import caption
-from i18n import t
+from i18n import listing, t
 from metrics._data import UndefinedMeasure
 from resolve import groupings
 from viewmodel import gaps as gm
@@ -64,8 +64,7 @@ def notes(**extra) -> dict:
 panels.breadcrumbs(view, lang)
 st.markdown(f"### {t('gaps.title', lang, name=escape(name), where=escape(where))}")
 if suspect:             # every tab's gaps in those years: the page says so once, the trend charts mark the year
-    st.warning(t("gaps.suspect_years", lang, years="、".join(map(str, suspect)) if lang == "zh"
-                 else ", ".join(map(str, suspect))), icon=":material/flag:")
+    st.warning(t("gaps.suspect_years", lang, years=listing(suspect, lang)), icon=":material/flag:")
 tabs = st.tabs([t(f"gaps.tab.{k}", lang) for k in ("trend", "groups", "beta", "urban", "rank", "lisa")],
                key="gaps-tab", on_change="rerun")
 
@@ -141,7 +140,7 @@ with tabs[2]:
                 st.caption(t("fixes.beta_since_break", lang, year=since, last=points.attrs["last"]))
             st.caption(t("gaps.beta_caption", lang) + " " +
                        (t("gaps.beta_laggard_list", lang,
-                          names=("、" if lang == "zh" else ", ").join(escape(s) for s in laggards))
+                          names=listing((escape(s) for s in laggards), lang))
                         if len(laggards) else t("gaps.beta_no_laggards", lang)))
 
 with tabs[3]:
