@@ -41,6 +41,14 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+# How a cell was read: the English step `clean_cell` writes into `how` (joined by "; "; the importer reads
+# "percent" and "footnote" in them), keyed by its UI string imp.how.<key> (how_text).
+HOW = {"number": "number", "empty": "empty", "full_width": "full-width characters",
+       "percent": "percent sign dropped (value kept as written, unit %)", "thousands": "thousands separator",
+       "not_a_number": "not a number", "not_finite": "not a finite number", "gap_marker": "gap marker {marker}",
+       "footnote": "footnote mark {mark}", "excel_error": "spreadsheet error {error}"}
+
+
 def clean_cell(text: str) -> tuple[float, str, str]:
     """Read one cell: ``(value, outcome, how)``.
 
@@ -52,43 +60,40 @@ def clean_cell(text: str) -> tuple[float, str, str]:
     t = raw.strip()
     steps: list[str] = []
     if t in MISSING_TOKENS:
-        return math.nan, "missing", f"gap marker {t!r}" if t else "empty"
+        return math.nan, "missing", HOW["gap_marker"].format(marker=repr(t)) if t else HOW["empty"]
     m = FOOTNOTE.search(t)
     if m and m.start() > 0:
-        steps.append(f"footnote mark {t[m.start():].strip()}")
+        steps.append(HOW["footnote"].format(mark=t[m.start():].strip()))
         t = t[: m.start()].strip()
     n = nfkc(t).strip()
     if n != t:
-        steps.append("full-width characters")
+        steps.append(HOW["full_width"])
     n = n.replace("\u2212", "-")  # typographic minus
     if n in MISSING_TOKENS:
-        return math.nan, "missing", f"gap marker {raw.strip()!r}"
+        return math.nan, "missing", HOW["gap_marker"].format(marker=repr(raw.strip()))
     if _EXCEL_ERROR.match(n):
-        return math.nan, "rejected", f"spreadsheet error {n}"
+        return math.nan, "rejected", HOW["excel_error"].format(error=n)
     if n.endswith("%"):
         n = n[:-1].strip()
-        steps.append("percent sign dropped (value kept as written, unit %)")
+        steps.append(HOW["percent"])
     if _THOUSANDS.match(n):
         n = n.replace(",", "")
-        steps.append("thousands separator")
+        steps.append(HOW["thousands"])
     elif _SPACED_THOUSANDS.match(n):
         n = n.replace(" ", "")
-        steps.append("thousands separator")
+        steps.append(HOW["thousands"])
     if not _PLAIN_NUMBER.match(n):
-        return math.nan, "rejected", "not a number"
+        return math.nan, "rejected", HOW["not_a_number"]
     value = float(n)
     if not math.isfinite(value):
-        return math.nan, "rejected", "not a finite number"
-    return value, "number", "; ".join(steps) or "number"
+        return math.nan, "rejected", HOW["not_finite"]
+    return value, "number", "; ".join(steps) or HOW["number"]
 
 
-# clean_cell's steps (English, joined by "; "; the importer reads "percent" and "footnote" in them) -> UI strings
-_HOW_FIXED = {"number": "number", "empty": "empty", "full-width characters": "full_width",
-              "percent sign dropped (value kept as written, unit %)": "percent", "thousands separator": "thousands",
-              "not a number": "not_a_number", "not a finite number": "not_finite"}
-_HOW_WITH = [(re.compile(r"^gap marker (.*)$", re.S), "gap_marker", "marker"),
-             (re.compile(r"^footnote mark (.*)$", re.S), "footnote", "mark"),
-             (re.compile(r"^spreadsheet error (.*)$", re.S), "excel_error", "error")]
+# HOW read backwards: a plain step's key, and for a step with a parameter its pattern, key and parameter name
+_HOW_FIXED = {text: key for key, text in HOW.items() if "{" not in text}
+_HOW_WITH = [(re.compile("^" + re.escape(text[:text.index("{")]) + "(.*)$", re.S), key,
+              text[text.index("{") + 1:text.index("}")]) for key, text in HOW.items() if "{" in text]
 
 
 def how_text(how: str, lang: str) -> str:
@@ -155,7 +160,7 @@ def parse_numbers(cells: pd.Series) -> pd.DataFrame:
         if thou.any():
             picked = pc.replace_substring(pc.utf8_trim_whitespace(arr.filter(pa.array(thou))), ",", "")
             value[thou] = np.asarray(pc.cast(picked, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
-            how_labels.append("thousands separator")
+            how_labels.append(HOW["thousands"])
             how[thou] = len(how_labels) - 1
             fast |= thou & np.isfinite(value)
         rest = np.flatnonzero(~fast)
