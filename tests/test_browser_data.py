@@ -78,8 +78,11 @@ def test_the_uploader_speaks_the_page_language(page, app_url):
     page.goto(app_url + "/plans")
     wait_for_app(page)
     page.locator('.st-key-plans-upload-nd2013 [data-testid="stFileUploaderDropzone"]').wait_for(timeout=60_000)
-    words = page.evaluate(UPLOADER_WORDS, "plans-upload-nd2013")
-    assert words == ['"上传"', '"单个文件不超过 50 MB · XLSX、XLS、CSV、TSV、TXT"']
+    expected = ['"上传"', '"单个文件不超过 50 MB · XLSX、XLS、CSV、TSV、TXT"']
+    # read once the page has settled (one run of the suite read it too early)
+    page.wait_for_function(f"(want) => JSON.stringify(({UPLOADER_WORDS})('plans-upload-nd2013')) === "
+                           "JSON.stringify(want)", arg=expected, timeout=30_000)
+    assert page.evaluate(UPLOADER_WORDS, "plans-upload-nd2013") == expected
 
 
 REFUSAL = ("() => getComputedStyle(document.querySelector('.st-key-upload [data-testid=stFileUploaderDropzone]'),"
