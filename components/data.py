@@ -149,11 +149,10 @@ def region_map(layer, level: str, scope: str = "", height: int = 620, frame: tup
     a static file and regions located by their position in it."""
     from figures.china_map import china_map
     national = not scope
+    frame_on = None if national else boundaries.bounds(level, scope, frame) if frame else province_bounds(scope)
     return china_map(layer, map_geojson_url(level, scope),
                      national=national, inset_codes=inset_codes(level) if national else None,
-                     maritime=maritime() if national else None,
-                     bounds=(boundaries.bounds(level, scope, frame) if frame else province_bounds(scope)) if scope
-                     else None,
+                     maritime=maritime() if national else None, bounds=frame_on,
                      positions=_positions(level, _resolution(scope), scope or None)[1], height=height)
 
 
